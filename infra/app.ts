@@ -1,0 +1,33 @@
+import { App, Validations } from "aws-cdk-lib";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { BackorderStack } from "./stacks/backorder-stack.ts";
+
+export const STACK_ID = "BackorderEngine";
+
+export interface BuildAppOptions {
+  outdir?: string;
+  /** Extra context, e.g. `aws:cdk:bundling-stacks: []` to skip bundling. */
+  context?: Record<string, unknown>;
+  /** Run the cdk-nag AwsSolutions checks (default true). */
+  nag?: boolean;
+}
+
+/** Builds the CDK app. `cdk synth` and `cdk deploy` run this file; tests and the local
+ * stack call buildApp() in-process. */
+export function buildApp(options: BuildAppOptions = {}) {
+  const app = new App({ outdir: options.outdir, context: options.context });
+  const ctx = (key: string) => app.node.tryGetContext(key) as string | undefined;
+  const stack = new BackorderStack(app, STACK_ID, {
+    description: "Backorder engine: orders for out-of-stock items, filled oldest first",
+    emailFrom: ctx("emailFrom") ?? "orders@example.com",
+    emailDomain: ctx("emailDomain") || undefined,
+    publicBaseUrl: ctx("publicBaseUrl") || undefined,
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  });
+  if (options.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  buildApp().app.synth();
+}

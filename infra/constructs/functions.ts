@@ -1,0 +1,63 @@
+import { Duration } from "aws-cdk-lib";
+import { Architecture, type CfnFunction, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { FUNCTIONS, type FunctionName, functionEntry } from "../../shared/http/routes.ts";
+import { repoRoot } from "../paths.ts";
+
+/** Metadata key on each function resource naming its handler; the local stack reads it. */
+export const FUNCTION_METADATA_KEY = "backorder:function";
+
+export interface FunctionsProps {
+  /** Environment every function gets. */
+  environment: Record<string, string>;
+}
+
+/** One Lambda per entry of the function table, Node 22 on arm64, bundled by local esbuild. */
+export class Functions extends Construct {
+  readonly byName: Record<FunctionName, NodejsFunction>;
+
+  constructor(scope: Construct, id: string, props: FunctionsProps) {
+    super(scope, id);
+    const entries = Object.entries(FUNCTIONS) as [FunctionName, (typeof FUNCTIONS)[FunctionName]][];
+    this.byName = Object.fromEntries(
+      entries.map(([name, spec]) => {
+        const logGroup = new LogGroup(this, `${name}-logs`, {
+          retention: RetentionDays.ONE_MONTH,
+        });
+        const fn = new NodejsFunction(this, name, {
+          description: spec.description,
+          entry: `${repoRoot}/${functionEntry(name)}`,
+          handler: "handler",
+          runtime: Runtime.NODEJS_22_X,
+          architecture: Architecture.ARM_64,
+          memorySize: 512,
+          timeout: Duration.seconds("timeoutSeconds" in spec ? spec.timeoutSeconds : 10),
+          tracing: Tracing.ACTIVE,
+          logGroup,
+          projectRoot: repoRoot,
+          depsLockFilePath: `${repoRoot}/package-lock.json`,
+          environment: {
+            NODE_OPTIONS: "--enable-source-maps",
+            POWERTOOLS_SERVICE_NAME: "backorder-engine",
+            ...props.environment,
+          },
+          bundling: {
+            format: OutputFormat.ESM,
+            target: "node22",
+            minify: true,
+            sourceMap: true,
+            keepNames: true,
+            forceDockerBundling: false,
+            // ESM bundles need a require shim for CommonJS dependencies.
+            banner:
+              "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);",
+          },
+        });
+        (fn.node.defaultChild as CfnFunction).addMetadata(FUNCTION_METADATA_KEY, name);
+        return [name, fn];
+      }),
+    ) as Record<FunctionName, NodejsFunction>;
+  }
+}

@@ -1,0 +1,141 @@
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import {
+  Choice,
+  Condition,
+  DefinitionBody,
+  Errors,
+  Fail,
+  IntegrationPattern,
+  JsonPath,
+  LogLevel,
+  StateMachine,
+  StateMachineType,
+  Succeed,
+  TaskInput,
+  Timeout,
+} from "aws-cdk-lib/aws-stepfunctions";
+import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
+import { Construct } from "constructs";
+import type { FunctionName } from "../../shared/http/routes.ts";
+
+/** State names of the line machine, shared with the tests that walk its paths. */
+export const LINE_STATES = {
+  load: "LoadLine",
+  route: "RouteByStatus",
+  waitForStock: "WaitForStock",
+  escalate: "EscalateDelay",
+  charge: "ChargeLine",
+  charged: "Charged",
+  finished: "Finished",
+  unhandled: "StatusNotHandled",
+} as const;
+
+/** Error a line's waiting task is failed with (SendTaskFailure) when the line changed
+ * under it, e.g. it was cancelled: the machine reloads the line and goes on from there. */
+export const LINE_CHANGED_ERROR = "LineChanged";
+
+/** The functions the machine's tasks invoke. */
+export const WORKFLOW_FUNCTIONS = ["load-line", "park-line", "escalate-line", "charge-line"] as const;
+
+export interface LineWorkflowProps {
+  functions: Pick<Record<FunctionName, IFunction>, (typeof WORKFLOW_FUNCTIONS)[number]>;
+}
+
+/**
+ * The line state machine: one Standard execution per order line, named after the line id.
+ * It always starts by loading the line's persisted status, so it can be (re)entered at any
+ * status; every wait parks on a task token and times out at the line's next escalation.
+ */
+export class LineWorkflow extends Construct {
+  readonly stateMachine: StateMachine;
+
+  constructor(scope: Construct, id: string, props: LineWorkflowProps) {
+    super(scope, id);
+    const fns = props.functions;
+    const lineRef = {
+      orderId: JsonPath.stringAt("$.orderId"),
+      lineId: JsonPath.stringAt("$.lineId"),
+    };
+
+    const load = new LambdaInvoke(this, LINE_STATES.load, {
+      lambdaFunction: fns["load-line"],
+      payload: TaskInput.fromObject(lineRef),
+      payloadResponseOnly: true,
+      resultPath: "$.line",
+      comment: "Read the line's persisted status and the seconds to its next timer",
+    });
+
+    const waitForStock = new LambdaInvoke(this, LINE_STATES.waitForStock, {
+      lambdaFunction: fns["park-line"],
+      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: TaskInput.fromObject({ ...lineRef, taskToken: JsonPath.taskToken }),
+      taskTimeout: Timeout.at("$.line.waitSeconds"),
+      resultPath: "$.resume",
+      comment: "Park until an allocation or a change resumes the line, or its next escalation",
+    });
+
+    const escalate = new LambdaInvoke(this, LINE_STATES.escalate, {
+      lambdaFunction: fns["escalate-line"],
+      payload: TaskInput.fromObject(lineRef),
+      payloadResponseOnly: true,
+      resultPath: "$.escalation",
+      comment: "The line's timer fell due: delay notice or check-in",
+    });
+
+    const charge = new LambdaInvoke(this, LINE_STATES.charge, {
+      lambdaFunction: fns["charge-line"],
+      payload: TaskInput.fromObject(lineRef),
+      payloadResponseOnly: true,
+      resultPath: "$.charge",
+      comment: "Charge the allocated line (idempotent per line and attempt)",
+    });
+
+    for (const task of [load, escalate, charge]) {
+      task.addRetry({
+        errors: [Errors.TASKS_FAILED],
+        interval: Duration.seconds(2),
+        maxAttempts: 3,
+        backoffRate: 2,
+      });
+    }
+
+    const route = new Choice(this, LINE_STATES.route)
+      .when(Condition.stringEquals("$.line.status", "backordered"), waitForStock)
+      .when(Condition.stringEquals("$.line.status", "allocated"), charge)
+      .when(Condition.stringEquals("$.line.status", "charged"), new Succeed(this, LINE_STATES.charged))
+      .when(
+        Condition.or(
+          Condition.stringEquals("$.line.status", "delivered"),
+          Condition.stringEquals("$.line.status", "cancelled"),
+        ),
+        new Succeed(this, LINE_STATES.finished),
+      )
+      .otherwise(
+        new Fail(this, LINE_STATES.unhandled, {
+          error: "LineStatusNotHandled",
+          causePath: "$.line.status",
+        }),
+      );
+
+    waitForStock.addCatch(escalate, { errors: [Errors.TIMEOUT], resultPath: "$.timeout" });
+    waitForStock.addCatch(load, { errors: [LINE_CHANGED_ERROR], resultPath: "$.changed" });
+    waitForStock.next(load);
+    escalate.next(load);
+    charge.next(load);
+    load.next(route);
+
+    const logGroup = new LogGroup(this, "Logs", {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new StateMachine(this, "LineStateMachine", {
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromChainable(load),
+      comment: "One execution per order line: wait for stock, charge, ship, notify",
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
+    });
+  }
+}

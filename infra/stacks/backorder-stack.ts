@@ -1,0 +1,144 @@
+import { type CfnElement, CfnOutput, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { ConfigurationSet, EmailIdentity, Identity } from "aws-cdk-lib/aws-ses";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import type { Construct } from "constructs";
+import { type Access, FUNCTIONS, type FunctionName } from "../../shared/http/routes.ts";
+import { DataTable } from "../constructs/data.ts";
+import { Functions } from "../constructs/functions.ts";
+import { BackorderApi } from "../constructs/http-api.ts";
+import { LineWorkflow, WORKFLOW_FUNCTIONS } from "../constructs/line-workflow.ts";
+
+export interface BackorderStackProps extends StackProps {
+  /** From-address of customer emails (context `emailFrom`). */
+  emailFrom: string;
+  /** Domain to verify as an SES identity (context `emailDomain`); none = verify elsewhere. */
+  emailDomain?: string;
+  /** Public base URL for links in emails (context `publicBaseUrl`); default: the API URL. */
+  publicBaseUrl?: string;
+}
+
+/** Everything the engine runs on: table, functions, HTTP API, line state machine, email. */
+export class BackorderStack extends Stack {
+  constructor(scope: Construct, id: string, props: BackorderStackProps) {
+    super(scope, id, props);
+    const { table } = new DataTable(this, "Data");
+    const configurationSet = new ConfigurationSet(this, "EmailConfigurationSet", {});
+    if (props.emailDomain) {
+      new EmailIdentity(this, "EmailIdentity", {
+        identity: Identity.domain(props.emailDomain),
+        configurationSet,
+      });
+    }
+    const storefrontKey = new Secret(this, "StorefrontApiKey", {
+      description: "API key of the storefront role (Authorization: Bearer ...)",
+      generateSecretString: { excludePunctuation: true, passwordLength: 40 },
+    });
+    const warehouseKey = new Secret(this, "WarehouseApiKey", {
+      description: "API key of the warehouse role (Authorization: Bearer ...)",
+      generateSecretString: { excludePunctuation: true, passwordLength: 40 },
+    });
+
+    // The HTTP API resource does not depend on the functions (its routes do), so its URL
+    // can be handed to them without a cycle.
+    const functions = new Functions(this, "Functions", {
+      environment: {
+        BACKORDER_TABLE_NAME: table.tableName,
+        BACKORDER_EMAIL_FROM: props.emailFrom,
+        BACKORDER_SES_CONFIGURATION_SET: configurationSet.configurationSetName,
+        BACKORDER_STOREFRONT_KEY_SECRET_ARN: storefrontKey.secretArn,
+        BACKORDER_WAREHOUSE_KEY_SECRET_ARN: warehouseKey.secretArn,
+      },
+    });
+    const api = new BackorderApi(this, "Api", { functions: functions.byName });
+    const workflow = new LineWorkflow(this, "LineWorkflow", { functions: functions.byName });
+    const publicBaseUrl = props.publicBaseUrl ?? api.api.apiEndpoint;
+
+    const grants: Record<Access, (fn: FunctionName) => void> = {
+      "table:read": (fn) => table.grantReadData(functions.byName[fn]),
+      "table:write": (fn) => table.grantWriteData(functions.byName[fn]),
+      "workflow:start": (fn) => workflow.stateMachine.grantStartExecution(functions.byName[fn]),
+      "workflow:signal": (fn) => workflow.stateMachine.grantTaskResponse(functions.byName[fn]),
+      "email:send": (fn) =>
+        functions.byName[fn].addToRolePolicy(
+          new PolicyStatement({
+            actions: ["ses:SendEmail"],
+            resources: [
+              this.formatArn({ service: "ses", resource: "identity", resourceName: sesIdentity(props) }),
+              this.formatArn({
+                service: "ses",
+                resource: "configuration-set",
+                resourceName: configurationSet.configurationSetName,
+              }),
+            ],
+          }),
+        ),
+      "api-keys:read": (fn) => {
+        storefrontKey.grantRead(functions.byName[fn]);
+        warehouseKey.grantRead(functions.byName[fn]);
+      },
+    };
+    for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, { access: readonly Access[] }][]) {
+      const fn = functions.byName[name];
+      fn.addEnvironment("BACKORDER_PUBLIC_BASE_URL", publicBaseUrl);
+      for (const access of spec.access) grants[access](name);
+      if (spec.access.includes("workflow:start") || spec.access.includes("workflow:signal")) {
+        fn.addEnvironment("BACKORDER_LINE_STATE_MACHINE_ARN", workflow.stateMachine.stateMachineArn);
+      }
+    }
+
+    new CfnOutput(this, "ApiUrl", { value: api.api.apiEndpoint });
+    new CfnOutput(this, "LineStateMachineArn", { value: workflow.stateMachine.stateMachineArn });
+    new CfnOutput(this, "StorefrontApiKeySecretArn", { value: storefrontKey.secretArn });
+    new CfnOutput(this, "WarehouseApiKeySecretArn", { value: warehouseKey.secretArn });
+
+    const logicalId = (c: Construct) =>
+      this.resolve(this.getLogicalId(c.node.defaultChild as CfnElement)) as string;
+    suppressReviewedFindings(this, {
+      tableLogicalId: logicalId(table),
+      workflowFunctionLogicalIds: WORKFLOW_FUNCTIONS.map((name) => logicalId(functions.byName[name])),
+    });
+  }
+}
+
+function sesIdentity(props: BackorderStackProps): string {
+  return props.emailDomain ?? props.emailFrom.split("@")[1] ?? props.emailFrom;
+}
+
+/** cdk-nag AwsSolutions findings we accept, each with the reason. */
+function suppressReviewedFindings(
+  stack: Stack,
+  refs: { tableLogicalId: string; workflowFunctionLogicalIds: string[] },
+): void {
+  const ack = (id: string, reason: string) => Validations.of(stack).acknowledge({ id, reason });
+  ack(
+    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+    "Lambda functions use the AWS managed AWSLambdaBasicExecutionRole, which only lets a function write its own CloudWatch logs.",
+  );
+  ack(
+    "AwsSolutions-IAM5[Resource::*]",
+    "Only actions AWS does not let you scope to a resource use '*': X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) and the CloudWatch Logs delivery actions of the state machine's logging.",
+  );
+  ack(
+    `AwsSolutions-IAM5[Resource::<${refs.tableLogicalId}.Arn>/index/*]`,
+    "Table grants cover the table's own secondary indexes (the oldest-first waiting queue is a GSI query).",
+  );
+  for (const id of refs.workflowFunctionLogicalIds) {
+    ack(
+      `AwsSolutions-IAM5[Resource::<${id}.Arn>:*]`,
+      "The state machine may invoke any version or alias of its own task function, as CDK's LambdaInvoke grants.",
+    );
+  }
+  ack(
+    "AwsSolutions-L1",
+    "Node.js 22 is pinned on purpose: it is the runtime the handlers and their libraries are built and tested on.",
+  );
+  ack(
+    "AwsSolutions-APIG4",
+    "Routes authenticate in the handler (contract §3): API keys by role for storefront and warehouse, Standard Webhooks signatures for suppliers, signed links for customers; /health is public.",
+  );
+  ack(
+    "AwsSolutions-SMG4",
+    "The API keys are shared with the merchant's storefront and warehouse systems; the operator rotates them (comma-separated overlap) rather than a rotation Lambda that would break those clients.",
+  );
+}

@@ -1,0 +1,95 @@
+import type { IsoDate } from "./dates.ts";
+import type { LineStatus } from "./line-states.ts";
+
+export type Currency = string;
+
+export interface Customer {
+  email: string;
+  name: string;
+}
+
+export interface Address {
+  line1: string;
+  line2?: string;
+  city: string;
+  region?: string;
+  postalCode: string;
+  country: string;
+}
+
+export type PaymentProvider = "sandbox" | "stripe";
+
+export interface PaymentDetails {
+  provider: PaymentProvider;
+  customerRef: string;
+  paymentMethodRef: string;
+}
+
+export type SplitPolicy = "ship_as_available" | "ship_complete" | "max_shipments";
+
+export interface HistoryEntry {
+  status: LineStatus;
+  at: string;
+}
+
+export interface Line {
+  orderId: string;
+  lineId: string;
+  lineRef: string;
+  sku: string;
+  qty: number;
+  /** Price of one unit in minor units of the order's currency. */
+  unitPrice: number;
+  currency: Currency;
+  status: LineStatus;
+  eta: IsoDate | null;
+  promisedBy: IsoDate;
+  createdAt: string;
+  history: HistoryEntry[];
+  /** When the customer was last emailed about this line. */
+  lastContactAt: string;
+  promiseEscalated: boolean;
+  charge?: { chargeId: string; amount: number; currency: Currency; attempt: number };
+  shipmentId?: string | null;
+  trackingNumber?: string | null;
+}
+
+export type OrderStatus = "open" | "completed" | "cancelled";
+
+export interface Order {
+  orderId: string;
+  orderRef: string;
+  status: OrderStatus;
+  customer: Customer;
+  shippingAddress: Address;
+  splitPolicy: SplitPolicy;
+  maxShipments?: number;
+  payment: PaymentDetails;
+  currency: Currency;
+  createdAt: string;
+}
+
+export interface BackorderPolicy {
+  allowed: boolean;
+  limit?: number;
+  leadTimeDays?: number;
+}
+
+export interface Sku {
+  sku: string;
+  name: string;
+  onHand: number;
+  allocated: number;
+  backorderedQty: number;
+  backorder: BackorderPolicy;
+  substitutes: string[];
+  updatedAt: string;
+}
+
+export function available(sku: Pick<Sku, "onHand" | "allocated">): number {
+  return Math.max(0, sku.onHand - sku.allocated);
+}
+
+export function lineAmount(line: Pick<Line, "qty" | "unitPrice">): number {
+  return line.qty * line.unitPrice;
+}

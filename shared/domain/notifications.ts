@@ -1,0 +1,29 @@
+export const NOTIFICATION_KINDS = [
+  "backordered",
+  "eta_updated",
+  "delay_notice",
+  "check_in",
+  "charged",
+  "payment_failed",
+  "shipped",
+  "delivered",
+  "cancelled",
+] as const;
+
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+export interface Notification {
+  kind: NotificationKind;
+  to: string;
+  subject: string;
+  sentAt: string;
+  lineIds: string[];
+}
+
+/**
+ * The key that makes an email happen once per event: the same kind for the same lines and
+ * the same occasion (e.g. a charge attempt) is never sent twice.
+ */
+export function notificationKey(kind: NotificationKind, lineIds: string[], occasion = ""): string {
+  return [kind, [...lineIds].sort().join("+"), occasion].filter(Boolean).join("#");
+}

@@ -1,0 +1,132 @@
+/**
+ * The one table of routes and Lambda functions. The CDK app builds the HTTP API and the
+ * functions from it; the local gateway serves the same routes with the same handlers.
+ */
+
+/** Who may call a route (contract §3). `public` needs no credential. */
+export type Role = "storefront" | "warehouse" | "supplier" | "customer" | "public";
+
+/** What a function may touch; the CDK app turns these into least-privilege grants. */
+export type Access =
+  | "table:read"
+  | "table:write"
+  | "workflow:start"
+  | "workflow:signal"
+  | "email:send"
+  | "api-keys:read";
+
+export interface FunctionSpec {
+  description: string;
+  access: readonly Access[];
+  /** Seconds; defaults to 10. */
+  timeoutSeconds?: number;
+}
+
+export const FUNCTIONS = {
+  "get-health": {
+    description: "GET /health: the API and its table are reachable",
+    access: ["table:read"],
+  },
+  "put-sku": {
+    description: "PUT /v1/skus/{sku}: create or update a SKU's stock and backorder policy",
+    access: ["table:read", "table:write", "api-keys:read"],
+  },
+  "get-sku": {
+    description: "GET /v1/skus/{sku}: a SKU with its computed stock figures",
+    access: ["table:read", "api-keys:read"],
+  },
+  "load-line": {
+    description: "Line workflow: read a line's persisted status and its next timer",
+    access: ["table:read"],
+  },
+  "park-line": {
+    description: "Line workflow: record the task token a waiting line is resumed with",
+    access: ["table:read", "table:write"],
+  },
+  "escalate-line": {
+    description: "Line workflow: handle a waiting line whose timer fell due",
+    access: ["table:read", "table:write", "email:send"],
+  },
+  "charge-line": {
+    description: "Line workflow: charge an allocated line and tell the customer",
+    access: ["table:read", "table:write", "email:send"],
+    timeoutSeconds: 30,
+  },
+} as const satisfies Record<string, FunctionSpec>;
+
+export type FunctionName = keyof typeof FUNCTIONS;
+
+export const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
+
+/** Handler module of a function, relative to the repository root. */
+export function functionEntry(name: FunctionName): string {
+  return `functions/${name}/handler.ts`;
+}
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
+
+export interface Route {
+  method: HttpMethod;
+  /** API Gateway path syntax: `/v1/skus/{sku}`. */
+  path: string;
+  fn: FunctionName;
+  auth: Role;
+}
+
+export const ROUTES: readonly Route[] = [
+  { method: "GET", path: "/health", fn: "get-health", auth: "public" },
+  { method: "PUT", path: "/v1/skus/{sku}", fn: "put-sku", auth: "storefront" },
+  { method: "GET", path: "/v1/skus/{sku}", fn: "get-sku", auth: "storefront" },
+];
+
+/** The role a function's routes require (every route of one function shares it). */
+export function roleOf(fn: FunctionName): Role {
+  const roles = new Set(ROUTES.filter((r) => r.fn === fn).map((r) => r.auth));
+  const [role, ...rest] = [...roles];
+  if (!role || rest.length > 0) {
+    throw new Error(`function ${fn} must serve routes of exactly one role`);
+  }
+  return role;
+}
+
+export interface RouteMatch {
+  route: Route;
+  pathParameters: Record<string, string>;
+}
+
+/** Finds the route for a method and path; `methodAllowed` tells a 405 from a 404. */
+export function matchRoute(
+  method: string,
+  path: string,
+): { match: RouteMatch } | { match: null; methodAllowed: false; pathKnown: boolean } {
+  let pathKnown = false;
+  for (const route of ROUTES) {
+    const params = matchPath(route.path, path);
+    if (!params) continue;
+    pathKnown = true;
+    if (route.method === method.toUpperCase()) return { match: { route, pathParameters: params } };
+  }
+  return { match: null, methodAllowed: false, pathKnown };
+}
+
+function matchPath(template: string, path: string): Record<string, string> | null {
+  const t = template.split("/");
+  const p = path.split("/");
+  if (t.length !== p.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < t.length; i++) {
+    const seg = t[i] as string;
+    const actual = p[i] as string;
+    if (seg.startsWith("{") && seg.endsWith("}")) {
+      if (actual === "") return null;
+      try {
+        params[seg.slice(1, -1)] = decodeURIComponent(actual);
+      } catch {
+        return null;
+      }
+    } else if (seg !== actual) {
+      return null;
+    }
+  }
+  return params;
+}

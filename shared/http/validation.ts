@@ -1,0 +1,18 @@
+import type { z } from "zod";
+import { type HttpProblem, problems } from "./problem.ts";
+
+/** A zod failure as a 400 problem with one `{path, message}` per issue. */
+export function zodProblem(error: z.ZodError): HttpProblem {
+  const errors = error.issues.map((issue) => ({
+    path: issue.path.length ? `/${issue.path.map(String).join("/")}` : "/",
+    message: issue.message,
+  }));
+  return problems.badRequest("The request does not match the expected shape.", errors);
+}
+
+/** Validates a path parameter or other non-body input, answering 400 when it fails. */
+export function parseOr400<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw zodProblem(result.error);
+  return result.data;
+}

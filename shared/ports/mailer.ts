@@ -1,0 +1,11 @@
+export interface OutgoingEmail {
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface Mailer {
+  /** Sends one email; resolves to the provider's message id. */
+  send(email: OutgoingEmail): Promise<string>;
+}

@@ -1,0 +1,22 @@
+import type { PaymentDetails } from "../domain/model.ts";
+
+export interface ChargeRequest {
+  payment: PaymentDetails;
+  amount: number;
+  currency: string;
+  /** Same key, same charge: a retry or a redrive never charges twice. */
+  idempotencyKey: string;
+  description: string;
+}
+
+export type ChargeResult =
+  | { outcome: "succeeded"; chargeId: string }
+  | {
+      outcome: "declined";
+      code: "card_declined" | "expired_card" | "authentication_required" | "processing_error";
+      message: string;
+    };
+
+export interface PaymentGateway {
+  charge(request: ChargeRequest): Promise<ChargeResult>;
+}

@@ -1,0 +1,34 @@
+import { clock } from "../adapters/clock.ts";
+import { DynamoDbStore } from "../adapters/dynamodb-store.ts";
+import { sandboxPayments } from "../adapters/sandbox-payment.ts";
+import { sesMailer } from "../adapters/ses-mailer.ts";
+import { config } from "../config.ts";
+import type { PaymentProvider } from "../domain/model.ts";
+import type { PaymentGateway } from "../ports/payment-gateway.ts";
+import type { NotifyDeps } from "./notify.ts";
+
+/** Wires the ports to their adapters, once per Lambda module. */
+let store: DynamoDbStore | undefined;
+
+export function appStore(): DynamoDbStore {
+  store ??= new DynamoDbStore();
+  return store;
+}
+
+export function notifyDeps(): NotifyDeps {
+  return {
+    store: appStore(),
+    mailer: sesMailer,
+    clock: clock(),
+    publicBaseUrl: config.publicBaseUrl(),
+  };
+}
+
+export class PaymentProviderUnavailableError extends Error {
+  override readonly name = "PaymentProviderUnavailable";
+}
+
+export function paymentGateway(provider: PaymentProvider): PaymentGateway {
+  if (provider === "sandbox") return sandboxPayments;
+  throw new PaymentProviderUnavailableError(`payment provider ${provider} is not configured`);
+}

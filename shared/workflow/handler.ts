@@ -1,0 +1,35 @@
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import type { Context } from "aws-lambda";
+import { z } from "zod";
+import { logger } from "../logger.ts";
+
+/** What every task of the line state machine receives: the line it drives. */
+export const lineTaskInput = z.object({
+  orderId: z.string().min(1),
+  lineId: z.string().min(1),
+});
+
+export type LineTaskInput = z.infer<typeof lineTaskInput>;
+
+/** Errors a task raises on purpose carry an explicit `name`, which the ASL catches by. */
+export class LineNotFoundError extends Error {
+  override readonly name = "LineNotFound";
+}
+
+/**
+ * The middy stack of the state machine's Lambda tasks: structured logs keyed by the line,
+ * and input validation. Tasks are idempotent: a Retry may run them twice.
+ */
+export function lineTask<TInput extends LineTaskInput, TResult>(
+  schema: z.ZodType<TInput>,
+  impl: (input: TInput) => Promise<TResult>,
+) {
+  return middy<unknown, TResult, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler(async (event) => {
+      const input = schema.parse(event);
+      logger.appendKeys({ orderId: input.orderId, lineId: input.lineId });
+      return impl(input);
+    });
+}
