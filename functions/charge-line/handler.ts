@@ -11,8 +11,12 @@ import { LineNotFoundError, lineTask, lineTaskInput } from "../../shared/workflo
  */
 export const handler = lineTask(lineTaskInput, async ({ orderId, lineId }) => {
   const store = appStore();
-  const [order, line] = await Promise.all([store.getOrder(orderId), store.getLine(orderId, lineId)]);
-  if (!order || !line) throw new LineNotFoundError(`line ${lineId} of order ${orderId} does not exist`);
+  const [order, line] = await Promise.all([
+    store.getOrder(orderId),
+    store.getLine(orderId, lineId),
+  ]);
+  if (!order || !line)
+    throw new LineNotFoundError(`line ${lineId} of order ${orderId} does not exist`);
   const attempt = 1;
   // A retry after a crash finishes what the first run started; the emails are sent once.
   if (line.status === "charged") {

@@ -12,8 +12,12 @@ import { LineNotFoundError, lineTask, lineTaskInput } from "../../shared/workflo
  */
 export const handler = lineTask(lineTaskInput, async ({ orderId, lineId }) => {
   const store = appStore();
-  const [order, line] = await Promise.all([store.getOrder(orderId), store.getLine(orderId, lineId)]);
-  if (!order || !line) throw new LineNotFoundError(`line ${lineId} of order ${orderId} does not exist`);
+  const [order, line] = await Promise.all([
+    store.getOrder(orderId),
+    store.getLine(orderId, lineId),
+  ]);
+  if (!order || !line)
+    throw new LineNotFoundError(`line ${lineId} of order ${orderId} does not exist`);
   if (line.status !== "backordered") return { escalated: null };
   const now = clock().now();
   const due = nextEscalation(

@@ -1,4 +1,4 @@
-import { CfnStage, HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
+import { type CfnStage, HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
@@ -23,7 +23,10 @@ export class BackorderApi extends Construct {
     for (const route of ROUTES) {
       let integration = integrations.get(route.fn);
       if (!integration) {
-        integration = new HttpLambdaIntegration(`${route.fn}-integration`, props.functions[route.fn]);
+        integration = new HttpLambdaIntegration(
+          `${route.fn}-integration`,
+          props.functions[route.fn],
+        );
         integrations.set(route.fn, integration);
       }
       this.api.addRoutes({

@@ -37,7 +37,12 @@ export const LINE_STATES = {
 export const LINE_CHANGED_ERROR = "LineChanged";
 
 /** The functions the machine's tasks invoke. */
-export const WORKFLOW_FUNCTIONS = ["load-line", "park-line", "escalate-line", "charge-line"] as const;
+export const WORKFLOW_FUNCTIONS = [
+  "load-line",
+  "park-line",
+  "escalate-line",
+  "charge-line",
+] as const;
 
 export interface LineWorkflowProps {
   functions: Pick<Record<FunctionName, IFunction>, (typeof WORKFLOW_FUNCTIONS)[number]>;
@@ -104,7 +109,10 @@ export class LineWorkflow extends Construct {
     const route = new Choice(this, LINE_STATES.route)
       .when(Condition.stringEquals("$.line.status", "backordered"), waitForStock)
       .when(Condition.stringEquals("$.line.status", "allocated"), charge)
-      .when(Condition.stringEquals("$.line.status", "charged"), new Succeed(this, LINE_STATES.charged))
+      .when(
+        Condition.stringEquals("$.line.status", "charged"),
+        new Succeed(this, LINE_STATES.charged),
+      )
       .when(
         Condition.or(
           Condition.stringEquals("$.line.status", "delivered"),

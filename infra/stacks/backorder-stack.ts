@@ -1,7 +1,7 @@
 import { type CfnElement, CfnOutput, Stack, type StackProps, Validations } from "aws-cdk-lib";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
-import { ConfigurationSet, EmailIdentity, Identity } from "aws-cdk-lib/aws-ses";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import { ConfigurationSet, EmailIdentity, Identity } from "aws-cdk-lib/aws-ses";
 import type { Construct } from "constructs";
 import { type Access, FUNCTIONS, type FunctionName } from "../../shared/http/routes.ts";
 import { DataTable } from "../constructs/data.ts";
@@ -64,7 +64,11 @@ export class BackorderStack extends Stack {
           new PolicyStatement({
             actions: ["ses:SendEmail"],
             resources: [
-              this.formatArn({ service: "ses", resource: "identity", resourceName: sesIdentity(props) }),
+              this.formatArn({
+                service: "ses",
+                resource: "identity",
+                resourceName: sesIdentity(props),
+              }),
               this.formatArn({
                 service: "ses",
                 resource: "configuration-set",
@@ -78,12 +82,18 @@ export class BackorderStack extends Stack {
         warehouseKey.grantRead(functions.byName[fn]);
       },
     };
-    for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, { access: readonly Access[] }][]) {
+    for (const [name, spec] of Object.entries(FUNCTIONS) as [
+      FunctionName,
+      { access: readonly Access[] },
+    ][]) {
       const fn = functions.byName[name];
       fn.addEnvironment("BACKORDER_PUBLIC_BASE_URL", publicBaseUrl);
       for (const access of spec.access) grants[access](name);
       if (spec.access.includes("workflow:start") || spec.access.includes("workflow:signal")) {
-        fn.addEnvironment("BACKORDER_LINE_STATE_MACHINE_ARN", workflow.stateMachine.stateMachineArn);
+        fn.addEnvironment(
+          "BACKORDER_LINE_STATE_MACHINE_ARN",
+          workflow.stateMachine.stateMachineArn,
+        );
       }
     }
 
@@ -96,7 +106,9 @@ export class BackorderStack extends Stack {
       this.resolve(this.getLogicalId(c.node.defaultChild as CfnElement)) as string;
     suppressReviewedFindings(this, {
       tableLogicalId: logicalId(table),
-      workflowFunctionLogicalIds: WORKFLOW_FUNCTIONS.map((name) => logicalId(functions.byName[name])),
+      workflowFunctionLogicalIds: WORKFLOW_FUNCTIONS.map((name) =>
+        logicalId(functions.byName[name]),
+      ),
     });
   }
 }

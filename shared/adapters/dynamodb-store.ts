@@ -63,7 +63,9 @@ export class DynamoDbStore implements Store {
   constructor(private readonly tableName: string = config.tableName()) {}
 
   async getSku(sku: string): Promise<Sku | null> {
-    const out = await dynamo().send(new GetCommand({ TableName: this.tableName, Key: keys.sku(sku) }));
+    const out = await dynamo().send(
+      new GetCommand({ TableName: this.tableName, Key: keys.sku(sku) }),
+    );
     return out.Item ? strip<Sku>(out.Item) : null;
   }
 
@@ -212,17 +214,19 @@ export class DynamoDbStore implements Store {
 
   async touchLastContact(orderId: string, lineIds: string[], at: Date): Promise<void> {
     for (const lineId of lineIds) {
-      await dynamo().send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.line(orderId, lineId),
-          UpdateExpression: "SET lastContactAt = :at",
-          ConditionExpression: "attribute_exists(pk) AND lastContactAt < :at",
-          ExpressionAttributeValues: { ":at": at.toISOString() },
-        }),
-      ).catch((error: unknown) => {
-        if (!isConditionFailure(error)) throw error;
-      });
+      await dynamo()
+        .send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.line(orderId, lineId),
+            UpdateExpression: "SET lastContactAt = :at",
+            ConditionExpression: "attribute_exists(pk) AND lastContactAt < :at",
+            ExpressionAttributeValues: { ":at": at.toISOString() },
+          }),
+        )
+        .catch((error: unknown) => {
+          if (!isConditionFailure(error)) throw error;
+        });
     }
   }
 
@@ -272,7 +276,11 @@ export class DynamoDbStore implements Store {
         Key: keys.notification(orderId, key),
         UpdateExpression: "SET #state = :sent, messageId = :messageId, sentAt = :at",
         ExpressionAttributeNames: { "#state": "state" },
-        ExpressionAttributeValues: { ":sent": "sent", ":messageId": messageId, ":at": at.toISOString() },
+        ExpressionAttributeValues: {
+          ":sent": "sent",
+          ":messageId": messageId,
+          ":at": at.toISOString(),
+        },
       }),
     );
   }

@@ -1,4 +1,4 @@
-import { type IsoDate, endOfDay } from "./dates.ts";
+import { endOfDay, type IsoDate } from "./dates.ts";
 
 export interface EscalationConfig {
   /** Days a waiting line may go without any email before it gets a check-in. */

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { type KeyRole, apiKeysFor } from "../adapters/api-keys.ts";
+import { apiKeysFor, type KeyRole } from "../adapters/api-keys.ts";
 import { problems } from "./problem.ts";
 import type { Role } from "./routes.ts";
 

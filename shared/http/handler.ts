@@ -121,16 +121,14 @@ export function lowerCaseHeaders(
 
 /** Parses the body as JSON whatever its declared content type (clients such as fetch send
  * strings as text/plain), then validates it. */
-function parseBody<TBody>(
-  event: HttpEvent,
-  schema: z.ZodType<TBody>,
-): TBody {
+function parseBody<TBody>(event: HttpEvent, schema: z.ZodType<TBody>): TBody {
   const raw = event.body
     ? event.isBase64Encoded
       ? Buffer.from(event.body, "base64").toString("utf8")
       : event.body
     : "";
-  if (Buffer.byteLength(raw, "utf8") > MAX_BODY_BYTES) throw problems.payloadTooLarge(MAX_BODY_BYTES);
+  if (Buffer.byteLength(raw, "utf8") > MAX_BODY_BYTES)
+    throw problems.payloadTooLarge(MAX_BODY_BYTES);
   if (raw.trim() === "") throw problems.badRequest("A JSON body is required.");
   let parsed: unknown;
   try {

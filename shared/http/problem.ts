@@ -47,14 +47,24 @@ export const problems = {
   malformedJson: () =>
     new HttpProblem(400, "malformed-json", "Malformed JSON", "The request body is not valid JSON."),
   payloadTooLarge: (limit: number) =>
-    new HttpProblem(400, "payload-too-large", "Request body too large", `The limit is ${limit} bytes.`),
+    new HttpProblem(
+      400,
+      "payload-too-large",
+      "Request body too large",
+      `The limit is ${limit} bytes.`,
+    ),
   unauthorized: (detail = "A valid credential is required.") =>
     new HttpProblem(401, "unauthorized", "Unauthorized", detail),
   forbidden: (detail = "This credential may not call this route.") =>
     new HttpProblem(403, "forbidden", "Forbidden", detail),
   notFound: (detail: string) => new HttpProblem(404, "not-found", "Not found", detail),
   methodNotAllowed: () =>
-    new HttpProblem(405, "method-not-allowed", "Method not allowed", "This path has no such method."),
+    new HttpProblem(
+      405,
+      "method-not-allowed",
+      "Method not allowed",
+      "This path has no such method.",
+    ),
   conflict: (slug: string, title: string, detail: string, extensions?: Record<string, unknown>) =>
     new HttpProblem(409, slug, title, detail, extensions),
   unprocessable: (slug: string, title: string, detail: string) =>

@@ -1,0 +1,204 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { problemResponse, problems } from "../../shared/http/problem.ts";
+import { matchRoute, type RouteMatch } from "../../shared/http/routes.ts";
+import type { VirtualClock } from "./clock.ts";
+import type { LocalLambdaRuntime } from "./lambda-runtime.ts";
+import { assertPortFree } from "./ports.ts";
+
+/** API Gateway's own payload limit; the handlers refuse anything over 256 KB themselves. */
+const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+export interface GatewayOptions {
+  runtime: LocalLambdaRuntime;
+  clock: VirtualClock;
+  /** True once every part of the local stack is up and the tables exist. */
+  isReady(): boolean;
+}
+
+/**
+ * The local HTTP gateway: turns requests into API Gateway HTTP API (payload 2.0) events for
+ * the handlers of the route table, and serves the local-only virtual clock.
+ */
+export class LocalGateway {
+  private server: Server | undefined;
+
+  constructor(private readonly options: GatewayOptions) {}
+
+  async listen(port: number, host = "127.0.0.1"): Promise<string> {
+    await assertPortFree(port, host, "HTTP API", "BACKORDER_API_PORT");
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        console.error("local gateway error", error);
+        send(
+          res,
+          problemResponse({
+            ...problems.notFound("").body(),
+            status: 500,
+            title: "Internal error",
+            type: "/problems/internal-error",
+            detail: "The local gateway failed.",
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => this.server?.listen(port, host, resolve));
+    return `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://local");
+    const method = (req.method ?? "GET").toUpperCase();
+    const raw = await readBody(req);
+    if (raw === null) {
+      send(res, {
+        statusCode: 413,
+        headers: { "content-type": "application/json" },
+        body: '{"message":"Request Entity Too Large"}',
+      });
+      return;
+    }
+    if (url.pathname.startsWith("/_local/clock")) {
+      send(res, await this.clockRoute(method, url.pathname, raw));
+      return;
+    }
+    if (url.pathname === "/health" && !this.options.isReady()) {
+      send(res, {
+        statusCode: 503,
+        headers: { "content-type": "application/json" },
+        body: '{"status":"starting"}',
+      });
+      return;
+    }
+    const found = matchRoute(method, url.pathname);
+    if (!found.match) {
+      const problem = found.pathKnown
+        ? problems.methodNotAllowed()
+        : problems.notFound(`No route for ${method} ${url.pathname}.`);
+      send(res, problemResponse(problem));
+      return;
+    }
+    if (!this.options.isReady()) {
+      send(res, {
+        statusCode: 503,
+        headers: { "content-type": "application/json" },
+        body: '{"message":"Service Unavailable"}',
+      });
+      return;
+    }
+    const event = toEvent(req, url, method, raw, found.match);
+    const result = (await this.options.runtime.invoke(
+      found.match.route.fn,
+      event,
+    )) as APIGatewayProxyStructuredResultV2;
+    send(res, result);
+  }
+
+  private async clockRoute(
+    method: string,
+    path: string,
+    raw: Buffer,
+  ): Promise<APIGatewayProxyStructuredResultV2> {
+    const clock = this.options.clock;
+    const now = () => ({
+      statusCode: 200,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ now: clock.now().toISOString() }),
+    });
+    if (path === "/_local/clock" && method === "GET") return now();
+    if (path === "/_local/clock/advance" && method === "POST") {
+      let seconds: unknown;
+      try {
+        seconds = (JSON.parse(raw.toString("utf8") || "null") as { seconds?: unknown } | null)
+          ?.seconds;
+      } catch {
+        return problemResponse(problems.malformedJson());
+      }
+      if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds <= 0) {
+        return problemResponse(
+          problems.badRequest('Send {"seconds": N} with N a positive number.', [
+            { path: "/seconds", message: "must be a positive number" },
+          ]),
+        );
+      }
+      await clock.advance(seconds);
+      return now();
+    }
+    return problemResponse(problems.notFound(`No route for ${method} ${path}.`));
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > GATEWAY_MAX_BODY_BYTES) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function toEvent(
+  req: IncomingMessage,
+  url: URL,
+  method: string,
+  raw: Buffer,
+  match: RouteMatch,
+): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined)
+      headers[key.toLowerCase()] = Array.isArray(value) ? value.join(",") : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [key, value] of url.searchParams)
+    query[key] = key in query ? `${query[key]},${value}` : value;
+  const now = new Date();
+  const routeKey = `${match.route.method} ${match.route.path}`;
+  return {
+    version: "2.0",
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    cookies: headers.cookie ? headers.cookie.split(/;\s*/) : undefined,
+    headers,
+    queryStringParameters: Object.keys(query).length ? query : undefined,
+    pathParameters: Object.keys(match.pathParameters).length ? match.pathParameters : undefined,
+    requestContext: {
+      accountId: "000000000000",
+      apiId: "local",
+      domainName: headers.host ?? "localhost",
+      domainPrefix: "localhost",
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
+        userAgent: headers["user-agent"] ?? "",
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: "$default",
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    body: raw.length ? raw.toString("utf8") : undefined,
+    isBase64Encoded: false,
+  };
+}
+
+function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
+  const body = result.body ?? "";
+  res.writeHead(result.statusCode ?? 200, { ...(result.headers as Record<string, string>) });
+  res.end(result.isBase64Encoded ? Buffer.from(body, "base64") : body);
+}

@@ -1,0 +1,164 @@
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { installClock } from "../../shared/adapters/clock.ts";
+import { logger } from "../../shared/logger.ts";
+import { repoRoot } from "../paths.ts";
+import { VirtualClock } from "./clock.ts";
+import {
+  checkJava,
+  createTablesFromTemplate,
+  type DynamoDbLocalHandle,
+  ensureDynamoDbLocal,
+  LOCAL_CREDENTIALS,
+  localDynamoDbClient,
+  startDynamoDbLocal,
+} from "./dynamodb-local.ts";
+import { LocalGateway } from "./gateway.ts";
+import { LocalLambdaRuntime } from "./lambda-runtime.ts";
+import { type LocalSes, startLocalSes } from "./ses.ts";
+import { LocalStepFunctions } from "./stepfunctions/server.ts";
+import { LOCAL_REGION, localModel, synthTemplate } from "./template.ts";
+
+export interface LocalStackOptions {
+  apiPort: number;
+  dynamodbPort: number;
+  sesPort: number;
+  sfnPort: number;
+  /** Where DynamoDB data, the clock offset and execution records live. */
+  dataDir: string;
+  /** Start empty: delete `dataDir` first. */
+  fresh?: boolean;
+  host?: string;
+  storefrontApiKey: string;
+  warehouseApiKey: string;
+  /** Progress messages for the console. */
+  say?: (message: string) => void;
+}
+
+/** Written to `<dataDir>/stack.json` once the stack is up. */
+export interface LocalStackManifest {
+  urls: LocalStack["urls"];
+  tableName: string;
+  lineStateMachineArn: string;
+  pid: number;
+}
+
+export interface LocalStack {
+  urls: { api: string; dynamodb: string; ses: string; sfn: string; mailViewer: string };
+  clock: VirtualClock;
+  stop(): Promise<void>;
+}
+
+/**
+ * Brings up the whole system on this machine: DynamoDB Local with the tables of the
+ * synthesized template, a local SES, a local Step Functions endpoint running the
+ * synthesized line state machine, and the HTTP gateway, all on one virtual clock. The
+ * gateway answers first (503 on /health) so a caller can watch the stack come up.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const host = options.host ?? "127.0.0.1";
+  const say = options.say ?? (() => undefined);
+  if (options.fresh) rmSync(options.dataDir, { recursive: true, force: true });
+  mkdirSync(options.dataDir, { recursive: true });
+
+  const clock = new VirtualClock(join(options.dataDir, "clock.json"));
+  installClock(clock);
+  const runtime = new LocalLambdaRuntime();
+  let ready = false;
+  const gateway = new LocalGateway({ runtime, clock, isReady: () => ready });
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    ready = false;
+    clock.stop();
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+    stops.length = 0;
+  };
+
+  try {
+    const apiUrl = await gateway.listen(options.apiPort, host);
+    stops.push(() => gateway.close());
+    const urls = {
+      api: apiUrl,
+      dynamodb: `http://${host}:${options.dynamodbPort}`,
+      ses: `http://${host}:${options.sesPort}`,
+      sfn: `http://${host}:${options.sfnPort}`,
+      mailViewer: `http://${host}:${options.sesPort}/`,
+    };
+    const template = synthTemplate();
+    const model = localModel(template, { apiUrl });
+    const stateMachine = model.stateMachines[0];
+    if (!stateMachine) throw new Error("the synthesized template has no state machine");
+
+    // Handlers reach AWS through SDK clients configured by these standard variables.
+    Object.assign(process.env, model.environment, {
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: urls.dynamodb,
+      AWS_ENDPOINT_URL_SFN: urls.sfn,
+      AWS_ENDPOINT_URL_SESV2: urls.ses,
+      BACKORDER_LINE_STATE_MACHINE_ARN: stateMachine.arn,
+      BACKORDER_STOREFRONT_API_KEY: options.storefrontApiKey,
+      BACKORDER_WAREHOUSE_API_KEY: options.warehouseApiKey,
+    });
+    delete process.env.AWS_PROFILE;
+    delete process.env.AWS_SESSION_TOKEN;
+
+    say("starting DynamoDB Local");
+    await checkJava();
+    const cacheDir = join(repoRoot, ".cache");
+    await ensureDynamoDbLocal(cacheDir);
+    const dynamodb: DynamoDbLocalHandle = await startDynamoDbLocal({
+      port: options.dynamodbPort,
+      dataDir: join(options.dataDir, "dynamodb"),
+      cacheDir,
+      host,
+    });
+    stops.push(() => dynamodb.stop());
+    const ddb = localDynamoDbClient(dynamodb.endpoint);
+    await createTablesFromTemplate(ddb, template, (id) => model.tables[id] ?? id);
+    ddb.destroy();
+
+    say("starting local SES");
+    const ses: LocalSes = await startLocalSes(options.sesPort, host);
+    stops.push(() => ses.close());
+
+    say("starting local Step Functions");
+    const functionsByArn = new Map(model.functions.map((f) => [f.arn, f.name]));
+    const sfn = new LocalStepFunctions({
+      clock,
+      stateMachines: [
+        { arn: stateMachine.arn, name: stateMachine.name, definition: stateMachine.definition },
+      ],
+      invokeLambda: (arn, payload) => {
+        const name = functionsByArn.get(arn);
+        if (!name) return Promise.reject(new Error(`no local function for ${arn}`));
+        return runtime.invoke(name, payload);
+      },
+      stateFile: join(options.dataDir, "stepfunctions.json"),
+      log: (entry) => logger.debug("local step functions", entry),
+    });
+    await sfn.listen(options.sfnPort, host);
+    stops.push(() => sfn.close());
+
+    // What tools and tests need to talk to this stack directly.
+    writeFileSync(
+      join(options.dataDir, "stack.json"),
+      JSON.stringify(
+        {
+          urls,
+          tableName: process.env.BACKORDER_TABLE_NAME,
+          lineStateMachineArn: stateMachine.arn,
+          pid: process.pid,
+        },
+        null,
+        2,
+      ),
+    );
+    ready = true;
+    return { urls, clock, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,63 @@
+import { join } from "node:path";
+import { repoRoot } from "../paths.ts";
+import { startLocalStack } from "./stack.ts";
+
+/** `npm start`: the whole system on this machine, in the foreground, until Ctrl-C. */
+const env = process.env;
+const port = (name: string, fallback: number) => {
+  const value = Number(env[name] ?? fallback);
+  if (!Number.isInteger(value) || value <= 0 || value > 65535) {
+    throw new Error(`${name} must be a port number`);
+  }
+  return value;
+};
+
+const credentials = {
+  storefrontApiKey: env.BACKORDER_STOREFRONT_API_KEY || "local-storefront-key",
+  warehouseApiKey: env.BACKORDER_WAREHOUSE_API_KEY || "local-warehouse-key",
+};
+const started = Date.now();
+const stack = await startLocalStack({
+  apiPort: port("BACKORDER_API_PORT", 3000),
+  dynamodbPort: port("BACKORDER_DYNAMODB_PORT", 8000),
+  sesPort: port("BACKORDER_SES_PORT", 8005),
+  sfnPort: port("BACKORDER_SFN_PORT", 8083),
+  dataDir: env.BACKORDER_DATA_DIR || join(repoRoot, ".data"),
+  fresh: process.argv.includes("--fresh"),
+  host: env.BACKORDER_HOST || "127.0.0.1",
+  ...credentials,
+  say: (message) => console.log(`… ${message}`),
+}).catch((error: unknown) => {
+  console.error(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
+
+console.log(`
+Backorder engine is running locally (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
+
+  HTTP API            ${stack.urls.api}          (health: ${stack.urls.api}/health)
+  DynamoDB Local      ${stack.urls.dynamodb}
+  SES v2 + mail view  ${stack.urls.ses}          (viewer: ${stack.urls.mailViewer}, JSON: ${stack.urls.ses}/store)
+  Step Functions API  ${stack.urls.sfn}
+  Virtual clock       ${stack.urls.api}/_local/clock   (POST /_local/clock/advance {"seconds": N})
+
+  storefront API key  ${credentials.storefrontApiKey}
+  warehouse API key   ${credentials.warehouseApiKey}
+  AWS credentials     access key "local", secret "local", region us-east-1
+
+Ctrl-C stops everything.`);
+
+let stopping = false;
+const shutdown = (why: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${why}: stopping…`);
+  stack.stop().finally(() => process.exit(0));
+};
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+  process.on(signal, () => shutdown(signal));
+// If whatever started us goes away without a signal, stop too: nothing is left behind.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) shutdown("parent process gone");
+}, 1000).unref();

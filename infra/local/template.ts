@@ -1,0 +1,174 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FunctionName } from "../../shared/http/routes.ts";
+import { buildApp } from "../app.ts";
+import { FUNCTION_METADATA_KEY } from "../constructs/functions.ts";
+
+export interface CfnResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  Metadata?: Record<string, unknown>;
+}
+
+export interface CfnTemplate {
+  Resources: Record<string, CfnResource>;
+}
+
+/** Synthesizes the CDK app in-process (no bundling, no cdk-nag) and returns its template. */
+export function synthTemplate(): CfnTemplate {
+  const outdir = mkdtempSync(join(tmpdir(), "backorder-synth-"));
+  try {
+    const { app, stack } = buildApp({
+      outdir,
+      nag: false,
+      context: { "aws:cdk:bundling-stacks": [] },
+    });
+    return app.synth().getStackByName(stack.stackName).template as CfnTemplate;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+export const LOCAL_REGION = "us-east-1";
+export const LOCAL_ACCOUNT = "000000000000";
+
+export interface LocalNames {
+  /** Public URL of the local HTTP gateway. */
+  apiUrl: string;
+}
+
+/** What the local stack runs, read off the synthesized template. */
+export interface LocalModel {
+  tables: Record<string, string>;
+  functions: { logicalId: string; name: FunctionName; arn: string }[];
+  stateMachines: {
+    logicalId: string;
+    name: string;
+    arn: string;
+    definition: Record<string, unknown>;
+  }[];
+  /** The environment the functions get (all of them share one process locally). */
+  environment: Record<string, string>;
+}
+
+type Resolved = string | number | boolean | null | Resolved[] | { [k: string]: Resolved };
+
+/**
+ * Turns the template into what the local stack needs, resolving CloudFormation intrinsics
+ * against local names: tables are named by their logical id, functions and state machines
+ * get local ARNs, the HTTP API's endpoint is the local gateway, and secrets resolve to ""
+ * (locally API keys come from the environment instead of Secrets Manager).
+ */
+export function localModel(template: CfnTemplate, names: LocalNames): LocalModel {
+  const refs: Record<string, string> = {};
+  const attrs: Record<string, string> = {};
+  const tables: Record<string, string> = {};
+  const functions: LocalModel["functions"] = [];
+  for (const [id, res] of Object.entries(template.Resources)) {
+    switch (res.Type) {
+      case "AWS::DynamoDB::Table":
+        tables[id] = id;
+        refs[id] = id;
+        attrs[`${id}.Arn`] = `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${id}`;
+        break;
+      case "AWS::Lambda::Function": {
+        const arn = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${id}`;
+        refs[id] = id;
+        attrs[`${id}.Arn`] = arn;
+        const name = res.Metadata?.[FUNCTION_METADATA_KEY];
+        if (typeof name === "string")
+          functions.push({ logicalId: id, name: name as FunctionName, arn });
+        break;
+      }
+      case "AWS::StepFunctions::StateMachine":
+        refs[id] = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${id}`;
+        attrs[`${id}.Name`] = id;
+        break;
+      case "AWS::ApiGatewayV2::Api":
+        refs[id] = "local";
+        attrs[`${id}.ApiEndpoint`] = names.apiUrl;
+        break;
+      case "AWS::SecretsManager::Secret":
+      case "AWS::SES::ConfigurationSet":
+        refs[id] = "";
+        break;
+      default:
+        refs[id] = id;
+    }
+  }
+  const resolve = (value: unknown): Resolved => resolveIntrinsics(value, refs, attrs);
+
+  const stateMachines: LocalModel["stateMachines"] = [];
+  const environment: Record<string, string> = {};
+  for (const [id, res] of Object.entries(template.Resources)) {
+    if (res.Type === "AWS::StepFunctions::StateMachine") {
+      const definition = JSON.parse(String(resolve(res.Properties?.DefinitionString)));
+      stateMachines.push({ logicalId: id, name: id, arn: refs[id] as string, definition });
+    }
+    if (res.Type === "AWS::Lambda::Function") {
+      const env = (
+        res.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined
+      )?.Variables;
+      for (const [key, raw] of Object.entries(env ?? {})) {
+        const value = String(resolve(raw));
+        if (key in environment && environment[key] !== value) {
+          throw new Error(`functions disagree on ${key}; the local stack shares one environment`);
+        }
+        environment[key] = value;
+      }
+    }
+  }
+  return { tables, functions, stateMachines, environment };
+}
+
+const PSEUDO: Record<string, string> = {
+  "AWS::Region": LOCAL_REGION,
+  "AWS::AccountId": LOCAL_ACCOUNT,
+  "AWS::Partition": "aws",
+  "AWS::URLSuffix": "amazonaws.com",
+  "AWS::StackName": "BackorderEngine",
+};
+
+export function resolveIntrinsics(
+  value: unknown,
+  refs: Record<string, string>,
+  attrs: Record<string, string>,
+): Resolved {
+  const again = (v: unknown) => resolveIntrinsics(v, refs, attrs);
+  if (Array.isArray(value)) return value.map(again);
+  if (value === null || typeof value !== "object") return value as Resolved;
+  const entries = Object.entries(value as Record<string, unknown>);
+  const [first] = entries;
+  if (entries.length === 1 && first) {
+    const [fn, arg] = first;
+    if (fn === "Ref") {
+      const name = String(arg);
+      const hit = PSEUDO[name] ?? refs[name];
+      if (hit === undefined) throw new Error(`cannot resolve Ref ${name} locally`);
+      return hit;
+    }
+    if (fn === "Fn::GetAtt") {
+      const [id, attr] = Array.isArray(arg) ? arg : String(arg).split(".");
+      const hit = attrs[`${id}.${attr}`];
+      if (hit === undefined) throw new Error(`cannot resolve Fn::GetAtt ${id}.${attr} locally`);
+      return hit;
+    }
+    if (fn === "Fn::Join") {
+      const [sep, parts] = arg as [string, unknown[]];
+      return parts.map((p) => String(again(p))).join(sep);
+    }
+    if (fn === "Fn::Sub") {
+      const [text, vars] = (Array.isArray(arg) ? arg : [arg, {}]) as [
+        string,
+        Record<string, unknown>,
+      ];
+      return text.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+        if (name in vars) return String(again(vars[name]));
+        if (name.includes(".")) return String(again({ "Fn::GetAtt": name.split(".") }));
+        return String(again({ Ref: name }));
+      });
+    }
+  }
+  return Object.fromEntries(entries.map(([k, v]) => [k, again(v)]));
+}

@@ -1,0 +1,530 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { createConnection, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  GetExecutionHistoryCommand,
+  InvalidExecutionInput,
+  InvalidName,
+  InvalidOutput,
+  InvalidToken,
+  ListExecutionsCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StateMachineDoesNotExist,
+  StopExecutionCommand,
+  TaskTimedOut,
+} from "@aws-sdk/client-sfn";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { VirtualClock } from "../../infra/local/clock.ts";
+import { LocalStepFunctions } from "../../infra/local/stepfunctions/server.ts";
+
+const ACCOUNT = "000000000000";
+const fn = (name: string) => `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${name}`;
+const BACKORDER_ARN = `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:Backorder`;
+const PAUSE_ARN = `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:Pause`;
+const SLOW_ARN = `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:Slow`;
+/** Long enough that no clock.advance in this file times these tasks out. */
+const FOREVER = 10_000_000;
+
+// Shaped like what AWS CDK synthesizes for LambdaInvoke tasks (callback and request/response).
+const backorderDefinition = {
+  StartAt: "ReserveSupply",
+  States: {
+    ReserveSupply: {
+      Type: "Task",
+      Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
+      Parameters: {
+        FunctionName: fn("Register"),
+        Payload: { "lineId.$": "$.lineId", "taskToken.$": "$$.Task.Token" },
+      },
+      TimeoutSecondsPath: "$.waitSeconds",
+      ResultPath: "$.supply",
+      Catch: [
+        { ErrorEquals: ["States.Timeout"], ResultPath: "$.error", Next: "OnTimeout" },
+        { ErrorEquals: ["SupplyCancelled"], ResultPath: "$.error", Next: "RecordCancel" },
+      ],
+      Next: "Fill",
+    },
+    Fill: {
+      Type: "Task",
+      Resource: "arn:aws:states:::lambda:invoke",
+      Parameters: { FunctionName: fn("Fill"), "Payload.$": "$" },
+      ResultSelector: { "r.$": "$.Payload" },
+      ResultPath: "$.fill",
+      Retry: [
+        {
+          ErrorEquals: [
+            "Lambda.ClientExecutionTimeoutException",
+            "Lambda.ServiceException",
+            "Lambda.AWSLambdaException",
+            "Lambda.SdkClientException",
+          ],
+          IntervalSeconds: 2,
+          MaxAttempts: 6,
+          BackoffRate: 2,
+        },
+      ],
+      Next: "Filled",
+    },
+    Filled: { Type: "Succeed" },
+    OnTimeout: {
+      Type: "Task",
+      Resource: fn("OnTimeout"),
+      ResultPath: "$.expired",
+      Next: "Expired",
+    },
+    Expired: { Type: "Succeed" },
+    RecordCancel: {
+      Type: "Task",
+      Resource: fn("RecordCancel"),
+      ResultPath: null,
+      Next: "Cancelled",
+    },
+    Cancelled: {
+      Type: "Fail",
+      Error: "Backorder.Cancelled",
+      Cause: "The supply request was cancelled",
+    },
+  },
+};
+
+const pauseDefinition = {
+  StartAt: "Describe",
+  States: {
+    Describe: {
+      Type: "Pass",
+      Parameters: {
+        "name.$": "$$.Execution.Name",
+        "id.$": "$$.Execution.Id",
+        "start.$": "$$.Execution.StartTime",
+        "state.$": "$$.State.Name",
+        "input.$": "$$.Execution.Input",
+        "delay.$": "$.delay",
+      },
+      Next: "Pause",
+    },
+    Pause: { Type: "Wait", SecondsPath: "$.delay", Next: "AfterWait" },
+    AfterWait: { Type: "Task", Resource: fn("AfterWait"), End: true },
+  },
+};
+
+const slowDefinition = {
+  TimeoutSeconds: 600,
+  StartAt: "Sleep",
+  States: { Sleep: { Type: "Wait", Seconds: 3600, End: true } },
+};
+
+interface LambdaCall {
+  functionArn: string;
+  payload: Record<string, unknown>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: "127.0.0.1" });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/** How many handles of each kind keep the process alive (timers, sockets, servers). */
+function activeResources(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const kind of process.getActiveResourcesInfo())
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  return counts;
+}
+
+async function until<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 5000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe("local Step Functions endpoint", () => {
+  const clock = new VirtualClock();
+  const calls: LambdaCall[] = [];
+  const tokens = new Map<string, string>();
+  const logs: Record<string, unknown>[] = [];
+  let stepFunctions: LocalStepFunctions;
+  let client: SFNClient;
+  let port: number;
+  let stateDir: string;
+  let baseline: Map<string, number>;
+
+  async function invokeLambda(functionArn: string, payload: unknown): Promise<unknown> {
+    const body = payload as Record<string, unknown>;
+    calls.push({ functionArn, payload: body });
+    switch (functionArn.split(":").at(-1)) {
+      case "Register":
+        tokens.set(String(body.lineId), String(body.taskToken));
+        return { registered: true };
+      case "Fill": {
+        if (body.lineId === "declined") {
+          throw Object.assign(new Error("card ending 4242 was declined"), {
+            name: "PaymentDeclined",
+          });
+        }
+        const supply = body.supply as { qty: number };
+        return { filled: body.lineId, qty: supply.qty };
+      }
+      case "OnTimeout":
+        return { expiredLine: body.lineId };
+      case "RecordCancel":
+        return { recorded: true };
+      case "AfterWait":
+        return { seen: body, atMs: clock.nowMs() };
+      default:
+        throw Object.assign(new Error(`no function ${functionArn}`), { name: "ResourceNotFound" });
+    }
+  }
+
+  const callsTo = (name: string) => calls.filter((c) => c.functionArn === fn(name));
+
+  async function start(input: Record<string, unknown>, name?: string, arn = BACKORDER_ARN) {
+    const out = await client.send(
+      new StartExecutionCommand({ stateMachineArn: arn, input: JSON.stringify(input), name }),
+    );
+    if (!out.executionArn) throw new Error("no executionArn");
+    return out.executionArn;
+  }
+
+  async function describeExecution(executionArn: string) {
+    return client.send(new DescribeExecutionCommand({ executionArn }));
+  }
+
+  async function finalStatus(executionArn: string) {
+    return until(async () => {
+      const out = await describeExecution(executionArn);
+      return out.status === "RUNNING" ? undefined : out;
+    });
+  }
+
+  async function history(executionArn: string) {
+    const out = await client.send(new GetExecutionHistoryCommand({ executionArn }));
+    return out.events ?? [];
+  }
+
+  async function lastEnteredState(executionArn: string): Promise<string | undefined> {
+    const entered = (await history(executionArn)).filter((e) => e.type?.endsWith("StateEntered"));
+    return entered.at(-1)?.stateEnteredEventDetails?.name;
+  }
+
+  /** Starts a backorder execution and waits until its Register call handed out a token. */
+  async function startParked(lineId: string, waitSeconds = FOREVER, name?: string) {
+    const executionArn = await start({ lineId, waitSeconds }, name);
+    const token = await until(() => tokens.get(lineId));
+    await stepFunctions.waitForIdle();
+    return { executionArn, token };
+  }
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), "local-sfn-"));
+    baseline = activeResources();
+    stepFunctions = new LocalStepFunctions({
+      clock,
+      invokeLambda,
+      stateFile: join(stateDir, "stepfunctions.json"),
+      log: (entry) => logs.push(entry),
+      stateMachines: [
+        { arn: BACKORDER_ARN, name: "Backorder", definition: backorderDefinition },
+        { arn: PAUSE_ARN, name: "Pause", definition: pauseDefinition },
+        { arn: SLOW_ARN, name: "Slow", definition: slowDefinition },
+      ],
+    });
+    port = await freePort();
+    const { endpoint } = await stepFunctions.listen(port);
+    client = new SFNClient({
+      endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      maxAttempts: 1,
+    });
+  });
+
+  afterAll(async () => {
+    client?.destroy();
+    await stepFunctions?.close();
+    clock.stop();
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it("parks in the callback task, then SendTaskSuccess resumes it to success", async () => {
+    const { executionArn, token } = await startParked("L1");
+    expect(executionArn).toBe(
+      `arn:aws:states:us-east-1:${ACCOUNT}:execution:Backorder:${executionArn.split(":").at(-1)}`,
+    );
+    expect(await lastEnteredState(executionArn)).toBe("ReserveSupply");
+    expect((await describeExecution(executionArn)).status).toBe("RUNNING");
+    expect(callsTo("Register").at(-1)?.payload).toEqual({ lineId: "L1", taskToken: token });
+    expect(token).not.toContain("$$");
+
+    await client.send(
+      new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ qty: 3 }) }),
+    );
+
+    const done = await finalStatus(executionArn);
+    expect(done.status).toBe("SUCCEEDED");
+    expect(JSON.parse(done.output ?? "null")).toEqual({
+      lineId: "L1",
+      waitSeconds: FOREVER,
+      supply: { qty: 3 },
+      fill: { r: { filled: "L1", qty: 3 } },
+    });
+    expect(done.stopDate).toBeInstanceOf(Date);
+    const types = (await history(executionArn)).map((e) => e.type);
+    expect(types[0]).toBe("ExecutionStarted");
+    expect(types).toContain("TaskSucceeded");
+    expect(types.at(-1)).toBe("ExecutionSucceeded");
+    // The token's task is over: AWS answers TaskTimedOut for it.
+    await expect(
+      client.send(new SendTaskSuccessCommand({ taskToken: token, output: "{}" })),
+    ).rejects.toBeInstanceOf(TaskTimedOut);
+  });
+
+  it("keeps a task waiting past the library's hidden 60 s default timeout", async () => {
+    // aws-local-stepfunctions arms setTimeout(TimeoutSeconds || 60 s) per task; the endpoint
+    // hands it the largest delay Node accepts and enforces the real timeout itself.
+    const spy = vi.spyOn(globalThis, "setTimeout");
+    let delays: unknown[];
+    try {
+      await startParked("L-hidden");
+      delays = spy.mock.calls.map((call) => call[1]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(delays).toContain(2_147_483_000);
+    expect(delays).not.toContain(60_000);
+  });
+
+  it("times the task out on the virtual clock and takes the Catch path", async () => {
+    const { executionArn, token } = await startParked("L2", 86_400);
+    await clock.advance(86_000);
+    await stepFunctions.waitForIdle();
+    expect((await describeExecution(executionArn)).status).toBe("RUNNING");
+    expect(await lastEnteredState(executionArn)).toBe("ReserveSupply");
+    expect(callsTo("OnTimeout")).toHaveLength(0);
+
+    await clock.advance(401);
+
+    const done = await finalStatus(executionArn);
+    expect(done.status).toBe("SUCCEEDED");
+    const output = JSON.parse(done.output ?? "null") as Record<string, unknown>;
+    expect(output.expired).toEqual({ expiredLine: "L2" });
+    expect((output.error as { Error: string }).Error).toBe("States.Timeout");
+    expect(callsTo("OnTimeout").map((c) => c.payload.lineId)).toEqual(["L2"]);
+    expect((await history(executionArn)).map((e) => e.type)).toContain("TaskTimedOut");
+    await expect(
+      client.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"qty":1}' })),
+    ).rejects.toBeInstanceOf(TaskTimedOut);
+  });
+
+  it("routes SendTaskFailure to the Catch for its error", async () => {
+    const { executionArn, token } = await startParked("L3");
+    await client.send(
+      new SendTaskFailureCommand({
+        taskToken: token,
+        error: "SupplyCancelled",
+        cause: "supplier withdrew",
+      }),
+    );
+    const done = await finalStatus(executionArn);
+    expect(done.status).toBe("FAILED");
+    expect(done.error).toBe("Backorder.Cancelled");
+    expect(done.cause).toBe("The supply request was cancelled");
+    expect(callsTo("RecordCancel").at(-1)?.payload.error).toEqual({
+      Error: "SupplyCancelled",
+      Cause: "supplier withdrew",
+    });
+  });
+
+  it("fails the execution with the Lambda's error when nothing catches it", async () => {
+    const { executionArn, token } = await startParked("declined");
+    await client.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"qty":1}' }));
+    const done = await finalStatus(executionArn);
+    expect(done.status).toBe("FAILED");
+    expect(done.error).toBe("PaymentDeclined");
+    expect(done.cause).toBe("card ending 4242 was declined");
+    expect((await history(executionArn)).at(-1)?.type).toBe("ExecutionFailed");
+  });
+
+  it("rejects unknown tokens and invalid output", async () => {
+    await expect(
+      client.send(new SendTaskSuccessCommand({ taskToken: "not-a-token", output: "{}" })),
+    ).rejects.toBeInstanceOf(InvalidToken);
+    await expect(
+      client.send(new SendTaskFailureCommand({ taskToken: "not-a-token", error: "X" })),
+    ).rejects.toBeInstanceOf(InvalidToken);
+
+    const { executionArn, token } = await startParked("L4");
+    await expect(
+      client.send(new SendTaskSuccessCommand({ taskToken: token, output: "{not json" })),
+    ).rejects.toBeInstanceOf(InvalidOutput);
+    expect((await describeExecution(executionArn)).status).toBe("RUNNING");
+    await client.send(new StopExecutionCommand({ executionArn }));
+  });
+
+  it("StopExecution aborts the run and retires its token", async () => {
+    const { executionArn, token } = await startParked("L5");
+    const waitingBefore = stepFunctions.waitingTaskCount();
+    const stopped = await client.send(
+      new StopExecutionCommand({
+        executionArn,
+        error: "Customer.Cancelled",
+        cause: "changed their mind",
+      }),
+    );
+    expect(stopped.stopDate).toBeInstanceOf(Date);
+    const out = await describeExecution(executionArn);
+    expect(out.status).toBe("ABORTED");
+    expect(out.error).toBe("Customer.Cancelled");
+    expect(out.cause).toBe("changed their mind");
+    expect(stepFunctions.waitingTaskCount()).toBe(waitingBefore - 1);
+    await expect(
+      client.send(new SendTaskSuccessCommand({ taskToken: token, output: "{}" })),
+    ).rejects.toBeInstanceOf(TaskTimedOut);
+    expect(await stepFunctions.waitForExecution(executionArn)).toBe("ABORTED");
+    expect((await history(executionArn)).at(-1)?.type).toBe("ExecutionAborted");
+  });
+
+  it("StartExecution is idempotent for the same name and input only", async () => {
+    const input = { lineId: "L6", waitSeconds: FOREVER };
+    const first = await start(input, "line-L6");
+    expect(first).toBe(`arn:aws:states:us-east-1:${ACCOUNT}:execution:Backorder:line-L6`);
+    expect(await start(input, "line-L6")).toBe(first);
+    await expect(start({ ...input, other: 1 }, "line-L6")).rejects.toBeInstanceOf(
+      ExecutionAlreadyExists,
+    );
+    await until(() => tokens.get("L6"));
+    expect(callsTo("Register").filter((c) => c.payload.lineId === "L6")).toHaveLength(1);
+
+    const listed = await client.send(
+      new ListExecutionsCommand({ stateMachineArn: BACKORDER_ARN, statusFilter: "RUNNING" }),
+    );
+    expect(listed.executions?.map((e) => e.executionArn)).toContain(first);
+
+    await client.send(new StopExecutionCommand({ executionArn: first }));
+    await expect(start(input, "line-L6")).rejects.toBeInstanceOf(ExecutionAlreadyExists);
+    const aborted = await client.send(
+      new ListExecutionsCommand({ stateMachineArn: BACKORDER_ARN, statusFilter: "ABORTED" }),
+    );
+    expect(aborted.executions?.map((e) => e.executionArn)).toContain(first);
+  });
+
+  it("answers AWS errors for unknown or invalid requests", async () => {
+    await expect(
+      describeExecution(`arn:aws:states:us-east-1:${ACCOUNT}:execution:Backorder:nope`),
+    ).rejects.toBeInstanceOf(ExecutionDoesNotExist);
+    await expect(
+      start({}, undefined, `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:Nope`),
+    ).rejects.toBeInstanceOf(StateMachineDoesNotExist);
+    await expect(start({}, "bad name")).rejects.toBeInstanceOf(InvalidName);
+    await expect(
+      client.send(new StartExecutionCommand({ stateMachineArn: BACKORDER_ARN, input: "{oops" })),
+    ).rejects.toBeInstanceOf(InvalidExecutionInput);
+  });
+
+  it("runs Wait states on the virtual clock and fills the context object", async () => {
+    const executionArn = await start({ delay: 7200 }, "pause-1", PAUSE_ARN);
+    await stepFunctions.waitForIdle();
+    expect(await lastEnteredState(executionArn)).toBe("Pause");
+    const startDate = (await describeExecution(executionArn)).startDate as Date;
+    const before = clock.nowMs();
+
+    await clock.advance(7201);
+
+    const done = await finalStatus(executionArn);
+    expect(done.status).toBe("SUCCEEDED");
+    const output = JSON.parse(done.output ?? "null") as { seen: unknown; atMs: number };
+    expect(output.seen).toEqual({
+      name: "pause-1",
+      id: executionArn,
+      start: startDate.toISOString(),
+      state: "Describe",
+      input: { delay: 7200 },
+      delay: 7200,
+    });
+    expect(output.atMs).toBeGreaterThanOrEqual(before + 7200_000);
+  });
+
+  it("times an execution out on the virtual clock (top-level TimeoutSeconds)", async () => {
+    const executionArn = await start({}, undefined, SLOW_ARN);
+    await stepFunctions.waitForIdle();
+    await clock.advance(601);
+    const done = await finalStatus(executionArn);
+    expect(done.status).toBe("TIMED_OUT");
+    expect((await history(executionArn)).at(-1)?.type).toBe("ExecutionTimedOut");
+  });
+
+  it("persists records and marks RUNNING ones aborted after a restart", async () => {
+    const { executionArn } = await startParked("L7");
+    const restarted = new LocalStepFunctions({
+      clock,
+      invokeLambda,
+      stateFile: join(stateDir, "stepfunctions.json"),
+      stateMachines: [{ arn: BACKORDER_ARN, name: "Backorder", definition: backorderDefinition }],
+    });
+    try {
+      const record = restarted.execution(executionArn);
+      expect(record?.status).toBe("ABORTED");
+      expect(record?.error).toBe("Local.StackRestarted");
+      expect(
+        restarted.execution(`arn:aws:states:us-east-1:${ACCOUNT}:execution:Backorder:line-L6`)
+          ?.status,
+      ).toBe("ABORTED");
+    } finally {
+      await restarted.close();
+    }
+    expect((await describeExecution(executionArn)).status).toBe("RUNNING");
+    expect(
+      logs.some(
+        (entry) => entry.executionArn === executionArn && entry.type === "TaskStateEntered",
+      ),
+    ).toBe(true);
+  });
+
+  it("close() aborts running executions and leaves no timers or sockets", async () => {
+    const { executionArn } = await startParked("L8", 3600);
+    expect(clock.pendingTimers()).toBeGreaterThan(0);
+    client.destroy();
+    await stepFunctions.close();
+    expect(stepFunctions.execution(executionArn)?.status).toBe("ABORTED");
+    expect(stepFunctions.execution(executionArn)?.error).toBe("Local.StackStopped");
+    expect(stepFunctions.runningCount()).toBe(0);
+    expect(stepFunctions.waitingTaskCount()).toBe(0);
+    expect(clock.pendingTimers()).toBe(0);
+    const after = activeResources();
+    for (const kind of ["Timeout", "TCPServerWrap", "TCPSocketWrap"]) {
+      expect(after.get(kind) ?? 0, kind).toBeLessThanOrEqual(baseline.get(kind) ?? 0);
+    }
+    expect(await isListening(port)).toBe(false);
+  });
+});
