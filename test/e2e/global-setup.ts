@@ -1,0 +1,33 @@
+import { rmSync } from "node:fs";
+import type { TestProject } from "vitest/node";
+import type { LocalStackManifest } from "../../infra/local/stack.ts";
+import { startStackProcess } from "./stack-process.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The local stack the e2e tests run against, or null when they target a deployed stage. */
+    stack: LocalStackManifest | null;
+    apiUrl: string;
+  }
+}
+
+/**
+ * Starts one local stack (`npm start --fresh` on free ports and a temporary data dir) for
+ * the e2e suite, or, with BACKORDER_E2E_BASE_URL set, points the contract suite at a
+ * deployed stage instead.
+ */
+export default async function setup(project: TestProject) {
+  const deployed = process.env.BACKORDER_E2E_BASE_URL;
+  if (deployed) {
+    project.provide("stack", null);
+    project.provide("apiUrl", deployed.replace(/\/+$/, ""));
+    return;
+  }
+  const stack = await startStackProcess({ fresh: true });
+  project.provide("stack", stack.manifest);
+  project.provide("apiUrl", stack.manifest.urls.api);
+  return async () => {
+    await stack.stop();
+    rmSync(stack.dataDir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,95 @@
+import { randomUUID } from "node:crypto";
+import { GetExecutionHistoryCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { DynamoDbStore } from "../../../shared/adapters/dynamodb-store.ts";
+import { addDays, toIsoDate } from "../../../shared/domain/dates.ts";
+import type { Line, Order } from "../../../shared/domain/model.ts";
+import { api, localStack } from "../support.ts";
+
+const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+
+/** Points this test process's SDK clients at the local stack and returns its adapters. */
+export function localAdapters() {
+  const stack = localStack();
+  process.env.AWS_REGION = "us-east-1";
+  process.env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = stack.urls.dynamodb;
+  return {
+    stack,
+    store: new DynamoDbStore(stack.tableName),
+    sfn: new SFNClient({ endpoint: stack.urls.sfn, region: "us-east-1", credentials }),
+  };
+}
+
+export async function virtualNow(): Promise<Date> {
+  const res = await api("/_local/clock");
+  return new Date(String(res.json.now));
+}
+
+export async function advanceClock(seconds: number): Promise<Date> {
+  const res = await api("/_local/clock/advance", { method: "POST", body: { seconds } });
+  if (res.status !== 200) throw new Error(`clock advance failed: ${res.text}`);
+  return new Date(String(res.json.now));
+}
+
+/** An order with one backordered line, as order intake stores it. */
+export function backorderedOrder(now: Date, promisedInDays: number) {
+  const orderId = `ord_${randomUUID()}`;
+  const lineId = `ln_${randomUUID()}`;
+  const email = `customer-${randomUUID().slice(0, 8)}@example.com`;
+  const at = now.toISOString();
+  const order: Order = {
+    orderId,
+    orderRef: `SHOP-${randomUUID().slice(0, 6)}`,
+    status: "open",
+    customer: { email, name: "Ada Lovelace" },
+    shippingAddress: {
+      line1: "1 Main St",
+      city: "Springfield",
+      postalCode: "12345",
+      country: "US",
+    },
+    splitPolicy: "ship_as_available",
+    payment: { provider: "sandbox", customerRef: "cus_1", paymentMethodRef: "pm_card_visa" },
+    currency: "USD",
+    createdAt: at,
+  };
+  const line: Line = {
+    orderId,
+    lineId,
+    lineRef: "1",
+    sku: "WIDGET",
+    qty: 2,
+    unitPrice: 1999,
+    currency: "USD",
+    status: "backordered",
+    eta: null,
+    promisedBy: addDays(toIsoDate(now), promisedInDays),
+    createdAt: at,
+    history: [{ status: "backordered", at }],
+    lastContactAt: at,
+    promiseEscalated: false,
+  };
+  return { order, line, email };
+}
+
+/** Names of the states an execution has entered, in order. */
+export async function enteredStates(sfn: SFNClient, executionArn: string): Promise<string[]> {
+  const out = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
+  return (out.events ?? [])
+    .map((e) => e.stateEnteredEventDetails?.name)
+    .filter((n): n is string => typeof n === "string");
+}
+
+export interface StoredEmail {
+  messageId: string;
+  subject: string;
+  destination: { to: string[] };
+  body: { html?: string; text?: string };
+}
+
+export async function emailsTo(address: string): Promise<StoredEmail[]> {
+  const res = await fetch(`${localStack().urls.ses}/store`);
+  const store = (await res.json()) as { emails: StoredEmail[] };
+  return store.emails.filter((e) => e.destination.to.includes(address));
+}

@@ -1,0 +1,105 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, openSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "../../infra/local/ports.ts";
+import type { LocalStackManifest } from "../../infra/local/stack.ts";
+import { repoRoot } from "../../infra/paths.ts";
+
+export interface StackPorts {
+  api: number;
+  dynamodb: number;
+  ses: number;
+  sfn: number;
+}
+
+export interface RunningStack {
+  process: ChildProcess;
+  ports: StackPorts;
+  dataDir: string;
+  manifest: LocalStackManifest;
+  logFile: string;
+  /** Milliseconds from spawn to the first 200 on /health. */
+  readyAfterMs: number;
+  stop(): Promise<number | null>;
+}
+
+export async function allocatePorts(): Promise<StackPorts> {
+  const ports: number[] = [];
+  while (ports.length < 4) {
+    const port = await freePort();
+    if (!ports.includes(port)) ports.push(port);
+  }
+  const [api, dynamodb, ses, sfn] = ports as [number, number, number, number];
+  return { api, dynamodb, ses, sfn };
+}
+
+/**
+ * Runs `npm start` the way a newcomer does, on ports and a data directory of the test's
+ * own, and waits for /health to answer 200.
+ */
+export async function startStackProcess(
+  options: { ports?: StackPorts; dataDir?: string; fresh?: boolean; readyTimeoutMs?: number } = {},
+): Promise<RunningStack> {
+  const ports = options.ports ?? (await allocatePorts());
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "backorder-e2e-"));
+  const logFile = join(dataDir, `stack-${Date.now()}.log`);
+  const log = openSync(logFile, "a");
+  const started = Date.now();
+  const child = spawn("npm", ["start", ...(options.fresh ? ["--", "--fresh"] : [])], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      BACKORDER_API_PORT: String(ports.api),
+      BACKORDER_DYNAMODB_PORT: String(ports.dynamodb),
+      BACKORDER_SES_PORT: String(ports.ses),
+      BACKORDER_SFN_PORT: String(ports.sfn),
+      BACKORDER_DATA_DIR: dataDir,
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
+    },
+    stdio: ["ignore", log, log],
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => resolve(code)),
+  );
+  const deadline = started + (options.readyTimeoutMs ?? 90_000);
+  let ready = false;
+  while (Date.now() < deadline && child.exitCode === null) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${ports.api}/health`);
+      if (res.status === 200) {
+        ready = true;
+        break;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  if (!ready) {
+    child.kill("SIGKILL");
+    throw new Error(
+      `local stack did not become healthy:\n${readFileSync(logFile, "utf8").slice(-4000)}`,
+    );
+  }
+  const readyAfterMs = Date.now() - started;
+  const manifest = JSON.parse(
+    readFileSync(join(dataDir, "stack.json"), "utf8"),
+  ) as LocalStackManifest;
+  return {
+    process: child,
+    ports,
+    dataDir,
+    manifest,
+    logFile,
+    readyAfterMs,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
