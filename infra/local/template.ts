@@ -149,7 +149,10 @@ export function resolveIntrinsics(
       return hit;
     }
     if (fn === "Fn::GetAtt") {
-      const [id, attr] = Array.isArray(arg) ? arg : String(arg).split(".");
+      const dotted = String(arg);
+      const [id, attr] = Array.isArray(arg)
+        ? arg
+        : [dotted.slice(0, dotted.indexOf(".")), dotted.slice(dotted.indexOf(".") + 1)];
       const hit = attrs[`${id}.${attr}`];
       if (hit === undefined) throw new Error(`cannot resolve Fn::GetAtt ${id}.${attr} locally`);
       return hit;
@@ -164,8 +167,9 @@ export function resolveIntrinsics(
         Record<string, unknown>,
       ];
       return text.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+        if (name.startsWith("!")) return `\${${name.slice(1)}}`;
         if (name in vars) return String(again(vars[name]));
-        if (name.includes(".")) return String(again({ "Fn::GetAtt": name.split(".") }));
+        if (name.includes(".")) return String(again({ "Fn::GetAtt": name }));
         return String(again({ Ref: name }));
       });
     }

@@ -64,11 +64,9 @@ export class BackorderStack extends Stack {
           new PolicyStatement({
             actions: ["ses:SendEmail"],
             resources: [
-              this.formatArn({
-                service: "ses",
-                resource: "identity",
-                resourceName: sesIdentity(props),
-              }),
+              ...sesIdentities(props).map((identity) =>
+                this.formatArn({ service: "ses", resource: "identity", resourceName: identity }),
+              ),
               this.formatArn({
                 service: "ses",
                 resource: "configuration-set",
@@ -113,8 +111,10 @@ export class BackorderStack extends Stack {
   }
 }
 
-function sesIdentity(props: BackorderStackProps): string {
-  return props.emailDomain ?? props.emailFrom.split("@")[1] ?? props.emailFrom;
+/** The identities a send may be authorized by: the verified domain and the address. */
+function sesIdentities(props: BackorderStackProps): string[] {
+  const domain = props.emailDomain ?? props.emailFrom.split("@")[1];
+  return [...new Set([domain, props.emailFrom].filter((x): x is string => Boolean(x)))];
 }
 
 /** cdk-nag AwsSolutions findings we accept, each with the reason. */

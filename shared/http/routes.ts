@@ -94,11 +94,11 @@ export interface RouteMatch {
   pathParameters: Record<string, string>;
 }
 
-/** Finds the route for a method and path; `methodAllowed` tells a 405 from a 404. */
+/** Finds the route for a method and path; without a match, `pathKnown` tells a 405 from a 404. */
 export function matchRoute(
   method: string,
   path: string,
-): { match: RouteMatch } | { match: null; methodAllowed: false; pathKnown: boolean } {
+): { match: RouteMatch } | { match: null; pathKnown: boolean } {
   let pathKnown = false;
   for (const route of ROUTES) {
     const params = matchPath(route.path, path);
@@ -106,7 +106,7 @@ export function matchRoute(
     pathKnown = true;
     if (route.method === method.toUpperCase()) return { match: { route, pathParameters: params } };
   }
-  return { match: null, methodAllowed: false, pathKnown };
+  return { match: null, pathKnown };
 }
 
 function matchPath(template: string, path: string): Record<string, string> | null {

@@ -1,4 +1,7 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { repoRoot } from "../../infra/paths.ts";
 import {
   FUNCTION_NAMES,
   FUNCTIONS,
@@ -30,7 +33,6 @@ describe("matchRoute", () => {
   it("tells a path it does not know", () => {
     expect(matchRoute("GET", "/v1/nothing")).toEqual({
       match: null,
-      methodAllowed: false,
       pathKnown: false,
     });
     // Extra or missing segments are other paths.
@@ -43,7 +45,6 @@ describe("matchRoute", () => {
   it("tells a known path called with the wrong method", () => {
     expect(matchRoute("DELETE", "/v1/skus/WIDGET")).toEqual({
       match: null,
-      methodAllowed: false,
       pathKnown: true,
     });
     expect(matchRoute("POST", "/health")).toMatchObject({ match: null, pathKnown: true });
@@ -105,6 +106,7 @@ describe("route and function tables", () => {
     for (const name of FUNCTION_NAMES) {
       expect(name).toMatch(/^[a-z]+(-[a-z]+)+$/);
       expect(functionEntry(name)).toBe(`functions/${name}/handler.ts`);
+      expect(existsSync(join(repoRoot, functionEntry(name))), functionEntry(name)).toBe(true);
     }
   });
 });

@@ -1,0 +1,291 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Template } from "aws-cdk-lib/assertions";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildApp } from "../../infra/app.ts";
+import { FUNCTION_METADATA_KEY } from "../../infra/constructs/functions.ts";
+import { type Access, FUNCTIONS, type FunctionName, ROUTES } from "../../shared/http/routes.ts";
+
+type Json = Record<string, unknown>;
+interface Resource {
+  Type: string;
+  Properties?: Json;
+  Metadata?: Json;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+}
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+let template: Template;
+let resources: Record<string, Resource>;
+let assemblyDir: string;
+const dirs: string[] = [];
+
+beforeAll(() => {
+  assemblyDir = mkdtempSync(join(tmpdir(), "backorder-template-"));
+  dirs.push(assemblyDir);
+  // cdk-nag runs in nag.test.ts; here the template is what matters (bundling stays on so
+  // the function code is the real asset).
+  const { stack } = buildApp({ outdir: assemblyDir, nag: false });
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources as Record<string, Resource>;
+});
+
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function ofType(type: string): [string, Resource][] {
+  return Object.entries(resources).filter(([, r]) => r.Type === type);
+}
+
+function only(type: string): [string, Resource] {
+  const all = ofType(type);
+  expect(all, type).toHaveLength(1);
+  return all[0] as [string, Resource];
+}
+
+const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** Lambda functions by the name the metadata gives them. */
+function functionsByName(): Map<FunctionName, { id: string; resource: Resource }> {
+  const out = new Map<FunctionName, { id: string; resource: Resource }>();
+  for (const [id, resource] of ofType("AWS::Lambda::Function")) {
+    out.set(resource.Metadata?.[FUNCTION_METADATA_KEY] as FunctionName, { id, resource });
+  }
+  return out;
+}
+
+/** Every statement of every identity policy in the template, with the roles it applies to. */
+function statements(): { roles: string[]; statement: Statement }[] {
+  const out: { roles: string[]; statement: Statement }[] = [];
+  for (const [, policy] of ofType("AWS::IAM::Policy")) {
+    const roles = ((policy.Properties?.Roles as { Ref: string }[] | undefined) ?? []).map(
+      (r) => r.Ref,
+    );
+    const doc = policy.Properties?.PolicyDocument as { Statement: Statement[] };
+    for (const statement of doc.Statement) out.push({ roles, statement });
+  }
+  for (const [id, role] of ofType("AWS::IAM::Role")) {
+    const inline =
+      (role.Properties?.Policies as { PolicyDocument: { Statement: Statement[] } }[]) ?? [];
+    for (const p of inline)
+      for (const statement of p.PolicyDocument.Statement) out.push({ roles: [id], statement });
+  }
+  for (const [, managed] of ofType("AWS::IAM::ManagedPolicy")) {
+    const roles = ((managed.Properties?.Roles as { Ref: string }[] | undefined) ?? []).map(
+      (r) => r.Ref,
+    );
+    const doc = managed.Properties?.PolicyDocument as { Statement: Statement[] };
+    for (const statement of doc.Statement) out.push({ roles, statement });
+  }
+  return out;
+}
+
+/** The actions a function's role is allowed. */
+function actionsOf(name: FunctionName): string[] {
+  const fn = functionsByName().get(name);
+  const roleArn = fn?.resource.Properties?.Role as { "Fn::GetAtt": [string, string] } | undefined;
+  const role = roleArn?.["Fn::GetAtt"][0];
+  expect(role, `role of ${name}`).toBeDefined();
+  return statements()
+    .filter((s) => role !== undefined && s.roles.includes(role) && s.statement.Effect === "Allow")
+    .flatMap((s) => asArray(s.statement.Action));
+}
+
+describe("data table", () => {
+  it("is one table with point-in-time recovery, retained on delete and replace", () => {
+    const [id, table] = only("AWS::DynamoDB::Table");
+    expect(table.DeletionPolicy).toBe("Retain");
+    expect(table.UpdateReplacePolicy).toBe("Retain");
+    template.hasResourceProperties("AWS::DynamoDB::Table", {
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      BillingMode: "PAY_PER_REQUEST",
+    });
+    expect(id).toMatch(/^Data/);
+  });
+
+  it("is keyed by pk/sk with the gsi1 waiting-queue index", () => {
+    template.hasResourceProperties("AWS::DynamoDB::Table", {
+      KeySchema: [
+        { AttributeName: "pk", KeyType: "HASH" },
+        { AttributeName: "sk", KeyType: "RANGE" },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: "gsi1",
+          KeySchema: [
+            { AttributeName: "gsi1pk", KeyType: "HASH" },
+            { AttributeName: "gsi1sk", KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "ALL" },
+        },
+      ],
+    });
+  });
+
+  it("has no physical name", () => {
+    const [, table] = only("AWS::DynamoDB::Table");
+    expect(table.Properties).not.toHaveProperty("TableName");
+  });
+});
+
+describe("functions", () => {
+  it("has exactly one Lambda per entry of FUNCTIONS, named in its metadata", () => {
+    const lambdas = ofType("AWS::Lambda::Function");
+    const names = lambdas.map(([, r]) => r.Metadata?.[FUNCTION_METADATA_KEY]);
+    expect(names.sort()).toEqual(Object.keys(FUNCTIONS).sort());
+  });
+
+  it("runs every Lambda on Node.js 22 on arm64 with tracing and no physical name", () => {
+    for (const [id, fn] of ofType("AWS::Lambda::Function")) {
+      expect(fn.Properties?.Runtime, id).toBe("nodejs22.x");
+      expect(fn.Properties?.Architectures, id).toEqual(["arm64"]);
+      expect(fn.Properties?.TracingConfig, id).toEqual({ Mode: "Active" });
+      expect(fn.Properties, id).not.toHaveProperty("FunctionName");
+    }
+  });
+
+  it("gives each function its configured timeout (10 s by default)", () => {
+    for (const [name, { resource }] of functionsByName()) {
+      const spec = FUNCTIONS[name];
+      const expected = "timeoutSeconds" in spec ? spec.timeoutSeconds : 10;
+      expect(resource.Properties?.Timeout, name).toBe(expected);
+    }
+  });
+
+  it("ships each function as a bundled ESM asset", () => {
+    for (const [name, { resource }] of functionsByName()) {
+      const code = resource.Properties?.Code as { S3Key: string };
+      const hash = code.S3Key.replace(/\.zip$/, "");
+      expect(existsSync(join(assemblyDir, `asset.${hash}`, "index.mjs")), name).toBe(true);
+      expect(resource.Properties?.Handler, name).toBe("index.handler");
+    }
+  });
+
+  it("tells every function the table's name", () => {
+    const [tableId] = only("AWS::DynamoDB::Table");
+    for (const [name, { resource }] of functionsByName()) {
+      const env = resource.Properties?.Environment as { Variables: Json } | undefined;
+      expect(env?.Variables.BACKORDER_TABLE_NAME, name).toEqual({ Ref: tableId });
+    }
+  });
+});
+
+describe("HTTP API", () => {
+  it("has exactly one route per entry of ROUTES", () => {
+    const routeKeys = ofType("AWS::ApiGatewayV2::Route").map(([, r]) => r.Properties?.RouteKey);
+    expect(routeKeys.sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+  });
+
+  it("sends each route to its function", () => {
+    const byId = functionsByName();
+    for (const [, route] of ofType("AWS::ApiGatewayV2::Route")) {
+      const key = route.Properties?.RouteKey as string;
+      const expected = ROUTES.find((r) => `${r.method} ${r.path}` === key)?.fn as FunctionName;
+      const target = JSON.stringify(route.Properties?.Target);
+      const integrationId = /"Ref":"([^"]+)"/.exec(target)?.[1] as string;
+      const integration = resources[integrationId];
+      expect(integration?.Type, key).toBe("AWS::ApiGatewayV2::Integration");
+      const uri = JSON.stringify(integration?.Properties?.IntegrationUri);
+      expect(uri, key).toContain(`"${byId.get(expected)?.id}"`);
+    }
+  });
+
+  it("logs access on the default stage and throttles it", () => {
+    template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
+      StageName: "$default",
+      AccessLogSettings: { DestinationArn: {} },
+      DefaultRouteSettings: { ThrottlingBurstLimit: 200, ThrottlingRateLimit: 100 },
+    });
+  });
+});
+
+describe("line state machine", () => {
+  it("is a Standard workflow with full logging and tracing", () => {
+    const [, machine] = only("AWS::StepFunctions::StateMachine");
+    expect(machine.Properties?.StateMachineType).toBe("STANDARD");
+    expect(machine.Properties?.TracingConfiguration).toEqual({ Enabled: true });
+    const logging = machine.Properties?.LoggingConfiguration as {
+      Level: string;
+      IncludeExecutionData: boolean;
+      Destinations: unknown[];
+    };
+    expect(logging.Level).toBe("ALL");
+    expect(logging.IncludeExecutionData).toBe(true);
+    expect(logging.Destinations).toHaveLength(1);
+    expect(machine.Properties).not.toHaveProperty("StateMachineName");
+  });
+});
+
+describe("IAM", () => {
+  it("grants no wildcard service actions", () => {
+    for (const { statement } of statements()) {
+      for (const action of asArray(statement.Action)) {
+        expect(action).not.toBe("*");
+        expect(action).not.toMatch(/^(dynamodb|states|ses|secretsmanager|lambda):\*$/);
+      }
+    }
+  });
+
+  it("allows '*' resources only for X-Ray and CloudWatch Logs delivery", () => {
+    // The stack acknowledges AwsSolutions-IAM5[Resource::*] for exactly these actions, so
+    // this test is what keeps that acknowledgement honest.
+    for (const { statement } of statements()) {
+      if (!asArray(statement.Resource).includes("*")) continue;
+      for (const action of asArray(statement.Action)) expect(action).toMatch(/^(xray|logs):/);
+    }
+  });
+
+  it("grants dynamodb and states actions only on named resources", () => {
+    for (const { statement } of statements()) {
+      const actions = asArray(statement.Action);
+      if (!actions.some((a) => /^(dynamodb|states):/.test(a))) continue;
+      expect(asArray(statement.Resource)).not.toContain("*");
+    }
+  });
+
+  it("grants each function what its access list says and nothing more", () => {
+    const has = (name: FunctionName, access: Access) =>
+      (FUNCTIONS[name].access as readonly Access[]).includes(access);
+    const writes = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"];
+    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+      const actions = actionsOf(name);
+      expect(actions.includes("ses:SendEmail"), `${name} ses:SendEmail`).toBe(
+        has(name, "email:send"),
+      );
+      expect(actions.includes("dynamodb:GetItem"), `${name} read`).toBe(has(name, "table:read"));
+      expect(
+        writes.some((w) => actions.includes(w)),
+        `${name} write`,
+      ).toBe(has(name, "table:write"));
+      expect(actions.includes("secretsmanager:GetSecretValue"), `${name} secrets`).toBe(
+        has(name, "api-keys:read"),
+      );
+      expect(actions.includes("states:StartExecution"), `${name} start`).toBe(
+        has(name, "workflow:start"),
+      );
+      expect(actions.includes("states:SendTaskSuccess"), `${name} signal`).toBe(
+        has(name, "workflow:signal"),
+      );
+    }
+  });
+
+  it("scopes ses:SendEmail to the sending identity and configuration set", () => {
+    const ses = statements().filter(({ statement }) =>
+      asArray(statement.Action).includes("ses:SendEmail"),
+    );
+    expect(ses.length).toBeGreaterThan(0);
+    for (const { statement } of ses) {
+      const targets = JSON.stringify(statement.Resource);
+      expect(targets).toContain(":identity/");
+      expect(targets).toContain(":configuration-set/");
+      expect(asArray(statement.Resource)).not.toContain("*");
+    }
+  });
+});

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { NOTIFICATION_KINDS, notificationKey } from "../../shared/domain/notifications.ts";
+
+describe("notificationKey", () => {
+  it("does not depend on the order of the line ids", () => {
+    expect(notificationKey("shipped", ["b", "c", "a"])).toBe(
+      notificationKey("shipped", ["a", "b", "c"]),
+    );
+    expect(notificationKey("charged", ["l2", "l1"], "attempt-1")).toBe(
+      notificationKey("charged", ["l1", "l2"], "attempt-1"),
+    );
+  });
+
+  it("does not reorder the caller's array", () => {
+    const ids = ["b", "a"];
+    notificationKey("shipped", ids);
+    expect(ids).toEqual(["b", "a"]);
+  });
+
+  it("differs by occasion", () => {
+    const first = notificationKey("payment_failed", ["l1"], "attempt-1");
+    const second = notificationKey("payment_failed", ["l1"], "attempt-2");
+    const none = notificationKey("payment_failed", ["l1"]);
+    expect(new Set([first, second, none]).size).toBe(3);
+  });
+
+  it("differs by kind and by lines", () => {
+    const keys = NOTIFICATION_KINDS.map((kind) => notificationKey(kind, ["l1"]));
+    expect(new Set(keys).size).toBe(NOTIFICATION_KINDS.length);
+    expect(notificationKey("shipped", ["l1"])).not.toBe(notificationKey("shipped", ["l1", "l2"]));
+    expect(notificationKey("shipped", ["l1"])).not.toBe(notificationKey("shipped", ["l2"]));
+  });
+
+  it("is the same for the same event", () => {
+    expect(notificationKey("delay_notice", ["l1"], "2026-03-05")).toBe(
+      notificationKey("delay_notice", ["l1"], "2026-03-05"),
+    );
+  });
+});
