@@ -1,8 +1,9 @@
 import { clock } from "../../shared/adapters/clock.ts";
 import { lineAmount } from "../../shared/domain/model.ts";
 import { appStore, notifyDeps, paymentGateway } from "../../shared/services/deps.ts";
+import { loadOrderLine } from "../../shared/services/line-context.ts";
 import { notifyCustomer } from "../../shared/services/notify.ts";
-import { LineNotFoundError, lineTask, lineTaskInput } from "../../shared/workflow/handler.ts";
+import { lineTask, lineTaskInput } from "../../shared/workflow/handler.ts";
 
 /**
  * Charges an allocated line once: the idempotency key is the line and attempt, so a retry
@@ -11,12 +12,7 @@ import { LineNotFoundError, lineTask, lineTaskInput } from "../../shared/workflo
  */
 export const handler = lineTask(lineTaskInput, async ({ orderId, lineId }) => {
   const store = appStore();
-  const [order, line] = await Promise.all([
-    store.getOrder(orderId),
-    store.getLine(orderId, lineId),
-  ]);
-  if (!order || !line)
-    throw new LineNotFoundError(`line ${lineId} of order ${orderId} does not exist`);
+  const { order, line } = await loadOrderLine(store, orderId, lineId);
   const attempt = 1;
   // A retry after a crash finishes what the first run started; the emails are sent once.
   if (line.status === "charged") {

@@ -1,8 +1,8 @@
 import { clock } from "../../shared/adapters/clock.ts";
-import { config } from "../../shared/config.ts";
-import { nextEscalation, secondsUntil } from "../../shared/domain/escalation.ts";
+import { secondsUntil } from "../../shared/domain/escalation.ts";
 import type { LineStatus } from "../../shared/domain/line-states.ts";
 import { appStore } from "../../shared/services/deps.ts";
+import { nextEscalationOf } from "../../shared/services/line-context.ts";
 import { LineNotFoundError, lineTask, lineTaskInput } from "../../shared/workflow/handler.ts";
 
 export interface LoadedLine {
@@ -16,13 +16,6 @@ export const handler = lineTask(lineTaskInput, async ({ orderId, lineId }): Prom
   const line = await appStore().getLine(orderId, lineId);
   if (!line) throw new LineNotFoundError(`line ${lineId} of order ${orderId} does not exist`);
   const now = clock().now();
-  const next = nextEscalation(
-    {
-      promisedBy: line.promisedBy,
-      lastContactAt: new Date(line.lastContactAt),
-      promiseEscalated: line.promiseEscalated,
-    },
-    { checkInAfterSilentDays: config.checkInAfterSilentDays() },
-  );
+  const next = nextEscalationOf(line);
   return { status: line.status, waitSeconds: secondsUntil(next.at, now) };
 });

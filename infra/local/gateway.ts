@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { problemResponse, problems } from "../../shared/http/problem.ts";
+import { internalError, problemResponse, problems } from "../../shared/http/problem.ts";
 import { matchRoute, type RouteMatch } from "../../shared/http/routes.ts";
 import type { VirtualClock } from "./clock.ts";
 import type { LocalLambdaRuntime } from "./lambda-runtime.ts";
@@ -31,16 +31,8 @@ export class LocalGateway {
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         console.error("local gateway error", error);
-        send(
-          res,
-          problemResponse({
-            ...problems.notFound("").body(),
-            status: 500,
-            title: "Internal error",
-            type: "/problems/internal-error",
-            detail: "The local gateway failed.",
-          }),
-        );
+        // Like API Gateway when an integration fails: a generic 500, no internals.
+        send(res, problemResponse(internalError));
       });
     });
     await new Promise<void>((resolve) => this.server?.listen(port, host, resolve));
