@@ -1,4 +1,4 @@
-import { createServer } from "node:net";
+import { createConnection, createServer } from "node:net";
 
 /** Fails with a clear message when a local port is taken, before a part tries to use it. */
 export async function assertPortFree(port: number, host: string, what: string, envVar: string) {
@@ -25,5 +25,17 @@ export async function freePort(host = "127.0.0.1"): Promise<number> {
       const port = typeof address === "object" && address ? address.port : 0;
       probe.close(() => resolve(port));
     });
+  });
+}
+
+/** True if something accepts TCP connections on the port. */
+export function isListening(port: number, host = "127.0.0.1"): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
   });
 }

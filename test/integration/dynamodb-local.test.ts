@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { createConnection, createServer } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,33 +27,10 @@ import {
   parseJavaMajorVersion,
   startDynamoDbLocal,
 } from "../../infra/local/dynamodb-local.ts";
+import { freePort, isListening } from "../../infra/local/ports.ts";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 const cacheDir = join(repoRoot, ".cache");
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** True if something accepts TCP connections on 127.0.0.1:port. */
-function isListening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host: "127.0.0.1" });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
 
 // What AWS CDK synthesizes for a pk/sk table with one GSI and TTL (plus properties
 // DynamoDB Local ignores).

@@ -1,22 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
-import { createConnection } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
+import { isListening } from "../../../infra/local/ports.ts";
 import { type RunningStack, startStackProcess } from "../stack-process.ts";
 import { keys } from "../support.ts";
 
 /** A stack of this file's own, started and stopped with `npm start` and SIGTERM. */
-
-async function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host: "127.0.0.1" });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
 
 async function call(stack: RunningStack, path: string, init: RequestInit = {}) {
   const res = await fetch(`${stack.manifest.urls.api}${path}`, {
@@ -48,7 +37,7 @@ describe("npm start", () => {
     const clockBefore = Date.parse(String(advanced.json.now));
 
     expect(await first.stop()).toBe(0);
-    for (const port of Object.values(first.ports)) expect(await portAnswers(port)).toBe(false);
+    for (const port of Object.values(first.ports)) expect(await isListening(port)).toBe(false);
 
     const second = await startStackProcess({ ports: first.ports, dataDir: first.dataDir });
     started.push(second);
