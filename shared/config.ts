@@ -19,6 +19,10 @@ export const config = {
   /** Base URL customers' links point at (the API's public URL). */
   publicBaseUrl: () => required("BACKORDER_PUBLIC_BASE_URL").replace(/\/+$/, ""),
   checkInAfterSilentDays: () => numberOr("BACKORDER_CHECK_IN_AFTER_DAYS", 14),
+  /** Days the signed links in an email stay valid. */
+  linkTtlDays: () => numberOr("BACKORDER_LINK_TTL_DAYS", 90),
+  /** Days a stored Idempotency-Key answer is replayed. */
+  idempotencyTtlDays: () => numberOr("BACKORDER_IDEMPOTENCY_TTL_DAYS", 7),
 };
 
 function numberOr(name: string, fallback: number): number {

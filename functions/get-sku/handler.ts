@@ -1,3 +1,4 @@
+import { clock } from "../../shared/adapters/clock.ts";
 import { httpHandler } from "../../shared/http/handler.ts";
 import { problems } from "../../shared/http/problem.ts";
 import { skuCode } from "../../shared/http/schemas.ts";
@@ -10,5 +11,5 @@ export const handler = httpHandler("get-sku", {}, async (req) => {
   const sku = parseOr400(skuCode, req.pathParameters.sku);
   const found = await appStore().getSku(sku);
   if (!found) throw problems.notFound(`SKU ${sku} does not exist.`);
-  return { status: 200, body: skuView(found) };
+  return { status: 200, body: skuView(found, clock().now()) };
 });

@@ -8,16 +8,7 @@ import { appStore } from "../../shared/services/deps.ts";
 /** `PUT /v1/skus/{sku}`: sets a SKU's counted stock and backorder policy. */
 export const handler = httpHandler("put-sku", { body: putSkuBody }, async (req) => {
   const sku = parseOr400(skuCode, req.pathParameters.sku);
-  const existing = await appStore().getSku(sku);
-  const saved = await appStore().putSkuPolicy(
-    {
-      sku,
-      name: req.body.name,
-      onHand: req.body.onHand,
-      backorder: req.body.backorder,
-      substitutes: req.body.substitutes,
-    },
-    clock().now(),
-  );
-  return { status: existing ? 200 : 201, body: skuView(saved) };
+  const now = clock().now();
+  const saved = await appStore().putSkuPolicy({ sku, ...req.body }, now);
+  return { status: saved.created ? 201 : 200, body: skuView(saved.sku, now) };
 });

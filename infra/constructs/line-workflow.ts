@@ -19,9 +19,12 @@ import {
 import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import type { FunctionName } from "../../shared/http/routes.ts";
+import { NOTIFICATION_IN_FLIGHT } from "../../shared/workflow/handler.ts";
 
 /** State names of the line machine, shared with the tests that walk its paths. */
 export const LINE_STATES = {
+  start: "NewLine",
+  notifyBackordered: "NotifyBackordered",
   load: "LoadLine",
   route: "RouteByStatus",
   waitForStock: "WaitForStock",
@@ -38,6 +41,7 @@ export const LINE_CHANGED_ERROR = "LineChanged";
 
 /** The functions the machine's tasks invoke. */
 export const WORKFLOW_FUNCTIONS = [
+  "notify-backordered",
   "load-line",
   "park-line",
   "escalate-line",
@@ -72,6 +76,21 @@ export class LineWorkflow extends Construct {
       comment: "Read the line's persisted status and the seconds to its next timer",
     });
 
+    const notifyBackordered = new LambdaInvoke(this, LINE_STATES.notifyBackordered, {
+      lambdaFunction: fns["notify-backordered"],
+      payload: TaskInput.fromObject(lineRef),
+      payloadResponseOnly: true,
+      resultPath: JsonPath.DISCARD,
+      comment: "Backstop of the API's send: make sure the order's backordered email went out",
+    });
+    // Another attempt may hold the email's claim; its lease runs out in two minutes.
+    notifyBackordered.addRetry({
+      errors: [NOTIFICATION_IN_FLIGHT],
+      interval: Duration.seconds(60),
+      maxAttempts: 4,
+      backoffRate: 2,
+    });
+
     const waitForStock = new LambdaInvoke(this, LINE_STATES.waitForStock, {
       lambdaFunction: fns["park-line"],
       integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
@@ -97,7 +116,7 @@ export class LineWorkflow extends Construct {
       comment: "Charge the allocated line (idempotent per line and attempt)",
     });
 
-    for (const task of [load, escalate, charge]) {
+    for (const task of [notifyBackordered, load, escalate, charge]) {
       task.addRetry({
         errors: [Errors.TASKS_FAILED],
         interval: Duration.seconds(2),
@@ -127,6 +146,21 @@ export class LineWorkflow extends Construct {
         }),
       );
 
+    // An email that cannot be sent must not hold the line up.
+    notifyBackordered.addCatch(load, { errors: [Errors.ALL], resultPath: "$.notifyError" });
+    notifyBackordered.next(load);
+    const start = new Choice(this, LINE_STATES.start, {
+      comment: "A line backordered at intake starts by making sure its customer was told",
+    })
+      .when(
+        Condition.and(
+          Condition.isPresent("$.notify"),
+          Condition.stringEquals("$.notify", "backordered"),
+        ),
+        notifyBackordered,
+      )
+      .otherwise(load);
+
     waitForStock.addCatch(escalate, { errors: [Errors.TIMEOUT], resultPath: "$.timeout" });
     waitForStock.addCatch(load, { errors: [LINE_CHANGED_ERROR], resultPath: "$.changed" });
     waitForStock.next(load);
@@ -140,7 +174,7 @@ export class LineWorkflow extends Construct {
     });
     this.stateMachine = new StateMachine(this, "LineStateMachine", {
       stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromChainable(load),
+      definitionBody: DefinitionBody.fromChainable(start),
       comment: "One execution per order line: wait for stock, charge, ship, notify",
       tracingEnabled: true,
       logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },

@@ -31,6 +31,8 @@ export interface LocalStackOptions {
   host?: string;
   storefrontApiKey: string;
   warehouseApiKey: string;
+  /** Signs customer links in emails. */
+  linkSigningSecret: string;
   /** Progress messages for the console. */
   say?: (message: string) => void;
 }
@@ -100,6 +102,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       BACKORDER_LINE_STATE_MACHINE_ARN: stateMachine.arn,
       BACKORDER_STOREFRONT_API_KEY: options.storefrontApiKey,
       BACKORDER_WAREHOUSE_API_KEY: options.warehouseApiKey,
+      BACKORDER_LINK_SIGNING_SECRET: options.linkSigningSecret,
     });
     delete process.env.AWS_PROFILE;
     delete process.env.AWS_SESSION_TOKEN;

@@ -15,6 +15,7 @@ const port = (name: string, fallback: number) => {
 const credentials = {
   storefrontApiKey: env.BACKORDER_STOREFRONT_API_KEY || "local-storefront-key",
   warehouseApiKey: env.BACKORDER_WAREHOUSE_API_KEY || "local-warehouse-key",
+  linkSigningSecret: env.BACKORDER_LINK_SIGNING_SECRET || "local-customer-link-signing-secret",
 };
 const started = Date.now();
 const stack = await startLocalStack({
@@ -43,6 +44,7 @@ Backorder engine is running locally (ready in ${((Date.now() - started) / 1000).
 
   storefront API key  ${credentials.storefrontApiKey}
   warehouse API key   ${credentials.warehouseApiKey}
+  link signing secret ${credentials.linkSigningSecret}   (signs the customer links in emails)
   AWS credentials     access key "local", secret "local", region us-east-1
 
 Ctrl-C stops everything.`);

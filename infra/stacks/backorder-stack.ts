@@ -39,6 +39,11 @@ export class BackorderStack extends Stack {
       generateSecretString: { excludePunctuation: true, passwordLength: 40 },
     });
 
+    const linkSigningSecret = new Secret(this, "CustomerLinkSigningSecret", {
+      description: "HMAC secret that signs the customer links in emails (contract §3, §9)",
+      generateSecretString: { excludePunctuation: true, passwordLength: 64 },
+    });
+
     // The HTTP API resource does not depend on the functions (its routes do), so its URL
     // can be handed to them without a cycle.
     const functions = new Functions(this, "Functions", {
@@ -48,6 +53,7 @@ export class BackorderStack extends Stack {
         BACKORDER_SES_CONFIGURATION_SET: configurationSet.configurationSetName,
         BACKORDER_STOREFRONT_KEY_SECRET_ARN: storefrontKey.secretArn,
         BACKORDER_WAREHOUSE_KEY_SECRET_ARN: warehouseKey.secretArn,
+        BACKORDER_LINK_SIGNING_SECRET_ARN: linkSigningSecret.secretArn,
       },
     });
     const api = new BackorderApi(this, "Api", { functions: functions.byName });
@@ -59,7 +65,9 @@ export class BackorderStack extends Stack {
       "table:write": (fn) => table.grantWriteData(functions.byName[fn]),
       "workflow:start": (fn) => workflow.stateMachine.grantStartExecution(functions.byName[fn]),
       "workflow:signal": (fn) => workflow.stateMachine.grantTaskResponse(functions.byName[fn]),
-      "email:send": (fn) =>
+      // Every email carries signed customer links, so sending one needs the signing secret.
+      "email:send": (fn) => {
+        linkSigningSecret.grantRead(functions.byName[fn]);
         functions.byName[fn].addToRolePolicy(
           new PolicyStatement({
             actions: ["ses:SendEmail"],
@@ -74,7 +82,8 @@ export class BackorderStack extends Stack {
               }),
             ],
           }),
-        ),
+        );
+      },
       "api-keys:read": (fn) => {
         storefrontKey.grantRead(functions.byName[fn]);
         warehouseKey.grantRead(functions.byName[fn]);
@@ -151,6 +160,6 @@ function suppressReviewedFindings(
   );
   ack(
     "AwsSolutions-SMG4",
-    "The API keys are shared with the merchant's storefront and warehouse systems; the operator rotates them (comma-separated overlap) rather than a rotation Lambda that would break those clients.",
+    "The API keys are shared with the merchant's storefront and warehouse systems; the operator rotates them (comma-separated overlap) rather than a rotation Lambda that would break those clients. The customer-link signing secret is not rotated automatically because rotating it invalidates every link already emailed; the operator rotates it deliberately.",
   );
 }

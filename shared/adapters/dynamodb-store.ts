@@ -1,8 +1,14 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+} from "@aws-sdk/client-dynamodb";
+import {
+  BatchGetCommand,
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
@@ -10,7 +16,15 @@ import { config } from "../config.ts";
 import type { LineStatus } from "../domain/line-states.ts";
 import type { Line, Order, Sku } from "../domain/model.ts";
 import type { Notification } from "../domain/notifications.ts";
-import type { NotificationClaim, SkuPolicyInput, Store } from "../ports/store.ts";
+import type {
+  CreateOrderOutcome,
+  IdempotencyRecord,
+  NewOrder,
+  NotificationClaim,
+  SkuPolicyInput,
+  Store,
+  WaitingPage,
+} from "../ports/store.ts";
 import { dynamo } from "./aws-clients.ts";
 
 /**
@@ -20,6 +34,11 @@ import { dynamo } from "./aws-clients.ts";
  *   line          pk ORDER#<orderId> sk LINE#<lineId>
  *                 gsi1pk WAITING#<sku> gsi1sk <createdAt>#<lineId>  (only while backordered)
  *   notification  pk ORDER#<orderId> sk NOTIF#<event key>
+ *   idempotency   pk IDEMP#<scope>#<key> sk IDEMP   (expires by TTL)
+ *
+ * A SKU also stores `atp` = onHand − allocated − backorderedQty, the units a new order may
+ * take; every write that moves one of the three keeps it in step, so order intake can
+ * condition on it (DynamoDB conditions have no arithmetic).
  */
 export const keys = {
   sku: (sku: string) => ({ pk: `SKU#${sku}`, sk: "SKU" }),
@@ -30,17 +49,33 @@ export const keys = {
     gsi1sk: `${line.createdAt}#${line.lineId}`,
   }),
   notification: (orderId: string, key: string) => ({ pk: `ORDER#${orderId}`, sk: `NOTIF#${key}` }),
+  idempotency: (scope: string, key: string) => ({ pk: `IDEMP#${scope}#${key}`, sk: "IDEMP" }),
 };
+
+/** Attempts at a write that lost a race to a concurrent one, before giving up. */
+const MAX_RACE_ATTEMPTS = 10;
 
 /** How long a claimed-but-unsent email blocks another attempt. */
 const CLAIM_LEASE_MS = 2 * 60_000;
 
-const STORAGE_FIELDS = ["pk", "sk", "gsi1pk", "gsi1sk", "type", "waitToken"] as const;
+const STORAGE_FIELDS = ["pk", "sk", "gsi1pk", "gsi1sk", "type", "waitToken", "atp"] as const;
 
 function strip<T>(item: Record<string, unknown>): T {
   const out: Record<string, unknown> = { ...item };
   for (const f of STORAGE_FIELDS) delete out[f];
   return out as T;
+}
+
+/** Why each action of a cancelled transaction failed ("None" where it did not). */
+function cancellationCodes(error: unknown): string[] | null {
+  if (
+    !(error instanceof TransactionCanceledException) &&
+    !(error instanceof Error && error.name === "TransactionCanceledException")
+  ) {
+    return null;
+  }
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+  return (reasons ?? []).map((r) => r.Code ?? "None");
 }
 
 function isConditionFailure(error: unknown): boolean {
@@ -69,30 +104,189 @@ export class DynamoDbStore implements Store {
     return out.Item ? strip<Sku>(out.Item) : null;
   }
 
-  async putSkuPolicy(input: SkuPolicyInput, at: Date): Promise<Sku> {
-    const out = await dynamo().send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.sku(input.sku),
-        UpdateExpression:
-          "SET #type = :type, sku = :sku, #name = :name, onHand = :onHand, backorder = :backorder, " +
-          "substitutes = :substitutes, updatedAt = :at, " +
-          "allocated = if_not_exists(allocated, :zero), backorderedQty = if_not_exists(backorderedQty, :zero)",
-        ExpressionAttributeNames: { "#type": "type", "#name": "name" },
-        ExpressionAttributeValues: {
-          ":type": "sku",
-          ":sku": input.sku,
-          ":name": input.name,
-          ":onHand": input.onHand,
-          ":backorder": input.backorder,
-          ":substitutes": input.substitutes,
-          ":at": at.toISOString(),
-          ":zero": 0,
+  async getSkus(skus: readonly string[]): Promise<Map<string, Sku>> {
+    const found = new Map<string, Sku>();
+    const unique = [...new Set(skus)];
+    for (let i = 0; i < unique.length; i += 100) {
+      let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> = {
+        [this.tableName]: {
+          Keys: unique.slice(i, i + 100).map((sku) => keys.sku(sku)),
+          ConsistentRead: true,
         },
-        ReturnValues: "ALL_NEW",
+      };
+      for (let round = 0; Object.keys(request).length > 0; round++) {
+        if (round > 0) await backoff(round);
+        const out = await dynamo().send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of out.Responses?.[this.tableName] ?? []) {
+          const sku = strip<Sku>(item);
+          found.set(sku.sku, sku);
+        }
+        request = (out.UnprocessedKeys ?? {}) as typeof request;
+      }
+    }
+    return found;
+  }
+
+  async putSkuPolicy(input: SkuPolicyInput, at: Date): Promise<{ sku: Sku; created: boolean }> {
+    const policy = {
+      type: "sku",
+      sku: input.sku,
+      name: input.name,
+      onHand: input.onHand,
+      backorder: input.backorder,
+      substitutes: input.substitutes,
+      updatedAt: at.toISOString(),
+    };
+    for (let attempt = 1; ; attempt++) {
+      const current = await dynamo().send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: keys.sku(input.sku),
+          ConsistentRead: true,
+        }),
+      );
+      try {
+        if (!current.Item) {
+          const sku: Sku = { ...policy, allocated: 0, backorderedQty: 0 };
+          await dynamo().send(
+            new PutCommand({
+              TableName: this.tableName,
+              Item: { ...keys.sku(input.sku), ...sku, atp: input.onHand },
+              ConditionExpression: "attribute_not_exists(pk)",
+            }),
+          );
+          return { sku: strip<Sku>({ ...sku }), created: true };
+        }
+        // The counters move under concurrent orders: write only if they are as read.
+        const { onHand, allocated, backorderedQty } = current.Item as Sku;
+        const sku: Sku = { ...policy, allocated, backorderedQty };
+        await dynamo().send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              ...current.Item,
+              ...keys.sku(input.sku),
+              ...sku,
+              atp: input.onHand - allocated - backorderedQty,
+            },
+            ConditionExpression:
+              "onHand = :onHand AND allocated = :allocated AND backorderedQty = :backorderedQty",
+            ExpressionAttributeValues: {
+              ":onHand": onHand,
+              ":allocated": allocated,
+              ":backorderedQty": backorderedQty,
+            },
+          }),
+        );
+        return { sku, created: false };
+      } catch (error) {
+        if (!isConditionFailure(error) || attempt >= MAX_RACE_ATTEMPTS) throw error;
+        await backoff(attempt);
+      }
+    }
+  }
+
+  async getIdempotency(scope: string, key: string): Promise<IdempotencyRecord | null> {
+    const out = await dynamo().send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.idempotency(scope, key),
+        ConsistentRead: true,
       }),
     );
-    return strip<Sku>(out.Attributes ?? {});
+    return out.Item ? strip<IdempotencyRecord>(out.Item) : null;
+  }
+
+  async markIdempotencyDone(scope: string, key: string): Promise<void> {
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.idempotency(scope, key),
+        UpdateExpression: "SET followUpDone = :true",
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeValues: { ":true": true },
+      }),
+    );
+  }
+
+  async createOrder(input: NewOrder): Promise<CreateOrderOutcome> {
+    const { order, lines, stock, idempotency } = input;
+    const skuUpdates = stock.map((delta) => {
+      const conditions = ["attribute_exists(pk)"];
+      const values: Record<string, unknown> = {
+        ":a": delta.allocate,
+        ":b": delta.backorder,
+        ":ab": delta.allocate + delta.backorder,
+      };
+      const names: Record<string, string> = {};
+      if (delta.backorder === 0) {
+        conditions.push("atp >= :a");
+      } else {
+        // Backordering is right only if no free stock is left once `a` is taken.
+        conditions.push("atp <= :a", "backorder.allowed = :true");
+        if (delta.allocate > 0) conditions.push("atp >= :a");
+        values[":true"] = true;
+        names["#limit"] = "limit";
+        if (delta.limit === undefined) {
+          conditions.push("attribute_not_exists(backorder.#limit)");
+        } else {
+          conditions.push("backorder.#limit = :limit", "backorderedQty <= :maxBefore");
+          values[":limit"] = delta.limit;
+          values[":maxBefore"] = delta.limit - delta.backorder;
+        }
+      }
+      return {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.sku(delta.sku),
+          UpdateExpression:
+            "SET allocated = allocated + :a, backorderedQty = backorderedQty + :b, atp = atp - :ab",
+          ConditionExpression: conditions.join(" AND "),
+          ExpressionAttributeValues: values,
+          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+        },
+      };
+    });
+    try {
+      await dynamo().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...keys.idempotency(idempotency.scope, idempotency.key),
+                  type: "idempotency",
+                  ...idempotency.record,
+                },
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...keys.order(order.orderId), type: "order", ...order },
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            },
+            ...lines.map((line) => ({
+              Put: {
+                TableName: this.tableName,
+                Item: lineItem(line),
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            })),
+            ...skuUpdates,
+          ],
+        }),
+      );
+      return "created";
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (!codes) throw error;
+      if (codes[0] === "ConditionalCheckFailed") return "idempotency-key-taken";
+      return "stock-changed";
+    }
   }
 
   async putOrder(order: Order, lines: Line[]): Promise<void> {
@@ -135,6 +329,26 @@ export class DynamoDbStore implements Store {
   async listLines(orderId: string): Promise<Line[]> {
     const items = await this.queryPrefix(`ORDER#${orderId}`, "LINE#");
     return items.map((i) => strip<Line>(i)).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async waitingLines(sku: string, limit = 100, after?: string): Promise<WaitingPage> {
+    const out = await dynamo().send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: "gsi1",
+        KeyConditionExpression: "gsi1pk = :pk",
+        ExpressionAttributeValues: {
+          ":pk": keys.waiting({ sku, createdAt: "", lineId: "" }).gsi1pk,
+        },
+        ScanIndexForward: true,
+        Limit: limit,
+        ...(after ? { ExclusiveStartKey: JSON.parse(after) as Record<string, unknown> } : {}),
+      }),
+    );
+    return {
+      lines: (out.Items ?? []).map((i) => strip<Line>(i)),
+      next: out.LastEvaluatedKey ? JSON.stringify(out.LastEvaluatedKey) : null,
+    };
   }
 
   async setWaitToken(orderId: string, lineId: string, token: string): Promise<void> {
@@ -259,8 +473,36 @@ export class DynamoDbStore implements Store {
       );
       return "claimed";
     } catch (error) {
-      if (isConditionFailure(error)) return "already-sent";
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      const existing = await dynamo().send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: keys.notification(orderId, key),
+          ProjectionExpression: "#state",
+          ExpressionAttributeNames: { "#state": "state" },
+          ConsistentRead: true,
+        }),
+      );
+      return existing.Item?.state === "sent" ? "already-sent" : "in-flight";
+    }
+  }
+
+  async releaseNotification(orderId: string, key: string, claimedAt: Date): Promise<void> {
+    try {
+      await dynamo().send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.notification(orderId, key),
+          ConditionExpression: "#state = :sending AND claimedAt = :claimedAt",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: {
+            ":sending": "sending",
+            ":claimedAt": claimedAt.toISOString(),
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
     }
   }
 
@@ -299,6 +541,24 @@ export class DynamoDbStore implements Store {
       .sort((a, b) => String(a.sentAt).localeCompare(String(b.sentAt))) as Notification[];
   }
 
+  /** Every item of the table; for tests and tools on small local tables only. */
+  async scanAll(): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await dynamo().send(
+        new ScanCommand({
+          TableName: this.tableName,
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
   private async queryPrefix(pk: string, skPrefix: string): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
@@ -317,4 +577,10 @@ export class DynamoDbStore implements Store {
     } while (start);
     return items;
   }
+}
+
+/** Jittered exponential backoff: 10–20 ms, doubling, capped at 400 ms. */
+function backoff(attempt: number): Promise<void> {
+  const base = Math.min(400, 10 * 2 ** (attempt - 1));
+  return new Promise((resolve) => setTimeout(resolve, base + Math.random() * base));
 }

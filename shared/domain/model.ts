@@ -93,3 +93,15 @@ export function available(sku: Pick<Sku, "onHand" | "allocated">): number {
 export function lineAmount(line: Pick<Line, "qty" | "unitPrice">): number {
   return line.qty * line.unitPrice;
 }
+
+/**
+ * An order's status from its lines (contract §5): `cancelled` when every line is,
+ * `completed` when every line is delivered or cancelled and one at least was delivered,
+ * else `open`.
+ */
+export function orderStatusOf(lines: readonly Pick<Line, "status">[]): OrderStatus {
+  if (lines.length === 0) return "open";
+  if (lines.every((l) => l.status === "cancelled")) return "cancelled";
+  if (lines.every((l) => l.status === "delivered" || l.status === "cancelled")) return "completed";
+  return "open";
+}

@@ -4,7 +4,7 @@
  * snapshots, calls {@link planOrder} and writes the resulting plan atomically.
  */
 import { addDays, type IsoDate } from "./dates.ts";
-import { available, type BackorderPolicy } from "./model.ts";
+import type { BackorderPolicy } from "./model.ts";
 
 /** Days promised for a backordered line when neither an ETA nor a lead time is known. */
 export const DEFAULT_PROMISE_DAYS = 30;
@@ -62,6 +62,31 @@ export type IntakePlan =
 export interface PlanOptions {
   /** Days promised when a backordered SKU has neither an ETA nor a lead time (30). */
   defaultPromiseDays?: number;
+}
+
+/**
+ * Stock a new order may take at once: what is on hand, less what is allocated and less
+ * what the SKU's waiting lines are owed. Waiting lines are served first, so an order never
+ * jumps the queue even in the moment between stock arriving and the allocator running.
+ */
+export function freeToPromise(
+  sku: Pick<SkuSnapshot, "onHand" | "allocated" | "backorderedQty">,
+): number {
+  return Math.max(0, sku.onHand - sku.allocated - sku.backorderedQty);
+}
+
+/**
+ * The date a unit of the SKU ordered now would arrive by (contract §4): the ETA from
+ * inbound notices when one covers it, else today + the lead time, else unknown.
+ */
+export function nextEtaOf(
+  sku: { backorder: Pick<BackorderPolicy, "leadTimeDays"> },
+  inboundEta: IsoDate | null,
+  today: IsoDate,
+): IsoDate | null {
+  if (inboundEta !== null) return inboundEta;
+  if (sku.backorder.leadTimeDays !== undefined) return addDays(today, sku.backorder.leadTimeDays);
+  return null;
 }
 
 /**
@@ -146,7 +171,7 @@ export function planOrder(
     let left = remaining.get(line.sku);
     if (!left) {
       left = {
-        free: available(snapshot),
+        free: freeToPromise(snapshot),
         room: backorderRoom(snapshot),
         delta: { sku: line.sku, allocate: 0, backorder: 0 },
       };

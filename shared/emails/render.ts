@@ -12,7 +12,17 @@ export interface EmailContext {
   lines: Line[];
   /** Link to the customer's order page. */
   orderUrl: string;
+  /** Link to cancel one line; emails about waiting lines offer it. */
+  cancelUrl?: (lineId: string) => string;
 }
+
+/** Kinds about lines still waiting, whose customer may rather cancel. */
+const OFFERS_CANCEL: ReadonlySet<NotificationKind> = new Set([
+  "backordered",
+  "eta_updated",
+  "delay_notice",
+  "check_in",
+]);
 
 function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -40,7 +50,8 @@ function bodyFor(kind: NotificationKind, ctx: EmailContext): Body {
     case "backordered":
       return {
         subject: `Some items in order ${ref} are on backorder`,
-        intro: "These items are on backorder. We will ship them as soon as they arrive.",
+        intro:
+          "These items are on backorder. We will ship them as soon as they arrive, by the date shown. If you would rather not wait, you can cancel them.",
       };
     case "delay_notice": {
       const eta = ctx.lines.find((l) => l.eta)?.eta;
@@ -71,12 +82,21 @@ function bodyFor(kind: NotificationKind, ctx: EmailContext): Body {
 /** Renders an email as subject, HTML and plain text, each with a link to the order page. */
 export function renderEmail(kind: NotificationKind, ctx: EmailContext): EmailContent {
   const { subject, intro } = bodyFor(kind, ctx);
-  const rows = ctx.lines.map((l) => ({
-    text: `- ${l.qty} x ${l.sku} (line ${l.lineRef})${l.eta ? `, expected ${l.eta}` : ""}`,
-    html: `<li>${l.qty} &times; ${escapeHtml(l.sku)} (line ${escapeHtml(l.lineRef)})${
-      l.eta ? `, expected ${escapeHtml(l.eta)}` : ""
-    }</li>`,
-  }));
+  const cancelUrl = OFFERS_CANCEL.has(kind) ? ctx.cancelUrl : undefined;
+  const rows = ctx.lines.map((l) => {
+    const dates = [
+      l.status === "backordered" ? `ships by ${l.promisedBy}` : "",
+      l.eta ? `expected ${l.eta}` : "",
+    ].filter(Boolean);
+    const when = dates.length ? `, ${dates.join(", ")}` : "";
+    const cancel = cancelUrl?.(l.lineId);
+    return {
+      text: `- ${l.qty} x ${l.sku} (line ${l.lineRef})${when}${cancel ? `\n  Cancel: ${cancel}` : ""}`,
+      html: `<li>${l.qty} &times; ${escapeHtml(l.sku)} (line ${escapeHtml(l.lineRef)})${escapeHtml(when)}${
+        cancel ? ` &ndash; <a href="${escapeHtml(cancel)}">cancel</a>` : ""
+      }</li>`,
+    };
+  });
   const name = ctx.order.customer.name;
   const text = [
     `Hello ${name},`,

@@ -67,8 +67,12 @@ export const problems = {
     ),
   conflict: (slug: string, title: string, detail: string, extensions?: Record<string, unknown>) =>
     new HttpProblem(409, slug, title, detail, extensions),
-  unprocessable: (slug: string, title: string, detail: string) =>
-    new HttpProblem(422, slug, title, detail),
+  unprocessable: (
+    slug: string,
+    title: string,
+    detail: string,
+    extensions?: Record<string, unknown>,
+  ) => new HttpProblem(422, slug, title, detail, extensions),
 };
 
 export function problemResponse(

@@ -35,6 +35,19 @@ export const FUNCTIONS = {
     description: "GET /v1/skus/{sku}: a SKU with its computed stock figures",
     access: ["table:read", "api-keys:read"],
   },
+  "post-order": {
+    description: "POST /v1/orders: take an order, allocating or backordering each line",
+    access: ["table:read", "table:write", "workflow:start", "email:send", "api-keys:read"],
+    timeoutSeconds: 30,
+  },
+  "get-order": {
+    description: "GET /v1/orders/{orderId}: an order with its lines and their history",
+    access: ["table:read", "api-keys:read"],
+  },
+  "get-order-notifications": {
+    description: "GET /v1/orders/{orderId}/notifications: the emails sent for an order",
+    access: ["table:read", "api-keys:read"],
+  },
   "load-line": {
     description: "Line workflow: read a line's persisted status and its next timer",
     access: ["table:read"],
@@ -42,6 +55,10 @@ export const FUNCTIONS = {
   "park-line": {
     description: "Line workflow: record the task token a waiting line is resumed with",
     access: ["table:read", "table:write"],
+  },
+  "notify-backordered": {
+    description: "Line workflow: make sure the order's backordered email went out",
+    access: ["table:read", "table:write", "email:send"],
   },
   "escalate-line": {
     description: "Line workflow: handle a waiting line whose timer fell due",
@@ -77,6 +94,14 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/health", fn: "get-health", auth: "public" },
   { method: "PUT", path: "/v1/skus/{sku}", fn: "put-sku", auth: "storefront" },
   { method: "GET", path: "/v1/skus/{sku}", fn: "get-sku", auth: "storefront" },
+  { method: "POST", path: "/v1/orders", fn: "post-order", auth: "storefront" },
+  { method: "GET", path: "/v1/orders/{orderId}", fn: "get-order", auth: "storefront" },
+  {
+    method: "GET",
+    path: "/v1/orders/{orderId}/notifications",
+    fn: "get-order-notifications",
+    auth: "storefront",
+  },
 ];
 
 /** The role a function's routes require (every route of one function shares it). */

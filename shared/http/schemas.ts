@@ -27,3 +27,93 @@ export const putSkuBody = z
   .strict();
 
 export type PutSkuBody = z.infer<typeof putSkuBody>;
+
+/** Lines per order: a split doubles a line and each SKU is written too, and one
+ * DynamoDB transaction holds 100 writes (3 × 32 + order + idempotency record). */
+export const MAX_ORDER_LINES = 32;
+
+const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+const orderLine = z
+  .object({
+    lineRef: text(64),
+    sku: skuCode,
+    qty: z.number().int().positive().max(100_000),
+    unitPrice: z.number().int().nonnegative().max(10_000_000_000),
+  })
+  .strict();
+
+export const postOrderBody = z
+  .object({
+    orderRef: text(100),
+    customer: z.object({ email: z.email().max(254), name: text(200) }).strict(),
+    shippingAddress: z
+      .object({
+        line1: text(200),
+        line2: text(200).optional(),
+        city: text(100),
+        region: text(100).optional(),
+        postalCode: text(20),
+        country: z.string().regex(/^[A-Z]{2}$/, "an ISO 3166-1 alpha-2 code, e.g. US"),
+      })
+      .strict(),
+    splitPolicy: z
+      .enum(["ship_as_available", "ship_complete", "max_shipments"])
+      .default("ship_as_available"),
+    maxShipments: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_ORDER_LINES * 2)
+      .optional(),
+    payment: z
+      .object({
+        provider: z.enum(["sandbox", "stripe"]),
+        customerRef: text(255),
+        paymentMethodRef: text(255),
+      })
+      .strict(),
+    currency: z.string().refine((c) => CURRENCIES.has(c), "an ISO 4217 currency code, e.g. USD"),
+    lines: z.array(orderLine).min(1).max(MAX_ORDER_LINES),
+  })
+  .strict()
+  .superRefine((order, ctx) => {
+    if (order.splitPolicy === "max_shipments" && order.maxShipments === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["maxShipments"],
+        message: "required when splitPolicy is max_shipments",
+      });
+    }
+    if (order.splitPolicy !== "max_shipments" && order.maxShipments !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["maxShipments"],
+        message: "only allowed when splitPolicy is max_shipments",
+      });
+    }
+    const seen = new Set<string>();
+    order.lines.forEach((line, i) => {
+      if (seen.has(line.lineRef)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["lines", i, "lineRef"],
+          message: `duplicate lineRef ${line.lineRef}`,
+        });
+      }
+      seen.add(line.lineRef);
+    });
+  });
+
+export type PostOrderBody = z.infer<typeof postOrderBody>;
+
+/** The `Idempotency-Key` header of `POST /v1/orders`: 1–255 characters. */
+export const idempotencyKey = z
+  .string({ error: "the Idempotency-Key header is required" })
+  .min(1, "the Idempotency-Key header must not be empty")
+  .max(255, "the Idempotency-Key header is at most 255 characters");
+
+/** Server-chosen ids in paths (`ord_…`, `ln_…`): checked for shape only. */
+export const orderId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "not an order id");

@@ -1,7 +1,10 @@
-import { available, type Sku } from "../domain/model.ts";
+import { toIsoDate } from "../domain/dates.ts";
+import { available, type Line, type Order, orderStatusOf, type Sku } from "../domain/model.ts";
+import type { Notification } from "../domain/notifications.ts";
+import { nextEtaOf } from "../domain/order-intake.ts";
 
-/** The SKU as the API shows it (contract §4). */
-export function skuView(sku: Sku) {
+/** The SKU as the API shows it (contract §4). Inbound notices come with supplier ASNs. */
+export function skuView(sku: Sku, now: Date) {
   return {
     sku: sku.sku,
     name: sku.name,
@@ -12,6 +15,66 @@ export function skuView(sku: Sku) {
     backorder: sku.backorder,
     substitutes: sku.substitutes,
     inbound: [],
-    nextEta: null,
+    nextEta: nextEtaOf(sku, null, toIsoDate(now)),
+    updatedAt: sku.updatedAt,
+  };
+}
+
+/** A line as `POST /v1/orders` answers it. */
+export function createdLineView(line: Line) {
+  return {
+    lineId: line.lineId,
+    lineRef: line.lineRef,
+    sku: line.sku,
+    qty: line.qty,
+    status: line.status,
+    eta: line.eta,
+    promisedBy: line.promisedBy,
+  };
+}
+
+/** The answer of `POST /v1/orders` (contract §5). */
+export function createdOrderView(order: Order, lines: readonly Line[]) {
+  return {
+    orderId: order.orderId,
+    orderRef: order.orderRef,
+    status: orderStatusOf(lines),
+    lines: lines.map(createdLineView),
+  };
+}
+
+/** `GET /v1/orders/{orderId}`: the order with every line's state and history. */
+export function orderView(order: Order, lines: readonly Line[]) {
+  return {
+    orderId: order.orderId,
+    orderRef: order.orderRef,
+    status: orderStatusOf(lines),
+    createdAt: order.createdAt,
+    customer: order.customer,
+    shippingAddress: order.shippingAddress,
+    splitPolicy: order.splitPolicy,
+    ...(order.maxShipments !== undefined ? { maxShipments: order.maxShipments } : {}),
+    currency: order.currency,
+    payment: { provider: order.payment.provider, customerRef: order.payment.customerRef },
+    lines: lines.map((line) => ({
+      ...createdLineView(line),
+      unitPrice: line.unitPrice,
+      shipmentId: line.shipmentId ?? null,
+      trackingNumber: line.trackingNumber ?? null,
+      history: line.history,
+    })),
+  };
+}
+
+/** `GET /v1/orders/{orderId}/notifications`. */
+export function notificationsView(notifications: readonly Notification[]) {
+  return {
+    notifications: notifications.map((n) => ({
+      kind: n.kind,
+      to: n.to,
+      subject: n.subject,
+      sentAt: n.sentAt,
+      lineIds: n.lineIds,
+    })),
   };
 }

@@ -10,17 +10,70 @@ export interface SkuPolicyInput {
   substitutes: string[];
 }
 
-export type NotificationClaim = "claimed" | "already-sent";
+/** `in-flight`: another attempt holds a fresh claim and may still be sending. */
+export type NotificationClaim = "claimed" | "already-sent" | "in-flight";
+
+/** A stored answer to an idempotent request (contract §5, Idempotency-Key). */
+export interface IdempotencyRecord {
+  /** SHA-256 of the canonical request body. */
+  requestHash: string;
+  orderId: string;
+  response: { status: number; body: unknown };
+  createdAt: string;
+  /** Epoch seconds; the table's TTL removes the record after it. */
+  expiresAt: number;
+  /** Set once the work after the write (emails, executions) has been done. */
+  followUpDone?: boolean;
+}
+
+/** What an order takes from one SKU, with the limit it was planned against. */
+export interface StockTake {
+  sku: string;
+  allocate: number;
+  backorder: number;
+  /** The SKU's backorder limit as read when planning (none = no cap). */
+  limit: number | undefined;
+}
+
+export interface NewOrder {
+  order: Order;
+  lines: Line[];
+  stock: StockTake[];
+  idempotency: { scope: string; key: string; record: IdempotencyRecord };
+}
+
+/**
+ * `stock-changed`: a SKU moved since it was read (plan again); `idempotency-key-taken`:
+ * a concurrent request with the same key won (replay its answer).
+ */
+export type CreateOrderOutcome = "created" | "stock-changed" | "idempotency-key-taken";
+
+/** A page of a SKU's waiting queue; `next` continues it. */
+export interface WaitingPage {
+  lines: Line[];
+  next: string | null;
+}
 
 /** Persistence of SKUs, orders, lines and notifications. */
 export interface Store {
   getSku(sku: string): Promise<Sku | null>;
-  putSkuPolicy(input: SkuPolicyInput, at: Date): Promise<Sku>;
+  /** Consistent reads of several SKUs; unknown ones are absent from the map. */
+  getSkus(skus: readonly string[]): Promise<Map<string, Sku>>;
+  putSkuPolicy(input: SkuPolicyInput, at: Date): Promise<{ sku: Sku; created: boolean }>;
 
+  /**
+   * Writes an order, its lines, what it takes from each SKU and its idempotency record in
+   * one transaction: all of it or nothing.
+   */
+  createOrder(input: NewOrder): Promise<CreateOrderOutcome>;
+  getIdempotency(scope: string, key: string): Promise<IdempotencyRecord | null>;
+  markIdempotencyDone(scope: string, key: string): Promise<void>;
   putOrder(order: Order, lines: Line[]): Promise<void>;
   getOrder(orderId: string): Promise<Order | null>;
   getLine(orderId: string, lineId: string): Promise<Line | null>;
   listLines(orderId: string): Promise<Line[]>;
+  /** A SKU's backordered lines, oldest first: one Query on the waiting-queue index. */
+  waitingLines(sku: string, limit?: number, after?: string): Promise<WaitingPage>;
 
   /** Records the task token a waiting line is resumed with. */
   setWaitToken(orderId: string, lineId: string, token: string): Promise<void>;
@@ -44,6 +97,8 @@ export interface Store {
     draft: Notification,
     at: Date,
   ): Promise<NotificationClaim>;
+  /** Gives back a claim whose send failed, so the email can be sent by a retry. */
+  releaseNotification(orderId: string, key: string, claimedAt: Date): Promise<void>;
   markNotificationSent(orderId: string, key: string, messageId: string, at: Date): Promise<void>;
   listNotifications(orderId: string): Promise<Notification[]>;
 }

@@ -1,11 +1,14 @@
 import { clock } from "../adapters/clock.ts";
 import { DynamoDbStore } from "../adapters/dynamodb-store.ts";
+import { linkSigningSecret } from "../adapters/link-secret.ts";
 import { sandboxPayments } from "../adapters/sandbox-payment.ts";
 import { sesMailer } from "../adapters/ses-mailer.ts";
+import { sfnLineWorkflow } from "../adapters/sfn-line-workflow.ts";
 import { config } from "../config.ts";
 import type { PaymentProvider } from "../domain/model.ts";
 import type { PaymentGateway } from "../ports/payment-gateway.ts";
 import type { NotifyDeps } from "./notify.ts";
+import type { PlaceOrderDeps } from "./place-order.ts";
 
 /** Wires the ports to their adapters, once per Lambda module. */
 let store: DynamoDbStore | undefined;
@@ -21,6 +24,18 @@ export function notifyDeps(): NotifyDeps {
     mailer: sesMailer,
     clock: clock(),
     publicBaseUrl: config.publicBaseUrl(),
+    linkSecret: linkSigningSecret,
+    linkTtlDays: config.linkTtlDays(),
+  };
+}
+
+export function placeOrderDeps(): PlaceOrderDeps {
+  return {
+    store: appStore(),
+    workflow: sfnLineWorkflow,
+    notify: notifyDeps(),
+    clock: clock(),
+    idempotencyTtlDays: config.idempotencyTtlDays(),
   };
 }
 

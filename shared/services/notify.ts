@@ -1,6 +1,7 @@
 import type { Line, Order } from "../domain/model.ts";
 import { type NotificationKind, notificationKey } from "../domain/notifications.ts";
 import { renderEmail } from "../emails/render.ts";
+import { customerLinks } from "../links/customer-links.ts";
 import type { Clock } from "../ports/clock.ts";
 import type { Mailer } from "../ports/mailer.ts";
 import type { Store } from "../ports/store.ts";
@@ -10,16 +11,19 @@ export interface NotifyDeps {
   mailer: Mailer;
   clock: Clock;
   publicBaseUrl: string;
+  /** The secret customer links are signed with. */
+  linkSecret: () => Promise<string>;
+  /** How long the links in an email stay valid. */
+  linkTtlDays: number;
 }
 
-export function orderPageUrl(publicBaseUrl: string, orderId: string): string {
-  return `${publicBaseUrl}/v1/customer/orders/${encodeURIComponent(orderId)}`;
-}
+const DAY_MS = 86_400_000;
 
 /**
  * Emails the customer about some lines of an order, once per event: the notification is
  * claimed in the store before sending and marked sent after, so a retried step does not
- * send it again. Returns false when it had already been sent.
+ * send it again. Says `sent`, or why not: `already-sent`, or `in-flight` when another
+ * attempt holds a fresh claim (it may yet fail and give the claim back).
  */
 export async function notifyCustomer(
   deps: NotifyDeps,
@@ -27,15 +31,22 @@ export async function notifyCustomer(
   order: Order,
   lines: Line[],
   occasion = "",
-): Promise<boolean> {
+): Promise<"sent" | "already-sent" | "in-flight"> {
   const lineIds = lines.map((l) => l.lineId);
   const key = notificationKey(kind, lineIds, occasion);
+  const now = deps.clock.now();
+  const links = customerLinks(
+    deps.publicBaseUrl,
+    await deps.linkSecret(),
+    order.orderId,
+    new Date(now.getTime() + deps.linkTtlDays * DAY_MS),
+  );
   const content = renderEmail(kind, {
     order,
     lines,
-    orderUrl: orderPageUrl(deps.publicBaseUrl, order.orderId),
+    orderUrl: links.order,
+    cancelUrl: links.cancelLine,
   });
-  const now = deps.clock.now();
   const draft = {
     kind,
     to: order.customer.email,
@@ -44,9 +55,16 @@ export async function notifyCustomer(
     lineIds,
   };
   const claim = await deps.store.claimNotification(order.orderId, key, draft, now);
-  if (claim === "already-sent") return false;
-  const messageId = await deps.mailer.send({ to: order.customer.email, ...content });
+  if (claim !== "claimed") return claim;
+  let messageId: string;
+  try {
+    messageId = await deps.mailer.send({ to: order.customer.email, ...content });
+  } catch (error) {
+    // Give the claim back so a retry (or the line workflow) can send it at once.
+    await deps.store.releaseNotification(order.orderId, key, now).catch(() => undefined);
+    throw error;
+  }
   await deps.store.markNotificationSent(order.orderId, key, messageId, now);
   await deps.store.touchLastContact(order.orderId, lineIds, now);
-  return true;
+  return "sent";
 }

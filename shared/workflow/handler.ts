@@ -17,6 +17,14 @@ export class LineNotFoundError extends Error {
   override readonly name = "LineNotFound";
 }
 
+/** Name of the error a task raises while another attempt holds a fresh claim on an email. */
+export const NOTIFICATION_IN_FLIGHT = "NotificationInFlight";
+
+/** Raised while another attempt may still be sending the same email; the task is retried. */
+export class NotificationInFlightError extends Error {
+  override readonly name = NOTIFICATION_IN_FLIGHT;
+}
+
 /**
  * The middy stack of the state machine's Lambda tasks: structured logs keyed by the line,
  * and input validation. Tasks are idempotent: a Retry may run them twice.

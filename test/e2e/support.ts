@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { inject } from "vitest";
 import type { LocalStackManifest } from "../../infra/local/stack.ts";
 
@@ -61,4 +62,65 @@ export async function eventually<T>(
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** A fresh SKU code, so tests never share stock (also on a shared deployed stage). */
+export const newSku = (prefix = "E2E") => `${prefix}-${randomUUID().slice(0, 8).toUpperCase()}`;
+
+export async function putSku(sku: string, body: Record<string, unknown>) {
+  const res = await api(`/v1/skus/${sku}`, { method: "PUT", key: keys.storefront, body });
+  if (res.status !== 200 && res.status !== 201) throw new Error(`PUT sku failed: ${res.text}`);
+  return res.json;
+}
+
+export async function getSku(sku: string) {
+  const res = await api(`/v1/skus/${sku}`, { key: keys.storefront });
+  if (res.status !== 200) throw new Error(`GET sku failed: ${res.text}`);
+  return res.json;
+}
+
+export interface OrderLineInput {
+  lineRef: string;
+  sku: string;
+  qty: number;
+  unitPrice?: number;
+}
+
+/** A valid order body for the given lines; `overrides` replace top-level fields. */
+export function orderBody(lines: OrderLineInput[], overrides: Record<string, unknown> = {}) {
+  return {
+    orderRef: `SHOP-${randomUUID().slice(0, 6)}`,
+    customer: { email: `ada-${randomUUID().slice(0, 8)}@example.com`, name: "Ada Lovelace" },
+    shippingAddress: {
+      line1: "1 Main St",
+      city: "Springfield",
+      postalCode: "12345",
+      country: "US",
+    },
+    splitPolicy: "ship_as_available",
+    payment: { provider: "sandbox", customerRef: "cus_1", paymentMethodRef: "pm_card_visa" },
+    currency: "USD",
+    lines: lines.map((l) => ({ unitPrice: 1999, ...l })),
+    ...overrides,
+  };
+}
+
+export function postOrder(body: unknown, idempotencyKey: string | null = randomUUID()) {
+  return api("/v1/orders", {
+    method: "POST",
+    key: keys.storefront,
+    body,
+    headers: idempotencyKey === null ? {} : { "idempotency-key": idempotencyKey },
+  });
+}
+
+/** Today (UTC) as the server sees it: the virtual clock locally, else the real date. */
+export async function serverToday(): Promise<string> {
+  const res = await api("/_local/clock");
+  const now = res.status === 200 ? new Date(String(res.json.now)) : new Date();
+  return now.toISOString().slice(0, 10);
+}
+
+export function addDaysTo(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }

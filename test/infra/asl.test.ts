@@ -127,8 +127,8 @@ describe("line state machine ASL", () => {
     expect(aslValidator(broken).isValid).toBe(false);
   });
 
-  it("has every state the workflow names, starting at LoadLine", () => {
-    expect(definition.StartAt).toBe(LINE_STATES.load);
+  it("has every state the workflow names, starting with the new-line choice", () => {
+    expect(definition.StartAt).toBe(LINE_STATES.start);
     for (const name of Object.values(LINE_STATES))
       expect(Object.keys(definition.States)).toContain(name);
   });
@@ -151,6 +151,7 @@ describe("line state machine ASL", () => {
     const arnOf = (name: string) => model.functions.find((f) => f.name === name)?.arn;
     const taskFunction = (s: State) =>
       s.Resource?.startsWith("arn:aws:states:::") ? s.Parameters?.FunctionName : s.Resource;
+    expect(taskFunction(state(LINE_STATES.notifyBackordered))).toBe(arnOf("notify-backordered"));
     expect(taskFunction(state(LINE_STATES.load))).toBe(arnOf("load-line"));
     expect(taskFunction(state(LINE_STATES.waitForStock))).toBe(arnOf("park-line"));
     expect(taskFunction(state(LINE_STATES.escalate))).toBe(arnOf("escalate-line"));
@@ -248,5 +249,30 @@ describe("WaitForStock", () => {
     ]) {
       expect(String(state(name).ResultPath), name).toMatch(/^\$\.\w+$/);
     }
+  });
+});
+
+describe("a line backordered at intake", () => {
+  it("starts by making sure of the backordered email, then loads the line", () => {
+    const start = state(LINE_STATES.start);
+    expect(start.Type).toBe("Choice");
+    const branches = JSON.stringify(start.Choices);
+    expect(branches).toContain('"Variable":"$.notify"');
+    expect(branches).toContain(`"Next":"${LINE_STATES.notifyBackordered}"`);
+    expect(start.Default).toBe(LINE_STATES.load);
+    const notify = state(LINE_STATES.notifyBackordered);
+    expect(notify.Next).toBe(LINE_STATES.load);
+    // Its result is discarded, so the input ($.orderId, $.lineId) goes on untouched.
+    expect(notify.ResultPath).toBeNull();
+  });
+
+  it("waits out an email another attempt is sending, and never blocks the line on email", () => {
+    const notify = state(LINE_STATES.notifyBackordered);
+    const retry = (notify.Retry ?? []) as { ErrorEquals: string[]; IntervalSeconds?: number }[];
+    const inFlight = retry.find((r) => r.ErrorEquals.includes("NotificationInFlight"));
+    // The claim lease is two minutes; the retries span more than that.
+    expect(inFlight?.IntervalSeconds).toBeGreaterThanOrEqual(60);
+    const catchAll = (notify.Catch ?? []).find((c) => c.ErrorEquals.includes("States.ALL"));
+    expect(catchAll?.Next).toBe(LINE_STATES.load);
   });
 });

@@ -153,6 +153,43 @@ describe("renderEmail", () => {
   });
 });
 
+describe("the backordered email", () => {
+  const cancelUrl = (lineId: string) => `${ORDER_URL}&action=cancel&lineId=${lineId}`;
+
+  it("names each line's ship-by date and ETA, and links to cancel each line", () => {
+    const email = renderEmail("backordered", {
+      order: order(),
+      lines: [
+        line({ promisedBy: "2026-03-15", eta: null }),
+        line({ lineId: "line_2", eta: "2026-03-12" }),
+      ],
+      orderUrl: ORDER_URL,
+      cancelUrl,
+    });
+    expect(email.text).toContain("ships by 2026-03-15");
+    expect(email.text).toContain("expected 2026-03-12");
+    expect(email.text).toContain(cancelUrl("line_1"));
+    expect(email.text).toContain(cancelUrl("line_2"));
+    const hrefs = [...email.html.matchAll(/href="([^"]*)"/g)].map((m) =>
+      decodeEntities(m[1] ?? ""),
+    );
+    expect(hrefs).toEqual(
+      expect.arrayContaining([ORDER_URL, cancelUrl("line_1"), cancelUrl("line_2")]),
+    );
+  });
+
+  it("offers no cancel link on emails about lines past waiting", () => {
+    const email = renderEmail("shipped", {
+      order: order(),
+      lines: [line({ status: "shipped" })],
+      orderUrl: ORDER_URL,
+      cancelUrl,
+    });
+    expect(email.text).not.toContain("action=cancel");
+    expect(email.html).not.toContain("action=cancel");
+  });
+});
+
 describe("formatMoney", () => {
   it("formats minor units in the currency", () => {
     expect(formatMoney(1999, "USD")).toBe("$19.99");

@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { addDays } from "../../shared/domain/dates.ts";
 import {
   backorderRoom,
+  freeToPromise,
   type IntakePlan,
+  nextEtaOf,
   type PlannedLine,
   planOrder,
   promisedByFor,
@@ -196,7 +198,7 @@ describe("planOrder: insufficient stock", () => {
   it("accepts a backorder that exactly reaches the limit", () => {
     const stock = stockOf(
       snapshot("WIDGET", {
-        onHand: 3,
+        onHand: 98, // 3 free once the 95 waiting units are set aside
         backorderedQty: 95,
         backorder: { allowed: true, limit: 100 },
       }),
@@ -208,7 +210,7 @@ describe("planOrder: insufficient stock", () => {
   it("fails a backorder that passes the limit by one, available = free stock + room", () => {
     const stock = stockOf(
       snapshot("WIDGET", {
-        onHand: 3,
+        onHand: 98, // 3 free once the 95 waiting units are set aside
         backorderedQty: 95,
         backorder: { allowed: true, limit: 100 },
       }),
@@ -342,6 +344,44 @@ describe("promisedBy and eta", () => {
     expect(promisedByFor("backordered", { ...s, nextEta: "2027-01-05" }, TODAY)).toBe("2027-01-05");
     expect(promisedByFor("backordered", snapshot("X"), TODAY)).toBe(addDays(TODAY, 30));
     expect(promisedByFor("backordered", snapshot("X"), TODAY, 10)).toBe(addDays(TODAY, 10));
+  });
+});
+
+describe("waiting lines come first", () => {
+  it("keeps stock owed to waiting lines away from a new order", () => {
+    // 5 units arrived while 4 units wait: only 1 is free for a newcomer.
+    const stock = stockOf(snapshot("WIDGET", { onHand: 5, backorderedQty: 4 }));
+    const plan = planOrder([line("1", "WIDGET", 3)], stock, TODAY);
+    expect(okLines(plan).map((l) => [l.status, l.qty])).toEqual([
+      ["allocated", 1],
+      ["backordered", 2],
+    ]);
+  });
+
+  it("freeToPromise subtracts allocated and waiting units, never below 0", () => {
+    expect(freeToPromise({ onHand: 10, allocated: 4, backorderedQty: 0 })).toBe(6);
+    expect(freeToPromise({ onHand: 10, allocated: 4, backorderedQty: 2 })).toBe(4);
+    expect(freeToPromise({ onHand: 10, allocated: 4, backorderedQty: 12 })).toBe(0);
+  });
+
+  it("a stockout SKU with waiting lines (policy changed later) sells only the surplus", () => {
+    const stock = stockOf(
+      snapshot("RARE", { onHand: 5, backorderedQty: 3, backorder: { allowed: false } }),
+    );
+    expect(planOrder([line("1", "RARE", 3)], stock, TODAY)).toEqual({
+      ok: false,
+      reason: "insufficient-stock",
+      shortages: [{ lineRef: "1", sku: "RARE", requested: 3, available: 2 }],
+    });
+  });
+});
+
+describe("nextEtaOf", () => {
+  it("prefers the inbound ETA, then today + lead time, else null", () => {
+    expect(nextEtaOf({ backorder: { leadTimeDays: 14 } }, "2026-12-10", TODAY)).toBe("2026-12-10");
+    expect(nextEtaOf({ backorder: { leadTimeDays: 14 } }, null, TODAY)).toBe(addDays(TODAY, 14));
+    expect(nextEtaOf({ backorder: { leadTimeDays: 0 } }, null, TODAY)).toBe(TODAY);
+    expect(nextEtaOf({ backorder: {} }, null, TODAY)).toBeNull();
   });
 });
 

@@ -1,0 +1,183 @@
+import { randomUUID } from "node:crypto";
+import { DescribeExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { describe, expect, it } from "vitest";
+import { LINE_STATES } from "../../../infra/constructs/line-workflow.ts";
+import { lineRunInput } from "../../../shared/adapters/sfn-line-workflow.ts";
+import { verifyOrderToken } from "../../../shared/links/customer-links.ts";
+import { api, eventually, getSku, keys, newSku, orderBody, postOrder, putSku } from "../support.ts";
+import {
+  backorderedOrder,
+  emailsTo,
+  enteredStates,
+  localAdapters,
+  virtualNow,
+} from "./support-local.ts";
+
+/** Order intake on the local stack, looking behind the API: tables, executions, SES. */
+const { stack, store, sfn } = localAdapters();
+const LINK_SECRET = "local-customer-link-signing-secret";
+
+const executionArn = (lineId: string) =>
+  `${stack.lineStateMachineArn.replace(":stateMachine:", ":execution:")}:${lineId}`;
+
+interface CreatedLine {
+  lineId: string;
+  status: string;
+}
+
+/** The items of the table that concern these SKUs or this idempotency key. */
+async function itemsAbout(skus: string[], idempotencyKey: string) {
+  const items = await store.scanAll();
+  return items
+    .filter((i) => skus.includes(String(i.sku)) || String(i.pk).endsWith(`#${idempotencyKey}`))
+    .sort((a, b) => `${a.pk}${a.sk}`.localeCompare(`${b.pk}${b.sk}`));
+}
+
+describe("order intake behind the API", () => {
+  it("a 409 leaves every table as it was: no order, line, counter or idempotency record", async () => {
+    const [fine, rare] = [newSku(), newSku()];
+    await putSku(fine, { name: "Fine", onHand: 5, backorder: { allowed: true } });
+    await putSku(rare, { name: "Rare", onHand: 0, backorder: { allowed: false } });
+    const key = randomUUID();
+    const before = await itemsAbout([fine, rare], key);
+    expect(before).toHaveLength(2); // the two SKUs
+
+    const body = orderBody([
+      { lineRef: "1", sku: fine, qty: 2 },
+      { lineRef: "2", sku: rare, qty: 1 },
+    ]);
+    const res = await postOrder(body, key);
+    expect(res.status).toBe(409);
+    expect(await itemsAbout([fine, rare], key)).toEqual(before);
+    const orders = (await store.scanAll()).filter((i) => i.orderRef === body.orderRef);
+    expect(orders).toEqual([]);
+  });
+
+  it("starts one execution per line, named after the line id", async () => {
+    const code = newSku();
+    await putSku(code, { name: "W", onHand: 1, backorder: { allowed: true } });
+    const res = await postOrder(orderBody([{ lineRef: "1", sku: code, qty: 3 }]));
+    expect(res.status, res.text).toBe(201);
+    const lines = res.json.lines as CreatedLine[];
+    expect(lines.map((l) => l.status)).toEqual(["allocated", "backordered"]);
+    for (const line of lines) {
+      const described = await sfn.send(
+        new DescribeExecutionCommand({ executionArn: executionArn(line.lineId) }),
+      );
+      expect(described.name).toBe(line.lineId);
+      expect(JSON.parse(described.input ?? "{}")).toMatchObject({
+        orderId: res.json.orderId,
+        lineId: line.lineId,
+      });
+    }
+    // The backordered line parks waiting for stock.
+    const waiting = lines[1] as CreatedLine;
+    await eventually(
+      async () =>
+        (await enteredStates(sfn, executionArn(waiting.lineId))).at(-1) ===
+        LINE_STATES.waitForStock,
+      { what: "the backordered line to park" },
+    );
+  });
+
+  it("sends the backordered email once, HTML and text, with signed order and cancel links", async () => {
+    const code = newSku();
+    await putSku(code, { name: "W", onHand: 0, backorder: { allowed: true, leadTimeDays: 5 } });
+    const body = orderBody([
+      { lineRef: "1", sku: code, qty: 1 },
+      { lineRef: "2", sku: code, qty: 2 },
+    ]);
+    const key = randomUUID();
+    const res = await postOrder(body, key);
+    expect(res.status, res.text).toBe(201);
+    await postOrder(body, key);
+    const orderId = String(res.json.orderId);
+    const lines = res.json.lines as (CreatedLine & { promisedBy: string })[];
+
+    // Both lines' executions run the workflow's backstop; it must not send a second email.
+    for (const line of lines) {
+      await eventually(
+        async () =>
+          (await enteredStates(sfn, executionArn(line.lineId))).at(-1) === LINE_STATES.waitForStock,
+        { what: "the line to pass NotifyBackordered and park" },
+      );
+      expect(await enteredStates(sfn, executionArn(line.lineId))).toContain(
+        LINE_STATES.notifyBackordered,
+      );
+    }
+    const emails = await emailsTo(body.customer.email);
+    expect(emails).toHaveLength(1);
+    const [email] = emails;
+    expect(email?.subject).toContain(body.orderRef);
+    const text = email?.body.text ?? "";
+    const html = email?.body.html ?? "";
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(text).toContain(`ships by ${lines[0]?.promisedBy}`);
+
+    const links = [...text.matchAll(/https?:\/\/\S+/g)].map((m) => new URL(m[0]));
+    const orderPage = links.find((u) => !u.searchParams.has("action"));
+    expect(orderPage?.pathname).toBe(`/v1/customer/orders/${orderId}`);
+    const token = orderPage?.searchParams.get("token") ?? "";
+    expect(verifyOrderToken(LINK_SECRET, token, await virtualNow())).toMatchObject({
+      ok: true,
+      orderId,
+    });
+    const cancels = links.filter((u) => u.searchParams.get("action") === "cancel");
+    expect(cancels.map((u) => u.searchParams.get("lineId")).sort()).toEqual(
+      lines.map((l) => l.lineId).sort(),
+    );
+    for (const line of lines) expect(html).toContain(`lineId=${line.lineId}`);
+
+    const notes = await api(`/v1/orders/${orderId}/notifications`, { key: keys.storefront });
+    expect((notes.json.notifications as { kind: string }[]).map((n) => n.kind)).toEqual([
+      "backordered",
+    ]);
+  });
+
+  it("the line workflow sends the backordered email if the API did not", async () => {
+    // An order as intake writes it, whose API call died before its email went out.
+    const { order, line, email } = backorderedOrder(await virtualNow(), 10);
+    await store.putOrder(order, [line]);
+    expect(await emailsTo(email)).toHaveLength(0);
+    await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: stack.lineStateMachineArn,
+        name: line.lineId,
+        input: lineRunInput({ orderId: order.orderId, lineId: line.lineId, notify: "backordered" }),
+      }),
+    );
+    const sent = await eventually(
+      async () => {
+        const list = await emailsTo(email);
+        return list.length > 0 ? list : undefined;
+      },
+      { what: "the workflow's backordered email" },
+    );
+    expect(sent).toHaveLength(1);
+    const notes = await store.listNotifications(order.orderId);
+    expect(notes.map((n) => [n.kind, n.lineIds])).toEqual([["backordered", [line.lineId]]]);
+  });
+
+  it("counts stay exact across a burst of mixed orders on one SKU", async () => {
+    const code = newSku();
+    await putSku(code, { name: "W", onHand: 7, backorder: { allowed: true, limit: 20 } });
+    const qtys = [3, 1, 4, 1, 5, 9, 2, 6];
+    const results = await Promise.all(
+      qtys.map((qty) => postOrder(orderBody([{ lineRef: "1", sku: code, qty }]))),
+    );
+    const accepted = results.filter((r) => r.status === 201);
+    const lines = accepted.flatMap((r) => r.json.lines as (CreatedLine & { qty: number })[]);
+    const sum = (status: string) =>
+      lines.filter((l) => l.status === status).reduce((n, l) => n + l.qty, 0);
+    expect(sum("allocated")).toBe(7);
+    const sku = await getSku(code);
+    expect(sku).toMatchObject({ allocated: 7, backorderedQty: sum("backordered") });
+    expect(Number(sku.backorderedQty)).toBeLessThanOrEqual(20);
+    // The stored lines agree with the counters.
+    const stored = (await store.scanAll()).filter((i) => i.type === "line" && i.sku === code);
+    expect(stored.reduce((n, l) => n + Number(l.qty), 0)).toBe(
+      sum("allocated") + sum("backordered"),
+    );
+    for (const r of results.filter((x) => x.status !== 201)) expect(r.status).toBe(409);
+  });
+});

@@ -1,0 +1,244 @@
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTablesFromTemplate,
+  type DynamoDbLocalHandle,
+  LOCAL_CREDENTIALS,
+  localDynamoDbClient,
+  startDynamoDbLocal,
+} from "../../infra/local/dynamodb-local.ts";
+import { freePort } from "../../infra/local/ports.ts";
+import { synthTemplate } from "../../infra/local/template.ts";
+import { DynamoDbStore, keys } from "../../shared/adapters/dynamodb-store.ts";
+import type { Line, Order } from "../../shared/domain/model.ts";
+import type { IdempotencyRecord, NewOrder } from "../../shared/ports/store.ts";
+
+/** The DynamoDB store against DynamoDB Local, on the table the CDK app defines. */
+const cacheDir = join(fileURLToPath(new URL("../../", import.meta.url)), ".cache");
+const TABLE = "store-test-table";
+const AT = new Date("2026-11-24T10:00:00.000Z");
+
+let handle: DynamoDbLocalHandle | undefined;
+let store: DynamoDbStore;
+
+beforeAll(async () => {
+  handle = await startDynamoDbLocal({ port: await freePort(), cacheDir, inMemory: true });
+  const client = localDynamoDbClient(handle.endpoint);
+  await createTablesFromTemplate(client, synthTemplate(), () => TABLE);
+  client.destroy();
+  Object.assign(process.env, {
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: handle.endpoint,
+  });
+  store = new DynamoDbStore(TABLE);
+});
+
+afterAll(async () => {
+  await handle?.stop();
+});
+
+let counter = 0;
+const unique = (prefix: string) => `${prefix}-${++counter}`;
+
+async function rawSku(sku: string) {
+  const items = await store.scanAll();
+  return items.find((i) => i.pk === keys.sku(sku).pk);
+}
+
+function newOrder(
+  sku: string,
+  take: { allocate: number; backorder: number; limit?: number },
+  key = unique("key"),
+): NewOrder {
+  const orderId = unique("ord");
+  const order: Order = {
+    orderId,
+    orderRef: "SHOP-1",
+    status: "open",
+    customer: { email: "ada@example.com", name: "Ada" },
+    shippingAddress: { line1: "1 Main St", city: "X", postalCode: "1", country: "US" },
+    splitPolicy: "ship_as_available",
+    payment: { provider: "sandbox", customerRef: "c", paymentMethodRef: "pm_card_visa" },
+    currency: "USD",
+    createdAt: AT.toISOString(),
+  };
+  const line = (status: "allocated" | "backordered", qty: number): Line => ({
+    orderId,
+    lineId: unique("ln"),
+    lineRef: "1",
+    sku,
+    qty,
+    unitPrice: 100,
+    currency: "USD",
+    status,
+    eta: null,
+    promisedBy: "2026-12-01",
+    createdAt: AT.toISOString(),
+    history: [{ status, at: AT.toISOString() }],
+    lastContactAt: AT.toISOString(),
+    promiseEscalated: false,
+  });
+  const lines = [
+    ...(take.allocate ? [line("allocated", take.allocate)] : []),
+    ...(take.backorder ? [line("backordered", take.backorder)] : []),
+  ];
+  const record: IdempotencyRecord = {
+    requestHash: "h",
+    orderId,
+    response: { status: 201, body: { orderId } },
+    createdAt: AT.toISOString(),
+    expiresAt: 2_000_000_000,
+  };
+  return {
+    order,
+    lines,
+    stock: [{ sku, allocate: take.allocate, backorder: take.backorder, limit: take.limit }],
+    idempotency: { scope: "orders", key, record },
+  };
+}
+
+describe("SKU policy", () => {
+  it("creates a SKU with zero counters and says so; updates keep the counters", async () => {
+    const sku = unique("SKU");
+    const policy = { sku, name: "W", onHand: 5, backorder: { allowed: true }, substitutes: [] };
+    const created = await store.putSkuPolicy(policy, AT);
+    expect(created.created).toBe(true);
+    expect(created.sku).toMatchObject({ onHand: 5, allocated: 0, backorderedQty: 0 });
+    expect(await rawSku(sku)).toMatchObject({ atp: 5 });
+
+    expect(await store.createOrder(newOrder(sku, { allocate: 2, backorder: 0 }))).toBe("created");
+    const updated = await store.putSkuPolicy({ ...policy, onHand: 8 }, AT);
+    expect(updated).toMatchObject({
+      created: false,
+      sku: { onHand: 8, allocated: 2, backorderedQty: 0 },
+    });
+    // atp = onHand − allocated − backorderedQty, kept in step for intake's conditions.
+    expect(await rawSku(sku)).toMatchObject({ atp: 6 });
+    expect(await store.getSku(sku)).not.toHaveProperty("atp");
+  });
+});
+
+describe("createOrder", () => {
+  it("writes the order, its lines, the counters and the idempotency record together", async () => {
+    const sku = unique("SKU");
+    await store.putSkuPolicy(
+      { sku, name: "W", onHand: 1, backorder: { allowed: true }, substitutes: [] },
+      AT,
+    );
+    const input = newOrder(sku, { allocate: 1, backorder: 2 });
+    expect(await store.createOrder(input)).toBe("created");
+    expect(await store.getOrder(input.order.orderId)).toMatchObject({ orderRef: "SHOP-1" });
+    expect(await store.listLines(input.order.orderId)).toHaveLength(2);
+    expect(await store.getSku(sku)).toMatchObject({ allocated: 1, backorderedQty: 2 });
+    expect(await rawSku(sku)).toMatchObject({ atp: -2 });
+    expect(await store.getIdempotency("orders", input.idempotency.key)).toMatchObject({
+      orderId: input.order.orderId,
+    });
+  });
+
+  it("refuses, writing nothing, when the stock it planned on was taken meanwhile", async () => {
+    const sku = unique("SKU");
+    await store.putSkuPolicy(
+      { sku, name: "W", onHand: 1, backorder: { allowed: false }, substitutes: [] },
+      AT,
+    );
+    // Two orders planned on the same read: one unit free.
+    const first = newOrder(sku, { allocate: 1, backorder: 0 });
+    const second = newOrder(sku, { allocate: 1, backorder: 0 });
+    expect(await store.createOrder(first)).toBe("created");
+    expect(await store.createOrder(second)).toBe("stock-changed");
+    expect(await store.getOrder(second.order.orderId)).toBeNull();
+    expect(await store.listLines(second.order.orderId)).toEqual([]);
+    expect(await store.getIdempotency("orders", second.idempotency.key)).toBeNull();
+    expect(await store.getSku(sku)).toMatchObject({ allocated: 1 });
+  });
+
+  it("refuses a backorder planned while stock was free (it should have been allocated)", async () => {
+    const sku = unique("SKU");
+    await store.putSkuPolicy(
+      { sku, name: "W", onHand: 2, backorder: { allowed: true }, substitutes: [] },
+      AT,
+    );
+    expect(await store.createOrder(newOrder(sku, { allocate: 0, backorder: 1 }))).toBe(
+      "stock-changed",
+    );
+    expect(await store.createOrder(newOrder(sku, { allocate: 2, backorder: 1 }))).toBe("created");
+  });
+
+  it("refuses a backorder past the limit, or planned on a limit since changed", async () => {
+    const sku = unique("SKU");
+    const policy = {
+      sku,
+      name: "W",
+      onHand: 0,
+      backorder: { allowed: true, limit: 3 },
+      substitutes: [],
+    };
+    await store.putSkuPolicy(policy, AT);
+    expect(await store.createOrder(newOrder(sku, { allocate: 0, backorder: 2, limit: 3 }))).toBe(
+      "created",
+    );
+    expect(await store.createOrder(newOrder(sku, { allocate: 0, backorder: 2, limit: 3 }))).toBe(
+      "stock-changed",
+    );
+    await store.putSkuPolicy({ ...policy, backorder: { allowed: true, limit: 10 } }, AT);
+    expect(await store.createOrder(newOrder(sku, { allocate: 0, backorder: 2, limit: 3 }))).toBe(
+      "stock-changed",
+    );
+    expect(await store.createOrder(newOrder(sku, { allocate: 0, backorder: 2, limit: 10 }))).toBe(
+      "created",
+    );
+    expect(await store.getSku(sku)).toMatchObject({ backorderedQty: 4 });
+  });
+
+  it("tells a lost idempotency race from a stock change", async () => {
+    const sku = unique("SKU");
+    await store.putSkuPolicy(
+      { sku, name: "W", onHand: 5, backorder: { allowed: true }, substitutes: [] },
+      AT,
+    );
+    const key = unique("key");
+    expect(await store.createOrder(newOrder(sku, { allocate: 1, backorder: 0 }, key))).toBe(
+      "created",
+    );
+    expect(await store.createOrder(newOrder(sku, { allocate: 1, backorder: 0 }, key))).toBe(
+      "idempotency-key-taken",
+    );
+    expect(await store.getSku(sku)).toMatchObject({ allocated: 1 });
+  });
+
+  it("puts backordered lines, and only those, on the SKU's waiting queue, oldest first", async () => {
+    const sku = unique("SKU");
+    await store.putSkuPolicy(
+      { sku, name: "W", onHand: 1, backorder: { allowed: true }, substitutes: [] },
+      AT,
+    );
+    const first = newOrder(sku, { allocate: 1, backorder: 1 });
+    const second = newOrder(sku, { allocate: 0, backorder: 3 });
+    for (const l of second.lines) l.createdAt = new Date(AT.getTime() + 1000).toISOString();
+    expect(await store.createOrder(second)).toBe("stock-changed"); // stock still free
+    expect(await store.createOrder(first)).toBe("created");
+    expect(await store.createOrder(second)).toBe("created");
+    const queue = await store.waitingLines(sku);
+    expect(queue.lines.map((l) => [l.orderId, l.qty, l.status])).toEqual([
+      [first.order.orderId, 1, "backordered"],
+      [second.order.orderId, 3, "backordered"],
+    ]);
+    expect(queue.next).toBeNull();
+    // Paged: one line a page, same order.
+    const page1 = await store.waitingLines(sku, 1);
+    expect(page1.lines.map((l) => l.qty)).toEqual([1]);
+    const page2 = await store.waitingLines(sku, 1, page1.next ?? undefined);
+    expect(page2.lines.map((l) => l.qty)).toEqual([3]);
+    // Leaving backordered takes a line off the queue.
+    const [waiting] = first.lines.filter((l) => l.status === "backordered");
+    if (!waiting) throw new Error("no waiting line");
+    expect(
+      await store.transitionLine(waiting.orderId, waiting.lineId, "backordered", "allocated", AT),
+    ).toBe(true);
+    expect((await store.waitingLines(sku)).lines.map((l) => l.qty)).toEqual([3]);
+  });
+});

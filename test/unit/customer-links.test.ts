@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import {
+  customerLinks,
+  signOrderToken,
+  verifyOrderToken,
+} from "../../shared/links/customer-links.ts";
+
+const SECRET = "a-signing-secret-of-some-length";
+const NOW = new Date("2026-11-24T10:00:00Z");
+const LATER = new Date("2027-02-22T10:00:00Z");
+
+describe("customer link tokens", () => {
+  it("round-trips the order id and expiry", () => {
+    const token = signOrderToken(SECRET, "ord_1", LATER);
+    expect(verifyOrderToken(SECRET, token, NOW)).toEqual({
+      ok: true,
+      orderId: "ord_1",
+      expiresAt: LATER,
+    });
+  });
+
+  it("is expired at and after its expiry", () => {
+    const token = signOrderToken(SECRET, "ord_1", LATER);
+    expect(verifyOrderToken(SECRET, token, LATER)).toEqual({ ok: false, reason: "expired" });
+  });
+
+  it("refuses another secret and a tampered payload", () => {
+    const token = signOrderToken(SECRET, "ord_1", LATER);
+    expect(verifyOrderToken("another-secret-entirely", token, NOW)).toEqual({
+      ok: false,
+      reason: "bad-signature",
+    });
+    const [, signature] = token.split(".");
+    const forged = Buffer.from(JSON.stringify({ o: "ord_2", e: 9_999_999_999 })).toString(
+      "base64url",
+    );
+    expect(verifyOrderToken(SECRET, `${forged}.${signature}`, NOW)).toEqual({
+      ok: false,
+      reason: "bad-signature",
+    });
+  });
+
+  it("calls junk malformed", () => {
+    for (const junk of ["", "abc", "a.b.c", "."]) {
+      expect(verifyOrderToken(SECRET, junk, NOW).ok).toBe(false);
+    }
+    expect(verifyOrderToken(SECRET, "abc", NOW)).toEqual({ ok: false, reason: "malformed" });
+  });
+
+  it("builds order and cancel links carrying the token", () => {
+    const links = customerLinks("https://shop.example", SECRET, "ord 1", LATER);
+    const order = new URL(links.order);
+    expect(order.pathname).toBe("/v1/customer/orders/ord%201");
+    const token = order.searchParams.get("token") ?? "";
+    expect(verifyOrderToken(SECRET, token, NOW)).toMatchObject({ ok: true, orderId: "ord 1" });
+    const cancel = new URL(links.cancelLine("ln_9"));
+    expect(cancel.searchParams.get("token")).toBe(token);
+    expect(cancel.searchParams.get("action")).toBe("cancel");
+    expect(cancel.searchParams.get("lineId")).toBe("ln_9");
+  });
+});
