@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { installClock } from "../../shared/adapters/clock.ts";
+import { scheduledFunctions } from "../../shared/http/routes.ts";
 import { logger } from "../../shared/logger.ts";
 import { repoRoot } from "../paths.ts";
 import { VirtualClock } from "./clock.ts";
@@ -57,6 +58,30 @@ export interface LocalStack {
  * synthesized line state machine, and the HTTP gateway, all on one virtual clock. The
  * gateway answers first (503 on /health) so a caller can watch the stack come up.
  */
+/**
+ * Runs the scheduled functions locally: once at start-up (what was cut off by the last
+ * stop is finished at once), then every period of the virtual clock.
+ */
+function startSchedules(runtime: LocalLambdaRuntime, clock: VirtualClock): () => Promise<void> {
+  const cancels = new Map<string, () => void>();
+  let stopped = false;
+  for (const { name, everyMinutes } of scheduledFunctions()) {
+    const run = async () => {
+      if (stopped) return;
+      await runtime
+        .invoke(name, { source: "local.schedule" })
+        .catch((error: unknown) => logger.error(`scheduled ${name} failed`, { error }));
+      // The next run is a period after now: a long clock advance runs it once, not per period.
+      if (!stopped) cancels.set(name, clock.schedule(clock.nowMs() + everyMinutes * 60_000, run));
+    };
+    void run();
+  }
+  return async () => {
+    stopped = true;
+    for (const cancel of cancels.values()) cancel();
+  };
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const host = options.host ?? "127.0.0.1";
   const say = options.say ?? (() => undefined);
@@ -159,6 +184,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ),
     );
     ready = true;
+    stops.push(startSchedules(runtime, clock));
     return { urls, clock, stop };
   } catch (error) {
     await stop();

@@ -1,9 +1,23 @@
-import { type CfnElement, CfnOutput, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import {
+  type CfnElement,
+  CfnOutput,
+  Duration,
+  Stack,
+  type StackProps,
+  Validations,
+} from "aws-cdk-lib";
+import { Rule, Schedule } from "aws-cdk-lib/aws-events";
+import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { ConfigurationSet, EmailIdentity, Identity } from "aws-cdk-lib/aws-ses";
 import type { Construct } from "constructs";
-import { type Access, FUNCTIONS, type FunctionName } from "../../shared/http/routes.ts";
+import {
+  type Access,
+  FUNCTIONS,
+  type FunctionName,
+  scheduledFunctions,
+} from "../../shared/http/routes.ts";
 import { DataTable } from "../constructs/data.ts";
 import { Functions } from "../constructs/functions.ts";
 import { BackorderApi } from "../constructs/http-api.ts";
@@ -102,6 +116,14 @@ export class BackorderStack extends Stack {
           workflow.stateMachine.stateMachineArn,
         );
       }
+    }
+
+    for (const { name, everyMinutes } of scheduledFunctions()) {
+      new Rule(this, `${name}-schedule`, {
+        description: `Runs ${name} every ${everyMinutes} minutes`,
+        schedule: Schedule.rate(Duration.minutes(everyMinutes)),
+        targets: [new LambdaFunction(functions.byName[name], { retryAttempts: 2 })],
+      });
     }
 
     new CfnOutput(this, "ApiUrl", { value: api.api.apiEndpoint });

@@ -36,9 +36,9 @@ import { dynamo } from "./aws-clients.ts";
  *   notification  pk ORDER#<orderId> sk NOTIF#<event key>
  *   idempotency   pk IDEMP#<scope>#<key> sk IDEMP   (expires by TTL)
  *
- * A SKU also stores `atp` = onHand − allocated − backorderedQty, the units a new order may
- * take; every write that moves one of the three keeps it in step, so order intake can
- * condition on it (DynamoDB conditions have no arithmetic).
+ * A SKU also stores `committed` = allocated + backorderedQty and `atp` = onHand − committed,
+ * the units a new order may take; every write that moves a counter keeps them in step, so
+ * order intake can condition on `atp` (DynamoDB conditions have no arithmetic).
  */
 export const keys = {
   sku: (sku: string) => ({ pk: `SKU#${sku}`, sk: "SKU" }),
@@ -50,15 +50,35 @@ export const keys = {
   }),
   notification: (orderId: string, key: string) => ({ pk: `ORDER#${orderId}`, sk: `NOTIF#${key}` }),
   idempotency: (scope: string, key: string) => ({ pk: `IDEMP#${scope}#${key}`, sk: "IDEMP" }),
+  /** While its follow-up is not done, a record is on a sparse, sharded index. */
+  pending: (record: Pick<IdempotencyRecord, "scope" | "key" | "createdAt">) => ({
+    gsi1pk: `PENDING#${record.scope}#${pendingShard(record.key)}`,
+    gsi1sk: `${record.createdAt}#${record.key}`,
+  }),
 };
 
-/** Attempts at a write that lost a race to a concurrent one, before giving up. */
-const MAX_RACE_ATTEMPTS = 10;
+/** Shards of the pending index, so a busy shop's intake does not write one hot key. */
+const PENDING_SHARDS = 4;
+
+function pendingShard(key: string): number {
+  let hash = 0;
+  for (const char of key) hash = (hash * 31 + (char.codePointAt(0) ?? 0)) >>> 0;
+  return hash % PENDING_SHARDS;
+}
 
 /** How long a claimed-but-unsent email blocks another attempt. */
 const CLAIM_LEASE_MS = 2 * 60_000;
 
-const STORAGE_FIELDS = ["pk", "sk", "gsi1pk", "gsi1sk", "type", "waitToken", "atp"] as const;
+const STORAGE_FIELDS = [
+  "pk",
+  "sk",
+  "gsi1pk",
+  "gsi1sk",
+  "type",
+  "waitToken",
+  "atp",
+  "committed",
+] as const;
 
 function strip<T>(item: Record<string, unknown>): T {
   const out: Record<string, unknown> = { ...item };
@@ -118,6 +138,7 @@ export class DynamoDbStore implements Store {
         if (round > 0) await backoff(round);
         const out = await dynamo().send(new BatchGetCommand({ RequestItems: request }));
         for (const item of out.Responses?.[this.tableName] ?? []) {
+          if (item.atp === undefined || item.committed === undefined) await this.backfill(item);
           const sku = strip<Sku>(item);
           found.set(sku.sku, sku);
         }
@@ -127,63 +148,78 @@ export class DynamoDbStore implements Store {
     return found;
   }
 
+  /** Gives a SKU written before `committed`/`atp` existed its derived figures. */
+  private async backfill(item: Record<string, unknown>): Promise<void> {
+    const { onHand, allocated, backorderedQty } = item as unknown as Sku;
+    const committed = (allocated ?? 0) + (backorderedQty ?? 0);
+    await dynamo()
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: item.pk, sk: item.sk },
+          UpdateExpression:
+            "SET committed = :committed, atp = :atp, allocated = :allocated, backorderedQty = :backordered",
+          ConditionExpression:
+            "attribute_not_exists(committed) AND onHand = :onHand AND " +
+            "(attribute_not_exists(allocated) OR allocated = :allocated) AND " +
+            "(attribute_not_exists(backorderedQty) OR backorderedQty = :backordered)",
+          ExpressionAttributeValues: {
+            ":committed": committed,
+            ":atp": onHand - committed,
+            ":onHand": onHand,
+            ":allocated": allocated ?? 0,
+            ":backordered": backorderedQty ?? 0,
+          },
+        }),
+      )
+      .catch((error: unknown) => {
+        // Someone else wrote it meanwhile; they keep the figures in step.
+        if (!isConditionFailure(error)) throw error;
+      });
+  }
+
   async putSkuPolicy(input: SkuPolicyInput, at: Date): Promise<{ sku: Sku; created: boolean }> {
-    const policy = {
-      type: "sku",
+    // One update, no read: the counters stay as concurrent orders leave them, and `atp`
+    // is recomputed from `committed` (allocated + backordered) as it is at this write.
+    const out = await dynamo().send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.sku(input.sku),
+        UpdateExpression:
+          "SET #type = :type, sku = :sku, #name = :name, onHand = :onHand, backorder = :backorder, " +
+          "substitutes = :substitutes, updatedAt = :at, " +
+          "allocated = if_not_exists(allocated, :zero), " +
+          "backorderedQty = if_not_exists(backorderedQty, :zero), " +
+          "committed = if_not_exists(committed, :zero), " +
+          "atp = :onHand - if_not_exists(committed, :zero)",
+        ExpressionAttributeNames: { "#type": "type", "#name": "name" },
+        ExpressionAttributeValues: {
+          ":type": "sku",
+          ":sku": input.sku,
+          ":name": input.name,
+          ":onHand": input.onHand,
+          ":backorder": input.backorder,
+          ":substitutes": input.substitutes,
+          ":at": at.toISOString(),
+          ":zero": 0,
+        },
+        // The item as it was just before this very update: absent when it is new.
+        ReturnValues: "ALL_OLD",
+      }),
+    );
+    const before = out.Attributes as Partial<Sku> | undefined;
+    const sku: Sku = {
       sku: input.sku,
       name: input.name,
       onHand: input.onHand,
+      allocated: before?.allocated ?? 0,
+      backorderedQty: before?.backorderedQty ?? 0,
       backorder: input.backorder,
       substitutes: input.substitutes,
       updatedAt: at.toISOString(),
     };
-    for (let attempt = 1; ; attempt++) {
-      const current = await dynamo().send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: keys.sku(input.sku),
-          ConsistentRead: true,
-        }),
-      );
-      try {
-        if (!current.Item) {
-          const sku: Sku = { ...policy, allocated: 0, backorderedQty: 0 };
-          await dynamo().send(
-            new PutCommand({
-              TableName: this.tableName,
-              Item: { ...keys.sku(input.sku), ...sku, atp: input.onHand },
-              ConditionExpression: "attribute_not_exists(pk)",
-            }),
-          );
-          return { sku: strip<Sku>({ ...sku }), created: true };
-        }
-        // The counters move under concurrent orders: write only if they are as read.
-        const { onHand, allocated, backorderedQty } = current.Item as Sku;
-        const sku: Sku = { ...policy, allocated, backorderedQty };
-        await dynamo().send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: {
-              ...current.Item,
-              ...keys.sku(input.sku),
-              ...sku,
-              atp: input.onHand - allocated - backorderedQty,
-            },
-            ConditionExpression:
-              "onHand = :onHand AND allocated = :allocated AND backorderedQty = :backorderedQty",
-            ExpressionAttributeValues: {
-              ":onHand": onHand,
-              ":allocated": allocated,
-              ":backorderedQty": backorderedQty,
-            },
-          }),
-        );
-        return { sku, created: false };
-      } catch (error) {
-        if (!isConditionFailure(error) || attempt >= MAX_RACE_ATTEMPTS) throw error;
-        await backoff(attempt);
-      }
-    }
+    const created = before === undefined;
+    return { sku, created };
   }
 
   async getIdempotency(scope: string, key: string): Promise<IdempotencyRecord | null> {
@@ -202,11 +238,31 @@ export class DynamoDbStore implements Store {
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.idempotency(scope, key),
-        UpdateExpression: "SET followUpDone = :true",
+        UpdateExpression: "SET followUpDone = :true REMOVE gsi1pk, gsi1sk",
         ConditionExpression: "attribute_exists(pk)",
         ExpressionAttributeValues: { ":true": true },
       }),
     );
+  }
+
+  async pendingFollowUps(scope: string, before: Date, limit = 100): Promise<IdempotencyRecord[]> {
+    const found: IdempotencyRecord[] = [];
+    for (let shard = 0; shard < PENDING_SHARDS; shard++) {
+      const out = await dynamo().send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: "gsi1",
+          KeyConditionExpression: "gsi1pk = :pk AND gsi1sk < :before",
+          ExpressionAttributeValues: {
+            ":pk": `PENDING#${scope}#${shard}`,
+            ":before": before.toISOString(),
+          },
+          Limit: limit,
+        }),
+      );
+      found.push(...(out.Items ?? []).map((i) => strip<IdempotencyRecord>(i)));
+    }
+    return found.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).slice(0, limit);
   }
 
   async createOrder(input: NewOrder): Promise<CreateOrderOutcome> {
@@ -240,7 +296,8 @@ export class DynamoDbStore implements Store {
           TableName: this.tableName,
           Key: keys.sku(delta.sku),
           UpdateExpression:
-            "SET allocated = allocated + :a, backorderedQty = backorderedQty + :b, atp = atp - :ab",
+            "SET allocated = allocated + :a, backorderedQty = backorderedQty + :b, " +
+            "committed = committed + :ab, atp = atp - :ab",
           ConditionExpression: conditions.join(" AND "),
           ExpressionAttributeValues: values,
           ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
@@ -256,8 +313,9 @@ export class DynamoDbStore implements Store {
                 TableName: this.tableName,
                 Item: {
                   ...keys.idempotency(idempotency.scope, idempotency.key),
+                  ...keys.pending(idempotency),
                   type: "idempotency",
-                  ...idempotency.record,
+                  ...idempotency,
                 },
                 ConditionExpression: "attribute_not_exists(pk)",
               },
@@ -284,7 +342,11 @@ export class DynamoDbStore implements Store {
     } catch (error) {
       const codes = cancellationCodes(error);
       if (!codes) throw error;
+      const raced = (code: string) =>
+        code === "ConditionalCheckFailed" || code === "TransactionConflict";
       if (codes[0] === "ConditionalCheckFailed") return "idempotency-key-taken";
+      // Anything but a lost race (validation, size, throttling) is an error, not a retry.
+      if (!codes.every((code) => code === "None" || raced(code))) throw error;
       return "stock-changed";
     }
   }

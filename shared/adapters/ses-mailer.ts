@@ -24,4 +24,11 @@ export const sesMailer: Mailer = {
     );
     return out.MessageId ?? "";
   },
+
+  definitelyNotSent(error: unknown): boolean {
+    // SES answered with a client error (rejected, throttled, not verified): nothing was sent.
+    const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata
+      ?.httpStatusCode;
+    return typeof status === "number" && status >= 400 && status < 500;
+  },
 };

@@ -20,6 +20,8 @@ export interface FunctionSpec {
   access: readonly Access[];
   /** Seconds; defaults to 10. */
   timeoutSeconds?: number;
+  /** Run on a schedule, every so many minutes (EventBridge on AWS; the virtual clock locally). */
+  scheduleMinutes?: number;
 }
 
 export const FUNCTIONS = {
@@ -48,6 +50,12 @@ export const FUNCTIONS = {
     description: "GET /v1/orders/{orderId}/notifications: the emails sent for an order",
     access: ["table:read", "api-keys:read"],
   },
+  "reconcile-orders": {
+    description: "Every 5 minutes: finish orders whose email or line executions were cut off",
+    access: ["table:read", "table:write", "workflow:start", "email:send"],
+    timeoutSeconds: 300,
+    scheduleMinutes: 5,
+  },
   "load-line": {
     description: "Line workflow: read a line's persisted status and its next timer",
     access: ["table:read"],
@@ -74,6 +82,14 @@ export const FUNCTIONS = {
 export type FunctionName = keyof typeof FUNCTIONS;
 
 export const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
+
+/** Functions run on a schedule, with their period in minutes. */
+export function scheduledFunctions(): { name: FunctionName; everyMinutes: number }[] {
+  return FUNCTION_NAMES.flatMap((name) => {
+    const spec: FunctionSpec = FUNCTIONS[name];
+    return spec.scheduleMinutes ? [{ name, everyMinutes: spec.scheduleMinutes }] : [];
+  });
+}
 
 /** Handler module of a function, relative to the repository root. */
 export function functionEntry(name: FunctionName): string {

@@ -1,6 +1,9 @@
 import { z } from "zod";
 
-/** Zod schemas of the contract's request bodies (../shared/contract.md). */
+/**
+ * Zod schemas of the contract's request bodies (../shared/contract.md). Fields the contract
+ * does not define are ignored (and not stored), so clients may send more than we read.
+ */
 
 export const skuCode = z
   .string()
@@ -10,21 +13,18 @@ export const skuCode = z
 
 const quantity = z.number().int().nonnegative();
 
-export const putSkuBody = z
-  .object({
-    name: z.string().trim().min(1).max(200),
-    onHand: quantity,
-    backorder: z
-      .object({
-        allowed: z.boolean(),
-        limit: z.number().int().positive().optional(),
-        leadTimeDays: z.number().int().nonnegative().max(3650).optional(),
-      })
-      .strict()
-      .default({ allowed: false }),
-    substitutes: z.array(skuCode).max(50).default([]),
-  })
-  .strict();
+export const putSkuBody = z.object({
+  name: z.string().trim().min(1).max(200),
+  onHand: quantity,
+  backorder: z
+    .object({
+      allowed: z.boolean(),
+      limit: z.number().int().positive().optional(),
+      leadTimeDays: z.number().int().nonnegative().max(3650).optional(),
+    })
+    .default({ allowed: false }),
+  substitutes: z.array(skuCode).max(50).default([]),
+});
 
 export type PutSkuBody = z.infer<typeof putSkuBody>;
 
@@ -36,29 +36,26 @@ const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
-const orderLine = z
-  .object({
-    lineRef: text(64),
-    sku: skuCode,
-    qty: z.number().int().positive().max(100_000),
-    unitPrice: z.number().int().nonnegative().max(10_000_000_000),
-  })
-  .strict();
+const orderLine = z.object({
+  lineRef: text(64),
+  // Any SKU code may be asked for: one that is not in the catalog is a 422, not a 400.
+  sku: z.string().min(1).max(255),
+  qty: z.number().int().positive().max(100_000),
+  unitPrice: z.number().int().nonnegative().max(10_000_000_000),
+});
 
 export const postOrderBody = z
   .object({
     orderRef: text(100),
-    customer: z.object({ email: z.email().max(254), name: text(200) }).strict(),
-    shippingAddress: z
-      .object({
-        line1: text(200),
-        line2: text(200).optional(),
-        city: text(100),
-        region: text(100).optional(),
-        postalCode: text(20),
-        country: z.string().regex(/^[A-Z]{2}$/, "an ISO 3166-1 alpha-2 code, e.g. US"),
-      })
-      .strict(),
+    customer: z.object({ email: z.email().max(254), name: text(200) }),
+    shippingAddress: z.object({
+      line1: text(200),
+      line2: text(200).optional(),
+      city: text(100),
+      region: text(100).optional(),
+      postalCode: text(20),
+      country: z.string().regex(/^[A-Z]{2}$/, "an ISO 3166-1 alpha-2 code, e.g. US"),
+    }),
     splitPolicy: z
       .enum(["ship_as_available", "ship_complete", "max_shipments"])
       .default("ship_as_available"),
@@ -68,17 +65,15 @@ export const postOrderBody = z
       .positive()
       .max(MAX_ORDER_LINES * 2)
       .optional(),
-    payment: z
-      .object({
-        provider: z.enum(["sandbox", "stripe"]),
-        customerRef: text(255),
-        paymentMethodRef: text(255),
-      })
-      .strict(),
+    payment: z.object({
+      provider: z.enum(["sandbox", "stripe"]),
+      customerRef: text(255),
+      paymentMethodRef: text(255),
+    }),
     currency: z.string().refine((c) => CURRENCIES.has(c), "an ISO 4217 currency code, e.g. USD"),
     lines: z.array(orderLine).min(1).max(MAX_ORDER_LINES),
   })
-  .strict()
+
   .superRefine((order, ctx) => {
     if (order.splitPolicy === "max_shipments" && order.maxShipments === undefined) {
       ctx.addIssue({

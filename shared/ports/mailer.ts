@@ -8,4 +8,6 @@ export interface OutgoingEmail {
 export interface Mailer {
   /** Sends one email; resolves to the provider's message id. */
   send(email: OutgoingEmail): Promise<string>;
+  /** True when `error` (from send) means the email was certainly not accepted. */
+  definitelyNotSent(error: unknown): boolean;
 }

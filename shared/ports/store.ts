@@ -15,6 +15,8 @@ export type NotificationClaim = "claimed" | "already-sent" | "in-flight";
 
 /** A stored answer to an idempotent request (contract §5, Idempotency-Key). */
 export interface IdempotencyRecord {
+  scope: string;
+  key: string;
   /** SHA-256 of the canonical request body. */
   requestHash: string;
   orderId: string;
@@ -39,7 +41,7 @@ export interface NewOrder {
   order: Order;
   lines: Line[];
   stock: StockTake[];
-  idempotency: { scope: string; key: string; record: IdempotencyRecord };
+  idempotency: IdempotencyRecord;
 }
 
 /**
@@ -67,7 +69,10 @@ export interface Store {
    */
   createOrder(input: NewOrder): Promise<CreateOrderOutcome>;
   getIdempotency(scope: string, key: string): Promise<IdempotencyRecord | null>;
+  /** Marks the work after the write done; the record leaves the pending index. */
   markIdempotencyDone(scope: string, key: string): Promise<void>;
+  /** Records whose follow-up is not done, written before `before` (oldest first). */
+  pendingFollowUps(scope: string, before: Date, limit?: number): Promise<IdempotencyRecord[]>;
   putOrder(order: Order, lines: Line[]): Promise<void>;
   getOrder(orderId: string): Promise<Order | null>;
   getLine(orderId: string, lineId: string): Promise<Line | null>;

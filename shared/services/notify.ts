@@ -60,8 +60,12 @@ export async function notifyCustomer(
   try {
     messageId = await deps.mailer.send({ to: order.customer.email, ...content });
   } catch (error) {
-    // Give the claim back so a retry (or the line workflow) can send it at once.
-    await deps.store.releaseNotification(order.orderId, key, now).catch(() => undefined);
+    // Give the claim back only when the email surely did not go (the provider refused it),
+    // so a retry can send it at once. After a timeout or a lost connection it may have gone:
+    // the claim stays until its lease runs out, rather than risk sending it twice now.
+    if (deps.mailer.definitelyNotSent(error)) {
+      await deps.store.releaseNotification(order.orderId, key, now).catch(() => undefined);
+    }
     throw error;
   }
   await deps.store.markNotificationSent(order.orderId, key, messageId, now);

@@ -81,10 +81,11 @@ export async function placeOrder(
   request: PostOrderBody,
 ): Promise<PlaceOrderResult> {
   const hash = requestHash(request);
-  const existing = await deps.store.getIdempotency(ORDER_IDEMPOTENCY_SCOPE, key);
-  if (existing) return replay(deps, key, existing, hash);
-
   for (let attempt = 1; ; attempt++) {
+    // Read on every attempt: a concurrent request with this key may have placed the order.
+    const existing = await deps.store.getIdempotency(ORDER_IDEMPOTENCY_SCOPE, key);
+    if (existing) return replay(deps, existing, hash);
+
     const now = deps.clock.now();
     const today = toIsoDate(now);
     const skus = await deps.store.getSkus(request.lines.map((l) => l.sku));
@@ -103,6 +104,9 @@ export async function placeOrder(
     );
     const plan = planOrder(request.lines, stock, today);
     if (!plan.ok) {
+      // The stock may be gone because this very key's first call took it.
+      const placed = await deps.store.getIdempotency(ORDER_IDEMPOTENCY_SCOPE, key);
+      if (placed) return replay(deps, placed, hash);
       return plan.reason === "unknown-sku"
         ? { outcome: "unknown-sku", skus: plan.skus }
         : { outcome: "insufficient-stock", shortages: plan.shortages };
@@ -110,34 +114,67 @@ export async function placeOrder(
 
     const { order, lines } = buildOrder(request, plan.lines, now);
     const body = createdOrderView(order, lines);
-    const record: IdempotencyRecord = {
-      requestHash: hash,
-      orderId: order.orderId,
-      response: { status: 201, body },
-      createdAt: now.toISOString(),
-      expiresAt: Math.floor(now.getTime() / 1000) + deps.idempotencyTtlDays * 86_400,
-    };
     const outcome = await deps.store.createOrder({
       order,
       lines,
       stock: plan.deltas.map((d) => ({ ...d, limit: skus.get(d.sku)?.backorder.limit })),
-      idempotency: { scope: ORDER_IDEMPOTENCY_SCOPE, key, record },
+      idempotency: {
+        scope: ORDER_IDEMPOTENCY_SCOPE,
+        key,
+        requestHash: hash,
+        orderId: order.orderId,
+        response: { status: 201, body },
+        createdAt: now.toISOString(),
+        expiresAt: Math.floor(now.getTime() / 1000) + deps.idempotencyTtlDays * 86_400,
+      },
     });
     if (outcome === "created") {
       await followUp(deps, key, order, lines);
       return { outcome: "created", status: 201, body };
     }
-    if (outcome === "idempotency-key-taken") {
-      const winner = await deps.store.getIdempotency(ORDER_IDEMPOTENCY_SCOPE, key);
-      if (!winner) throw new Error("the idempotency record that won the race is gone");
-      return replay(deps, key, winner, hash);
-    }
+    // A request with the same key won: the top of the loop replays its answer.
+    if (outcome === "idempotency-key-taken") continue;
     if (attempt >= MAX_PLAN_ATTEMPTS) {
       throw new Error(`order intake: stock kept changing, gave up after ${attempt} attempts`);
     }
     logger.info("stock changed while placing the order; planning again", { attempt });
     await new Promise((r) => setTimeout(r, Math.random() * 10 * 2 ** attempt));
   }
+}
+
+/**
+ * Finishes orders whose follow-up (email, executions) was cut off, e.g. by a crash after
+ * the write, once they are older than `graceMs` (so calls still running are left alone).
+ * Runs on a schedule; returns how many it finished.
+ */
+export async function finishPendingOrders(
+  deps: PlaceOrderDeps,
+  graceMs = 2 * 60_000,
+): Promise<number> {
+  const before = new Date(deps.clock.now().getTime() - graceMs);
+  const pending = await deps.store.pendingFollowUps(ORDER_IDEMPOTENCY_SCOPE, before);
+  let finished = 0;
+  for (const record of pending) {
+    try {
+      await finishFollowUp(deps, record);
+      finished++;
+    } catch (error) {
+      logger.error("could not finish an order's follow-up", {
+        orderId: record.orderId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  return finished;
+}
+
+async function finishFollowUp(deps: PlaceOrderDeps, record: IdempotencyRecord): Promise<void> {
+  const [order, lines] = await Promise.all([
+    deps.store.getOrder(record.orderId),
+    deps.store.listLines(record.orderId),
+  ]);
+  if (!order) throw new Error(`order ${record.orderId} of an idempotency record is missing`);
+  await followUp(deps, record.key, order, lines);
 }
 
 function buildOrder(
@@ -184,19 +221,11 @@ function buildOrder(
 
 async function replay(
   deps: PlaceOrderDeps,
-  key: string,
   record: IdempotencyRecord,
   hash: string,
 ): Promise<PlaceOrderResult> {
   if (record.requestHash !== hash) return { outcome: "idempotency-key-reused" };
-  if (!record.followUpDone) {
-    const [order, lines] = await Promise.all([
-      deps.store.getOrder(record.orderId),
-      deps.store.listLines(record.orderId),
-    ]);
-    if (!order) throw new Error(`order ${record.orderId} of an idempotency record is missing`);
-    await followUp(deps, key, order, lines);
-  }
+  if (!record.followUpDone) await finishFollowUp(deps, record);
   return { outcome: "replayed", status: record.response.status, body: record.response.body };
 }
 

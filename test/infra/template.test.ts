@@ -5,7 +5,13 @@ import { Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../infra/app.ts";
 import { FUNCTION_METADATA_KEY } from "../../infra/constructs/functions.ts";
-import { type Access, FUNCTIONS, type FunctionName, ROUTES } from "../../shared/http/routes.ts";
+import {
+  type Access,
+  FUNCTIONS,
+  type FunctionName,
+  ROUTES,
+  scheduledFunctions,
+} from "../../shared/http/routes.ts";
 
 type Json = Record<string, unknown>;
 interface Resource {
@@ -286,6 +292,29 @@ describe("IAM", () => {
       expect(targets).toContain(":identity/");
       expect(targets).toContain(":configuration-set/");
       expect(asArray(statement.Resource)).not.toContain("*");
+    }
+  });
+});
+
+describe("schedules", () => {
+  it("runs each scheduled function from an EventBridge rule at its period", () => {
+    const byName = functionsByName();
+    const rules = ofType("AWS::Events::Rule");
+    const scheduled = scheduledFunctions();
+    expect(scheduled.map((s) => s.name)).toContain("reconcile-orders");
+    expect(rules).toHaveLength(scheduled.length);
+    for (const { name, everyMinutes } of scheduled) {
+      const id = byName.get(name)?.id;
+      const rule = rules.find(([, r]) => JSON.stringify(r.Properties?.Targets).includes(`"${id}"`));
+      expect(rule, name).toBeDefined();
+      expect(rule?.[1].Properties?.ScheduleExpression).toBe(`rate(${everyMinutes} minutes)`);
+      // EventBridge may invoke it.
+      const permissions = ofType("AWS::Lambda::Permission").filter(
+        ([, p]) =>
+          JSON.stringify(p.Properties?.FunctionName).includes(`"${id}"`) &&
+          p.Properties?.Principal === "events.amazonaws.com",
+      );
+      expect(permissions.length, name).toBeGreaterThan(0);
     }
   });
 });

@@ -86,6 +86,8 @@ function newOrder(
     ...(take.backorder ? [line("backordered", take.backorder)] : []),
   ];
   const record: IdempotencyRecord = {
+    scope: "orders",
+    key,
     requestHash: "h",
     orderId,
     response: { status: 201, body: { orderId } },
@@ -96,7 +98,7 @@ function newOrder(
     order,
     lines,
     stock: [{ sku, allocate: take.allocate, backorder: take.backorder, limit: take.limit }],
-    idempotency: { scope: "orders", key, record },
+    idempotency: record,
   };
 }
 
@@ -137,6 +139,18 @@ describe("createOrder", () => {
     expect(await store.getIdempotency("orders", input.idempotency.key)).toMatchObject({
       orderId: input.order.orderId,
     });
+    // Its follow-up is pending until marked done.
+    const later = new Date(AT.getTime() + 60_000);
+    const pending = await store.pendingFollowUps("orders", later);
+    expect(pending.map((r) => r.key)).toContain(input.idempotency.key);
+    expect(
+      (await store.pendingFollowUps("orders", AT)).map((r) => r.key),
+      "only records written before the cut-off",
+    ).not.toContain(input.idempotency.key);
+    await store.markIdempotencyDone("orders", input.idempotency.key);
+    expect((await store.pendingFollowUps("orders", later)).map((r) => r.key)).not.toContain(
+      input.idempotency.key,
+    );
   });
 
   it("refuses, writing nothing, when the stock it planned on was taken meanwhile", async () => {
@@ -240,5 +254,71 @@ describe("createOrder", () => {
       await store.transitionLine(waiting.orderId, waiting.lineId, "backordered", "allocated", AT),
     ).toBe(true);
     expect((await store.waitingLines(sku)).lines.map((l) => l.qty)).toEqual([3]);
+  });
+});
+
+describe("counters under change", () => {
+  it("gives a SKU stored before committed/atp existed its figures on first read", async () => {
+    const sku = unique("LEGACY");
+    // As the first version of putSkuPolicy wrote it.
+    const { DynamoDBDocumentClient, PutCommand } = await import("@aws-sdk/lib-dynamodb");
+    const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+    await doc.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: {
+          ...keys.sku(sku),
+          type: "sku",
+          sku,
+          name: "Old",
+          onHand: 4,
+          allocated: 1,
+          backorderedQty: 0,
+          backorder: { allowed: false },
+          substitutes: [],
+          updatedAt: AT.toISOString(),
+        },
+      }),
+    );
+    expect((await store.getSkus([sku])).get(sku)).toMatchObject({ onHand: 4, allocated: 1 });
+    expect(await rawSku(sku)).toMatchObject({ committed: 1, atp: 3 });
+    expect(await store.createOrder(newOrder(sku, { allocate: 3, backorder: 0 }))).toBe("created");
+    doc.destroy();
+  });
+
+  it("refuses a backorder planned while backorders were allowed, after they are turned off", async () => {
+    const sku = unique("SKU");
+    const policy = { sku, name: "W", onHand: 0, backorder: { allowed: true }, substitutes: [] };
+    await store.putSkuPolicy(policy, AT);
+    await store.putSkuPolicy({ ...policy, backorder: { allowed: false } }, AT);
+    expect(await store.createOrder(newOrder(sku, { allocate: 0, backorder: 1 }))).toBe(
+      "stock-changed",
+    );
+    // And a limit added since planning without one.
+    await store.putSkuPolicy({ ...policy, backorder: { allowed: true, limit: 5 } }, AT);
+    expect(await store.createOrder(newOrder(sku, { allocate: 0, backorder: 1 }))).toBe(
+      "stock-changed",
+    );
+    expect(await store.getSku(sku)).toMatchObject({ backorderedQty: 0 });
+  });
+
+  it("a PUT racing orders loses none of their counts", async () => {
+    const sku = unique("SKU");
+    const policy = { sku, name: "W", onHand: 100, backorder: { allowed: true }, substitutes: [] };
+    await store.putSkuPolicy(policy, AT);
+    const outcomes = await Promise.all([
+      ...Array.from({ length: 20 }, () =>
+        store.createOrder(newOrder(sku, { allocate: 2, backorder: 0 })),
+      ),
+      ...Array.from({ length: 5 }, (_, i) =>
+        store.putSkuPolicy({ ...policy, onHand: 100 + i }, AT).then(() => "put"),
+      ),
+    ]);
+    const created = outcomes.filter((o) => o === "created").length;
+    const raw = await rawSku(sku);
+    expect(raw?.allocated).toBe(2 * created);
+    expect(raw?.committed).toBe(2 * created);
+    expect(raw?.atp).toBe(Number(raw?.onHand) - 2 * created);
   });
 });

@@ -3,9 +3,12 @@ import { DescribeExecutionCommand, StartExecutionCommand } from "@aws-sdk/client
 import { describe, expect, it } from "vitest";
 import { LINE_STATES } from "../../../infra/constructs/line-workflow.ts";
 import { lineRunInput } from "../../../shared/adapters/sfn-line-workflow.ts";
+import { postOrderBody } from "../../../shared/http/schemas.ts";
 import { verifyOrderToken } from "../../../shared/links/customer-links.ts";
+import { ORDER_IDEMPOTENCY_SCOPE, requestHash } from "../../../shared/services/place-order.ts";
 import { api, eventually, getSku, keys, newSku, orderBody, postOrder, putSku } from "../support.ts";
 import {
+  advanceClock,
   backorderedOrder,
   emailsTo,
   enteredStates,
@@ -179,5 +182,67 @@ describe("order intake behind the API", () => {
       sum("allocated") + sum("backordered"),
     );
     for (const r of results.filter((x) => x.status !== 201)) expect(r.status).toBe(409);
+  });
+});
+
+describe("an order whose API call died after its write", () => {
+  /** Writes an order as intake does, and stops there: no email, no executions. */
+  async function cutOffOrder(body: unknown, key = randomUUID()) {
+    const now = await virtualNow();
+    const { order, line, email } = backorderedOrder(now, 10);
+    const response = { orderId: order.orderId, lines: [{ lineId: line.lineId }] };
+    const outcome = await store.createOrder({
+      order,
+      lines: [line],
+      stock: [],
+      idempotency: {
+        scope: ORDER_IDEMPOTENCY_SCOPE,
+        key,
+        requestHash: requestHash(postOrderBody.parse(body)),
+        orderId: order.orderId,
+        response: { status: 201, body: response },
+        createdAt: now.toISOString(),
+        expiresAt: Math.floor(now.getTime() / 1000) + 86_400,
+      },
+    });
+    expect(outcome).toBe("created");
+    return { order, line, email, key, response };
+  }
+
+  const executionStarted = async (lineId: string) => {
+    const out = await sfn
+      .send(new DescribeExecutionCommand({ executionArn: executionArn(lineId) }))
+      .catch(() => null);
+    return out?.status === "RUNNING";
+  };
+
+  it("is finished by a retry with the same key: email sent, execution started, same answer", async () => {
+    const body = orderBody([{ lineRef: "1", sku: newSku(), qty: 2 }]);
+    const { line, email, key, response } = await cutOffOrder(body);
+    expect(await executionStarted(line.lineId)).toBe(false);
+
+    const retry = await postOrder(body, key);
+    expect(retry.status, retry.text).toBe(201);
+    expect(retry.json).toEqual(response);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(await executionStarted(line.lineId)).toBe(true);
+    expect((await emailsTo(email)).map((e) => e.subject)).toHaveLength(1);
+    expect(await store.getIdempotency(ORDER_IDEMPOTENCY_SCOPE, key)).toMatchObject({
+      followUpDone: true,
+    });
+  });
+
+  it("is finished by the scheduled reconciler when nobody retries", async () => {
+    const body = orderBody([{ lineRef: "1", sku: newSku(), qty: 2 }]);
+    const { line, email, key } = await cutOffOrder(body);
+    // Past the grace period for calls still running, and past the next scheduled run.
+    await advanceClock(6 * 60);
+    await eventually(() => executionStarted(line.lineId), { what: "the reconciled execution" });
+    await eventually(async () => (await emailsTo(email)).length === 1, {
+      what: "the reconciled email",
+    });
+    expect(await store.getIdempotency(ORDER_IDEMPOTENCY_SCOPE, key)).toMatchObject({
+      followUpDone: true,
+    });
   });
 });
