@@ -3,12 +3,20 @@ import { httpHandler } from "../../shared/http/handler.ts";
 import { putSkuBody, skuCode } from "../../shared/http/schemas.ts";
 import { parseOr400 } from "../../shared/http/validation.ts";
 import { skuView } from "../../shared/http/views.ts";
-import { appStore } from "../../shared/services/deps.ts";
+import { allocateWaiting } from "../../shared/services/allocate.ts";
+import { allocateDeps, appStore } from "../../shared/services/deps.ts";
 
-/** `PUT /v1/skus/{sku}`: sets a SKU's counted stock and backorder policy. */
+/**
+ * `PUT /v1/skus/{sku}`: sets a SKU's counted stock and backorder policy. Stock that this
+ * leaves free goes to the SKU's waiting lines at once, oldest first, as on a receipt.
+ */
 export const handler = httpHandler("put-sku", { body: putSkuBody }, async (req) => {
   const sku = parseOr400(skuCode, req.pathParameters.sku);
-  const now = clock().now();
-  const saved = await appStore().putSkuPolicy({ sku, ...req.body }, now);
-  return { status: saved.created ? 201 : 200, body: skuView(saved.sku, now) };
+  const saved = await appStore().putSkuPolicy({ sku, ...req.body }, clock().now());
+  let view = saved.sku;
+  if (view.onHand > view.allocated && view.backorderedQty > 0) {
+    await allocateWaiting(allocateDeps(), sku);
+    view = (await appStore().getSku(sku)) ?? view;
+  }
+  return { status: saved.created ? 201 : 200, body: skuView(view, clock().now()) };
 });

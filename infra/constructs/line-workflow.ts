@@ -19,7 +19,7 @@ import {
 import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import type { FunctionName } from "../../shared/http/routes.ts";
-import { NOTIFICATION_IN_FLIGHT } from "../../shared/workflow/handler.ts";
+import { LINE_CHANGED, NOTIFICATION_IN_FLIGHT } from "../../shared/workflow/handler.ts";
 
 /** State names of the line machine, shared with the tests that walk its paths. */
 export const LINE_STATES = {
@@ -37,7 +37,7 @@ export const LINE_STATES = {
 
 /** Error a line's waiting task is failed with (SendTaskFailure) when the line changed
  * under it, e.g. it was cancelled: the machine reloads the line and goes on from there. */
-export const LINE_CHANGED_ERROR = "LineChanged";
+export const LINE_CHANGED_ERROR = LINE_CHANGED;
 
 /** The functions the machine's tasks invoke. */
 export const WORKFLOW_FUNCTIONS = [
@@ -94,7 +94,7 @@ export class LineWorkflow extends Construct {
     const waitForStock = new LambdaInvoke(this, LINE_STATES.waitForStock, {
       lambdaFunction: fns["park-line"],
       integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: TaskInput.fromObject({ ...lineRef, taskToken: JsonPath.taskToken }),
+      payload: TaskInput.fromObject({ ...lineRef, taskToken: JsonPath.taskToken, wait: "stock" }),
       taskTimeout: Timeout.at("$.line.waitSeconds"),
       resultPath: "$.resume",
       comment: "Park until an allocation or a change resumes the line, or its next escalation",

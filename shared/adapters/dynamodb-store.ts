@@ -10,6 +10,7 @@ import {
   QueryCommand,
   ScanCommand,
   TransactWriteCommand,
+  type TransactWriteCommandInput,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { config } from "../config.ts";
@@ -17,14 +18,18 @@ import type { LineStatus } from "../domain/line-states.ts";
 import type { Line, Order, Sku } from "../domain/model.ts";
 import type { Notification } from "../domain/notifications.ts";
 import type {
+  AllocateOutcome,
   CreateOrderOutcome,
   IdempotencyRecord,
+  LineFill,
   NewOrder,
   NotificationClaim,
+  ReceiptRecord,
   SkuPolicyInput,
   Store,
   WaitingPage,
 } from "../ports/store.ts";
+import type { WaitKind } from "../workflow/waits.ts";
 import { dynamo } from "./aws-clients.ts";
 
 /**
@@ -36,9 +41,10 @@ import { dynamo } from "./aws-clients.ts";
  *   notification  pk ORDER#<orderId> sk NOTIF#<event key>
  *   idempotency   pk IDEMP#<scope>#<key> sk IDEMP   (expires by TTL)
  *
- * A SKU also stores `committed` = allocated + backorderedQty and `atp` = onHand − committed,
- * the units a new order may take; every write that moves a counter keeps them in step, so
- * order intake can condition on `atp` (DynamoDB conditions have no arithmetic).
+ * A SKU also stores derived figures that writes condition on (DynamoDB conditions have no
+ * arithmetic): `committed` = allocated + backorderedQty, `atp` = onHand − committed (what a
+ * new order may take) and `free` = onHand − allocated (what waiting lines may take). Every
+ * write that moves a counter moves them in the same update.
  */
 export const keys = {
   sku: (sku: string) => ({ pk: `SKU#${sku}`, sk: "SKU" }),
@@ -50,6 +56,7 @@ export const keys = {
   }),
   notification: (orderId: string, key: string) => ({ pk: `ORDER#${orderId}`, sk: `NOTIF#${key}` }),
   idempotency: (scope: string, key: string) => ({ pk: `IDEMP#${scope}#${key}`, sk: "IDEMP" }),
+  receipt: (receiptId: string) => ({ pk: `RECEIPT#${receiptId}`, sk: "RECEIPT" }),
   /** While its follow-up is not done, a record is on a sparse, sharded index. */
   pending: (record: Pick<IdempotencyRecord, "scope" | "key" | "createdAt">) => ({
     gsi1pk: `PENDING#${record.scope}#${pendingShard(record.key)}`,
@@ -70,6 +77,7 @@ function pendingShard(key: string): number {
 const CLAIM_LEASE_MS = 2 * 60_000;
 
 const STORAGE_FIELDS = [
+  "waitingFor",
   "pk",
   "sk",
   "gsi1pk",
@@ -78,6 +86,7 @@ const STORAGE_FIELDS = [
   "waitToken",
   "atp",
   "committed",
+  "free",
 ] as const;
 
 function strip<T>(item: Record<string, unknown>): T {
@@ -96,6 +105,11 @@ function cancellationCodes(error: unknown): string[] | null {
   }
   const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
   return (reasons ?? []).map((r) => r.Code ?? "None");
+}
+
+/** Why a transaction action failed when it lost a race to a concurrent write. */
+function isRaceCode(code: string): boolean {
+  return code === "ConditionalCheckFailed" || code === "TransactionConflict";
 }
 
 function isConditionFailure(error: unknown): boolean {
@@ -119,7 +133,7 @@ export class DynamoDbStore implements Store {
 
   async getSku(sku: string): Promise<Sku | null> {
     const out = await dynamo().send(
-      new GetCommand({ TableName: this.tableName, Key: keys.sku(sku) }),
+      new GetCommand({ TableName: this.tableName, Key: keys.sku(sku), ConsistentRead: true }),
     );
     return out.Item ? strip<Sku>(out.Item) : null;
   }
@@ -138,7 +152,7 @@ export class DynamoDbStore implements Store {
         if (round > 0) await backoff(round);
         const out = await dynamo().send(new BatchGetCommand({ RequestItems: request }));
         for (const item of out.Responses?.[this.tableName] ?? []) {
-          if (item.atp === undefined || item.committed === undefined) await this.backfill(item);
+          if (item.free === undefined || item.committed === undefined) await this.backfill(item);
           const sku = strip<Sku>(item);
           found.set(sku.sku, sku);
         }
@@ -148,7 +162,7 @@ export class DynamoDbStore implements Store {
     return found;
   }
 
-  /** Gives a SKU written before `committed`/`atp` existed its derived figures. */
+  /** Gives a SKU written before its derived figures existed the figures. */
   private async backfill(item: Record<string, unknown>): Promise<void> {
     const { onHand, allocated, backorderedQty } = item as unknown as Sku;
     const committed = (allocated ?? 0) + (backorderedQty ?? 0);
@@ -158,14 +172,17 @@ export class DynamoDbStore implements Store {
           TableName: this.tableName,
           Key: { pk: item.pk, sk: item.sk },
           UpdateExpression:
-            "SET committed = :committed, atp = :atp, allocated = :allocated, backorderedQty = :backordered",
+            "SET committed = :committed, atp = :atp, #free = :free, allocated = :allocated, " +
+            "backorderedQty = :backordered",
           ConditionExpression:
-            "attribute_not_exists(committed) AND onHand = :onHand AND " +
+            "attribute_not_exists(#free) AND onHand = :onHand AND " +
             "(attribute_not_exists(allocated) OR allocated = :allocated) AND " +
             "(attribute_not_exists(backorderedQty) OR backorderedQty = :backordered)",
+          ExpressionAttributeNames: { "#free": "free" },
           ExpressionAttributeValues: {
             ":committed": committed,
             ":atp": onHand - committed,
+            ":free": onHand - (allocated ?? 0),
             ":onHand": onHand,
             ":allocated": allocated ?? 0,
             ":backordered": backorderedQty ?? 0,
@@ -191,8 +208,9 @@ export class DynamoDbStore implements Store {
           "allocated = if_not_exists(allocated, :zero), " +
           "backorderedQty = if_not_exists(backorderedQty, :zero), " +
           "committed = if_not_exists(committed, :zero), " +
-          "atp = :onHand - if_not_exists(committed, :zero)",
-        ExpressionAttributeNames: { "#type": "type", "#name": "name" },
+          "atp = :onHand - if_not_exists(committed, :zero), " +
+          "#free = :onHand - if_not_exists(allocated, :zero)",
+        ExpressionAttributeNames: { "#type": "type", "#name": "name", "#free": "free" },
         ExpressionAttributeValues: {
           ":type": "sku",
           ":sku": input.sku,
@@ -274,7 +292,7 @@ export class DynamoDbStore implements Store {
         ":b": delta.backorder,
         ":ab": delta.allocate + delta.backorder,
       };
-      const names: Record<string, string> = {};
+      const names: Record<string, string> = { "#free": "free" };
       if (delta.backorder === 0) {
         conditions.push("atp >= :a");
       } else {
@@ -297,10 +315,10 @@ export class DynamoDbStore implements Store {
           Key: keys.sku(delta.sku),
           UpdateExpression:
             "SET allocated = allocated + :a, backorderedQty = backorderedQty + :b, " +
-            "committed = committed + :ab, atp = atp - :ab",
+            "committed = committed + :ab, atp = atp - :ab, #free = #free - :a",
           ConditionExpression: conditions.join(" AND "),
           ExpressionAttributeValues: values,
-          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeNames: names,
         },
       };
     });
@@ -342,11 +360,9 @@ export class DynamoDbStore implements Store {
     } catch (error) {
       const codes = cancellationCodes(error);
       if (!codes) throw error;
-      const raced = (code: string) =>
-        code === "ConditionalCheckFailed" || code === "TransactionConflict";
       if (codes[0] === "ConditionalCheckFailed") return "idempotency-key-taken";
       // Anything but a lost race (validation, size, throttling) is an error, not a retry.
-      if (!codes.every((code) => code === "None" || raced(code))) throw error;
+      if (!codes.every((code) => code === "None" || isRaceCode(code))) throw error;
       return "stock-changed";
     }
   }
@@ -413,6 +429,154 @@ export class DynamoDbStore implements Store {
     };
   }
 
+  async allocateLines(
+    sku: string,
+    fills: readonly LineFill[],
+    at: Date,
+    newLineId: () => string,
+    receiptId?: string,
+  ): Promise<AllocateOutcome> {
+    const total = fills.reduce((n, f) => n + f.qty, 0);
+    if (total === 0) return { outcome: "allocated", remainders: [] };
+    const when = at.toISOString();
+    const remainders: Line[] = [];
+    const items: NonNullable<TransactWriteCommandInput["TransactItems"]> = [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.sku(sku),
+          UpdateExpression:
+            "SET allocated = allocated + :n, backorderedQty = backorderedQty - :n, #free = #free - :n",
+          ConditionExpression: "#free >= :n",
+          ExpressionAttributeNames: { "#free": "free" },
+          ExpressionAttributeValues: { ":n": total },
+        },
+      },
+    ];
+    for (const fill of fills) {
+      const { line } = fill;
+      items.push({
+        Update: {
+          TableName: this.tableName,
+          Key: keys.line(line.orderId, line.lineId),
+          UpdateExpression:
+            "SET #status = :allocated, qty = :qty, history = list_append(history, :entry) " +
+            "REMOVE gsi1pk, gsi1sk",
+          ConditionExpression: "#status = :backordered AND qty = :was",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":allocated": "allocated",
+            ":backordered": "backordered",
+            ":qty": fill.qty,
+            ":was": line.qty,
+            ":entry": [{ status: "allocated", at: when }],
+          },
+        },
+      });
+      if (fill.remainder > 0) {
+        const rest: Line = {
+          ...line,
+          lineId: newLineId(),
+          qty: fill.remainder,
+          status: "backordered",
+          splitFrom: line.lineId,
+        };
+        remainders.push(rest);
+        items.push({
+          Put: {
+            TableName: this.tableName,
+            Item: lineItem(rest),
+            ConditionExpression: "attribute_not_exists(pk)",
+          },
+        });
+      }
+    }
+    if (receiptId) {
+      items.push({
+        Update: {
+          TableName: this.tableName,
+          Key: keys.receipt(receiptId),
+          UpdateExpression: "SET allocations = list_append(allocations, :fills)",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: {
+            ":fills": fills.map((f) => ({
+              lineId: f.line.lineId,
+              orderId: f.line.orderId,
+              sku,
+              qty: f.qty,
+            })),
+          },
+        },
+      });
+    }
+    try {
+      await dynamo().send(new TransactWriteCommand({ TransactItems: items }));
+      return { outcome: "allocated", remainders };
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (!codes) throw error;
+      if (!codes.every((c) => c === "None" || isRaceCode(c))) throw error;
+      return { outcome: "changed" };
+    }
+  }
+
+  async getReceipt(receiptId: string): Promise<ReceiptRecord | null> {
+    const out = await dynamo().send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.receipt(receiptId),
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? strip<ReceiptRecord>(out.Item) : null;
+  }
+
+  async recordReceipt(receipt: ReceiptRecord): Promise<boolean> {
+    const bySku = new Map<string, number>();
+    for (const l of receipt.lines) bySku.set(l.sku, (bySku.get(l.sku) ?? 0) + l.qty);
+    try {
+      await dynamo().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...keys.receipt(receipt.receiptId), type: "receipt", ...receipt },
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            },
+            ...[...bySku].map(([sku, qty]) => ({
+              Update: {
+                TableName: this.tableName,
+                Key: keys.sku(sku),
+                UpdateExpression: "SET onHand = onHand + :q, atp = atp + :q, #free = #free + :q",
+                ConditionExpression: "attribute_exists(#free)",
+                ExpressionAttributeNames: { "#free": "free" },
+                ExpressionAttributeValues: { ":q": qty },
+              },
+            })),
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (codes?.[0] === "ConditionalCheckFailed") return false;
+      throw error;
+    }
+  }
+
+  async markReceiptDone(receiptId: string): Promise<void> {
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.receipt(receiptId),
+        UpdateExpression: "SET done = :true",
+        ExpressionAttributeValues: { ":true": true },
+      }),
+    );
+  }
+
   async setWaitToken(orderId: string, lineId: string, token: string): Promise<void> {
     await dynamo().send(
       new UpdateCommand({
@@ -423,6 +587,39 @@ export class DynamoDbStore implements Store {
         ExpressionAttributeValues: { ":token": token },
       }),
     );
+  }
+
+  async parkLine(orderId: string, lineId: string, token: string, wait: WaitKind): Promise<boolean> {
+    const condition: Record<WaitKind, { expr: string; values: Record<string, unknown> }> = {
+      stock: { expr: "#status = :s", values: { ":s": "backordered" } },
+      group: {
+        expr: "#status = :s AND (attribute_not_exists(shipmentId) OR shipmentId = :null)",
+        values: { ":s": "allocated", ":null": null },
+      },
+      payment: {
+        expr: "#status = :s AND (attribute_not_exists(retryCharge) OR retryCharge = :false)",
+        values: { ":s": "awaiting_payment", ":false": false },
+      },
+      shipped: { expr: "#status = :s", values: { ":s": "shipment_requested" } },
+      delivered: { expr: "#status = :s", values: { ":s": "shipped" } },
+    };
+    const { expr, values } = condition[wait];
+    try {
+      await dynamo().send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.line(orderId, lineId),
+          UpdateExpression: "SET waitToken = :token, waitingFor = :wait",
+          ConditionExpression: expr,
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ...values, ":token": token, ":wait": wait },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async getWaitToken(orderId: string, lineId: string): Promise<string | null> {

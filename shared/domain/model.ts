@@ -50,8 +50,18 @@ export interface Line {
   lastContactAt: string;
   promiseEscalated: boolean;
   charge?: { chargeId: string; amount: number; currency: Currency; attempt: number };
+  /** Charge attempts started so far; attempt n is charged with the key `<lineId>:charge:<n>`. */
+  chargeAttempts?: number;
+  /** When a declined line's payment window closes (then it is cancelled). */
+  paymentDueBy?: string | null;
+  /** The customer gave a new payment method since the last decline. */
+  retryCharge?: boolean;
+  refund?: { refundId: string; amount: number; currency: Currency } | null;
   shipmentId?: string | null;
+  carrier?: string | null;
   trackingNumber?: string | null;
+  /** The line this one was split from when stock filled only part of it. */
+  splitFrom?: string;
 }
 
 export type OrderStatus = "open" | "completed" | "cancelled";

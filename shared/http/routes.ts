@@ -31,7 +31,8 @@ export const FUNCTIONS = {
   },
   "put-sku": {
     description: "PUT /v1/skus/{sku}: create or update a SKU's stock and backorder policy",
-    access: ["table:read", "table:write", "api-keys:read"],
+    access: ["table:read", "table:write", "workflow:start", "workflow:signal", "api-keys:read"],
+    timeoutSeconds: 30,
   },
   "get-sku": {
     description: "GET /v1/skus/{sku}: a SKU with its computed stock figures",
@@ -49,6 +50,11 @@ export const FUNCTIONS = {
   "get-order-notifications": {
     description: "GET /v1/orders/{orderId}/notifications: the emails sent for an order",
     access: ["table:read", "api-keys:read"],
+  },
+  "post-receipt": {
+    description: "POST /v1/receipts: stock arrived; waiting lines get it oldest first",
+    access: ["table:read", "table:write", "workflow:start", "workflow:signal", "api-keys:read"],
+    timeoutSeconds: 60,
   },
   "reconcile-orders": {
     description: "Every 5 minutes: finish orders whose email or line executions were cut off",
@@ -111,6 +117,7 @@ export const ROUTES: readonly Route[] = [
   { method: "PUT", path: "/v1/skus/{sku}", fn: "put-sku", auth: "storefront" },
   { method: "GET", path: "/v1/skus/{sku}", fn: "get-sku", auth: "storefront" },
   { method: "POST", path: "/v1/orders", fn: "post-order", auth: "storefront" },
+  { method: "POST", path: "/v1/receipts", fn: "post-receipt", auth: "warehouse" },
   { method: "GET", path: "/v1/orders/{orderId}", fn: "get-order", auth: "storefront" },
   {
     method: "GET",

@@ -112,3 +112,17 @@ export const idempotencyKey = z
 
 /** Server-chosen ids in paths (`ord_…`, `ln_…`): checked for shape only. */
 export const orderId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "not an order id");
+
+export const postReceiptBody = z.object({
+  receiptId: z.string().trim().min(1).max(128),
+  asnId: z.string().trim().min(1).max(128).optional(),
+  lines: z
+    .array(
+      z.object({
+        sku: z.string().min(1).max(255),
+        qty: z.number().int().positive().max(1_000_000),
+      }),
+    )
+    .min(1)
+    .max(100),
+});

@@ -1,6 +1,7 @@
 import type { LineStatus } from "../domain/line-states.ts";
 import type { BackorderPolicy, Line, Order, Sku } from "../domain/model.ts";
 import type { Notification } from "../domain/notifications.ts";
+import type { WaitKind } from "../workflow/waits.ts";
 
 export interface SkuPolicyInput {
   sku: string;
@@ -50,6 +51,27 @@ export interface NewOrder {
  */
 export type CreateOrderOutcome = "created" | "stock-changed" | "idempotency-key-taken";
 
+/** A warehouse receipt (contract §6), kept so a redelivery answers the same. */
+export interface ReceiptRecord {
+  receiptId: string;
+  asnId?: string;
+  lines: { sku: string; qty: number }[];
+  requestHash: string;
+  /** Units of this receipt given to waiting lines (the cross-dock list), as they are made. */
+  allocations: { lineId: string; orderId: string; sku: string; qty: number }[];
+  done: boolean;
+  createdAt: string;
+}
+
+/** Units of one SKU given to one waiting line. */
+export interface LineFill {
+  line: Line;
+  qty: number;
+  remainder: number;
+}
+
+export type AllocateOutcome = { outcome: "allocated"; remainders: Line[] } | { outcome: "changed" };
+
 /** A page of a SKU's waiting queue; `next` continues it. */
 export interface WaitingPage {
   lines: Line[];
@@ -80,8 +102,34 @@ export interface Store {
   /** A SKU's backordered lines, oldest first: one Query on the waiting-queue index. */
   waitingLines(sku: string, limit?: number, after?: string): Promise<WaitingPage>;
 
+  /**
+   * Allocates stock to waiting lines in one transaction: each filled line becomes
+   * `allocated` (a partly filled one is split, the remainder a new waiting line keeping the
+   * original's place), the SKU's counters move, and the receipt (if any) records the fills.
+   * `changed`: a line or the SKU moved since they were read; read again.
+   */
+  allocateLines(
+    sku: string,
+    fills: readonly LineFill[],
+    at: Date,
+    newLineId: () => string,
+    receiptId?: string,
+  ): Promise<AllocateOutcome>;
+  getReceipt(receiptId: string): Promise<ReceiptRecord | null>;
+  /**
+   * Stores a new receipt and adds its units to each SKU's stock, together.
+   * False when a receipt with this id exists already.
+   */
+  recordReceipt(receipt: ReceiptRecord): Promise<boolean>;
+  markReceiptDone(receiptId: string): Promise<void>;
+
   /** Records the task token a waiting line is resumed with. */
   setWaitToken(orderId: string, lineId: string, token: string): Promise<void>;
+  /**
+   * Records a parked line's task token if what it waits for has not happened yet (see
+   * shared/workflow/waits.ts); false when it has, and the line should reload instead.
+   */
+  parkLine(orderId: string, lineId: string, token: string, wait: WaitKind): Promise<boolean>;
   getWaitToken(orderId: string, lineId: string): Promise<string | null>;
   /** Moves a line from `from` to `to` if it is still in `from`; false if it was not. */
   transitionLine(

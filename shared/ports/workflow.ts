@@ -11,3 +11,13 @@ export interface LineWorkflow {
   /** Starts one execution per line, named after the line id; starting one twice is a no-op. */
   start(runs: readonly LineRun[]): Promise<void>;
 }
+
+/** Wakes parked lines (contract: a stale or unknown token never loses anything). */
+export interface LineSignals {
+  /**
+   * Resumes the line's parked task with its recorded token; the line reloads its status
+   * and goes on. `not-parked` when the token is stale or gone: the line is not waiting
+   * on it any more and reloads on its own.
+   */
+  wake(orderId: string, lineId: string, reason: string): Promise<"woken" | "not-parked">;
+}

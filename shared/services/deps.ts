@@ -3,10 +3,12 @@ import { DynamoDbStore } from "../adapters/dynamodb-store.ts";
 import { linkSigningSecret } from "../adapters/link-secret.ts";
 import { sandboxPayments } from "../adapters/sandbox-payment.ts";
 import { sesMailer } from "../adapters/ses-mailer.ts";
+import { sfnLineSignals } from "../adapters/sfn-line-signals.ts";
 import { sfnLineWorkflow } from "../adapters/sfn-line-workflow.ts";
 import { config } from "../config.ts";
 import type { PaymentProvider } from "../domain/model.ts";
 import type { PaymentGateway } from "../ports/payment-gateway.ts";
+import type { AllocateDeps } from "./allocate.ts";
 import type { NotifyDeps } from "./notify.ts";
 import type { PlaceOrderDeps } from "./place-order.ts";
 
@@ -26,6 +28,15 @@ export function notifyDeps(): NotifyDeps {
     publicBaseUrl: config.publicBaseUrl(),
     linkSecret: linkSigningSecret,
     linkTtlDays: config.linkTtlDays(),
+  };
+}
+
+export function allocateDeps(): AllocateDeps {
+  return {
+    store: appStore(),
+    workflow: sfnLineWorkflow,
+    signals: sfnLineSignals(appStore()),
+    clock: clock(),
   };
 }
 

@@ -17,6 +17,13 @@ export class LineNotFoundError extends Error {
   override readonly name = "LineNotFound";
 }
 
+/** Error a parked line's task fails with when the line changed under it: the machine reloads. */
+export const LINE_CHANGED = "LineChanged";
+
+export class LineChangedError extends Error {
+  override readonly name = LINE_CHANGED;
+}
+
 /** Name of the error a task raises while another attempt holds a fresh claim on an email. */
 export const NOTIFICATION_IN_FLIGHT = "NotificationInFlight";
 

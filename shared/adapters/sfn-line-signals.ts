@@ -1,0 +1,26 @@
+import { SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
+import type { Store } from "../ports/store.ts";
+import type { LineSignals } from "../ports/workflow.ts";
+import { sfn } from "./aws-clients.ts";
+
+/** A token that no longer stands for a waiting task: its line has moved on. */
+const STALE = new Set(["TaskTimedOut", "InvalidToken", "TaskDoesNotExist"]);
+
+/** Wakes parked lines through SendTaskSuccess with the token the line recorded. */
+export function sfnLineSignals(store: Store): LineSignals {
+  return {
+    async wake(orderId, lineId, reason) {
+      const token = await store.getWaitToken(orderId, lineId);
+      if (!token) return "not-parked";
+      try {
+        await sfn().send(
+          new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ reason }) }),
+        );
+        return "woken";
+      } catch (error) {
+        if (error instanceof Error && STALE.has(error.name)) return "not-parked";
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * Allocation of arriving stock to waiting lines (contract §6): strictly oldest first. The
+ * head of the queue is served before anything behind it, and a line that can be only
+ * partly filled is split: the filled part is allocated, the rest keeps its place.
+ */
+export interface QueuedLine {
+  orderId: string;
+  lineId: string;
+  qty: number;
+}
+
+export interface Fill<L extends QueuedLine = QueuedLine> {
+  line: L;
+  /** Units allocated to the line now. */
+  qty: number;
+  /** Units still waiting: more than 0 means the line is split. */
+  remainder: number;
+}
+
+/**
+ * Fills `queue` (oldest first) from `units`. Stops at the first line it cannot fill
+ * whole, which it splits; never skips a line to serve a later, smaller one.
+ */
+export function fillOldestFirst<L extends QueuedLine>(
+  units: number,
+  queue: readonly L[],
+): Fill<L>[] {
+  if (!Number.isInteger(units) || units < 0) {
+    throw new RangeError(`units must be a non-negative integer: ${units}`);
+  }
+  const fills: Fill<L>[] = [];
+  let left = units;
+  for (const line of queue) {
+    if (left <= 0) break;
+    const qty = Math.min(line.qty, left);
+    fills.push({ line, qty, remainder: line.qty - qty });
+    left -= qty;
+  }
+  return fills;
+}
+
+/** Units of a receipt that go to waiting lines (cross-dock) and what is put away. */
+export function putAway(received: number, allocated: number): number {
+  return Math.max(0, received - allocated);
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { fillOldestFirst, putAway } from "../../shared/domain/allocation.ts";
+
+const line = (lineId: string, qty: number) => ({ orderId: `o-${lineId}`, lineId, qty });
+
+describe("fillOldestFirst", () => {
+  it("fills the oldest lines first and splits the one it cannot fill whole", () => {
+    const queue = [line("a", 2), line("b", 1), line("c", 3)];
+    expect(fillOldestFirst(4, queue)).toEqual([
+      { line: queue[0], qty: 2, remainder: 0 },
+      { line: queue[1], qty: 1, remainder: 0 },
+      { line: queue[2], qty: 1, remainder: 2 },
+    ]);
+  });
+
+  it("never skips the head of the queue for a smaller line behind it", () => {
+    const queue = [line("big", 5), line("small", 1)];
+    expect(fillOldestFirst(1, queue)).toEqual([{ line: queue[0], qty: 1, remainder: 4 }]);
+  });
+
+  it("fills nothing from no units, and everything when there is enough", () => {
+    const queue = [line("a", 2), line("b", 3)];
+    expect(fillOldestFirst(0, queue)).toEqual([]);
+    expect(fillOldestFirst(10, queue).map((f) => [f.qty, f.remainder])).toEqual([
+      [2, 0],
+      [3, 0],
+    ]);
+    expect(fillOldestFirst(5, [])).toEqual([]);
+  });
+
+  it("refuses negative or fractional units", () => {
+    expect(() => fillOldestFirst(-1, [])).toThrow(RangeError);
+    expect(() => fillOldestFirst(1.5, [])).toThrow(RangeError);
+  });
+});
+
+describe("putAway", () => {
+  it("is what the receipt brought beyond what waiting lines took", () => {
+    expect(putAway(10, 4)).toBe(6);
+    expect(putAway(4, 4)).toBe(0);
+  });
+});
