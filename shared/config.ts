@@ -10,15 +10,31 @@ function required(name: string): string {
   return value;
 }
 
+/** The machine's own ARN, for its tasks: the machine passes it in ($$.StateMachine.Id). */
+let lineStateMachineFromTask: string | undefined;
+
+export function useLineStateMachine(arn: string): void {
+  lineStateMachineFromTask = arn;
+}
+
 export const config = {
   tableName: () => required("BACKORDER_TABLE_NAME"),
-  lineStateMachineArn: () => required("BACKORDER_LINE_STATE_MACHINE_ARN"),
+  /** From the environment (API functions) or from the task input (the machine's own tasks,
+   * which cannot be given it in their environment without a dependency cycle). */
+  lineStateMachineArn: () =>
+    process.env.BACKORDER_LINE_STATE_MACHINE_ARN ||
+    lineStateMachineFromTask ||
+    required("BACKORDER_LINE_STATE_MACHINE_ARN"),
   emailFrom: () => required("BACKORDER_EMAIL_FROM"),
   /** SES configuration set, if any (AWS only). */
   emailConfigurationSet: () => process.env.BACKORDER_SES_CONFIGURATION_SET || undefined,
   /** Base URL customers' links point at (the API's public URL). */
   publicBaseUrl: () => required("BACKORDER_PUBLIC_BASE_URL").replace(/\/+$/, ""),
   checkInAfterSilentDays: () => numberOr("BACKORDER_CHECK_IN_AFTER_DAYS", 14),
+  /** Hours a declined line waits for a new payment method before it is cancelled. */
+  paymentWindowHours: () => numberOr("BACKORDER_PAYMENT_WINDOW_HOURS", 72),
+  /** Seconds a line parked for a shipment, a group or a callback re-checks itself. */
+  recheckSeconds: () => numberOr("BACKORDER_RECHECK_SECONDS", 7 * 86_400),
   /** Days the signed links in an email stay valid. */
   linkTtlDays: () => numberOr("BACKORDER_LINK_TTL_DAYS", 90),
   /** Days a stored Idempotency-Key answer is replayed. */

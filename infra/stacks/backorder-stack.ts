@@ -1,9 +1,11 @@
 import {
+  ArnFormat,
   type CfnElement,
   CfnOutput,
   Duration,
   Stack,
   type StackProps,
+  Token,
   Validations,
 } from "aws-cdk-lib";
 import { Rule, Schedule } from "aws-cdk-lib/aws-events";
@@ -74,11 +76,39 @@ export class BackorderStack extends Stack {
     const workflow = new LineWorkflow(this, "LineWorkflow", { functions: functions.byName });
     const publicBaseUrl = props.publicBaseUrl ?? api.api.apiEndpoint;
 
+    // The machine's own tasks cannot reference its ARN (the machine references them): they
+    // get it in their input ($$.StateMachine.Id) and a grant by the machine's logical id.
+    const machineId = this.resolve(
+      this.getLogicalId(workflow.stateMachine.node.defaultChild as CfnElement),
+    ) as string;
+    const ownMachineArn = this.formatArn({
+      service: "states",
+      resource: "stateMachine",
+      resourceName: `*${machineId}*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const inMachine = (fn: FunctionName) =>
+      (WORKFLOW_FUNCTIONS as readonly FunctionName[]).includes(fn);
+    const grantStates = (fn: FunctionName, actions: string[], grant: () => void) => {
+      if (!inMachine(fn)) return grant();
+      functions.byName[fn].addToRolePolicy(
+        new PolicyStatement({ actions, resources: [ownMachineArn] }),
+      );
+    };
+
     const grants: Record<Access, (fn: FunctionName) => void> = {
       "table:read": (fn) => table.grantReadData(functions.byName[fn]),
       "table:write": (fn) => table.grantWriteData(functions.byName[fn]),
-      "workflow:start": (fn) => workflow.stateMachine.grantStartExecution(functions.byName[fn]),
-      "workflow:signal": (fn) => workflow.stateMachine.grantTaskResponse(functions.byName[fn]),
+      "workflow:start": (fn) =>
+        grantStates(fn, ["states:StartExecution"], () =>
+          workflow.stateMachine.grantStartExecution(functions.byName[fn]),
+        ),
+      "workflow:signal": (fn) =>
+        grantStates(
+          fn,
+          ["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
+          () => workflow.stateMachine.grantTaskResponse(functions.byName[fn]),
+        ),
       // Every email carries signed customer links, so sending one needs the signing secret.
       "email:send": (fn) => {
         linkSigningSecret.grantRead(functions.byName[fn]);
@@ -102,6 +132,7 @@ export class BackorderStack extends Stack {
         storefrontKey.grantRead(functions.byName[fn]);
         warehouseKey.grantRead(functions.byName[fn]);
       },
+      "links:read": (fn) => linkSigningSecret.grantRead(functions.byName[fn]),
     };
     for (const [name, spec] of Object.entries(FUNCTIONS) as [
       FunctionName,
@@ -110,7 +141,9 @@ export class BackorderStack extends Stack {
       const fn = functions.byName[name];
       fn.addEnvironment("BACKORDER_PUBLIC_BASE_URL", publicBaseUrl);
       for (const access of spec.access) grants[access](name);
-      if (spec.access.includes("workflow:start") || spec.access.includes("workflow:signal")) {
+      const signals =
+        spec.access.includes("workflow:start") || spec.access.includes("workflow:signal");
+      if (signals && !inMachine(name)) {
         fn.addEnvironment(
           "BACKORDER_LINE_STATE_MACHINE_ARN",
           workflow.stateMachine.stateMachineArn,
@@ -134,6 +167,9 @@ export class BackorderStack extends Stack {
     const logicalId = (c: Construct) =>
       this.resolve(this.getLogicalId(c.node.defaultChild as CfnElement)) as string;
     suppressReviewedFindings(this, {
+      ownMachineFinding: `arn:<AWS::Partition>:states:${
+        Token.isUnresolved(this.region) ? "<AWS::Region>" : this.region
+      }:<AWS::AccountId>:stateMachine:*${machineId}*`,
       tableLogicalId: logicalId(table),
       workflowFunctionLogicalIds: WORKFLOW_FUNCTIONS.map((name) =>
         logicalId(functions.byName[name]),
@@ -151,9 +187,13 @@ function sesIdentities(props: BackorderStackProps): string[] {
 /** cdk-nag AwsSolutions findings we accept, each with the reason. */
 function suppressReviewedFindings(
   stack: Stack,
-  refs: { tableLogicalId: string; workflowFunctionLogicalIds: string[] },
+  refs: { ownMachineFinding: string; tableLogicalId: string; workflowFunctionLogicalIds: string[] },
 ): void {
   const ack = (id: string, reason: string) => Validations.of(stack).acknowledge({ id, reason });
+  ack(
+    `AwsSolutions-IAM5[Resource::${refs.ownMachineFinding}]`,
+    "The line machine's own tasks start and wake executions of that machine only. They cannot name its ARN (the machine names them: a dependency cycle), so the grant matches the machine's name, which CloudFormation derives from its logical id.",
+  );
   ack(
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
     "Lambda functions use the AWS managed AWSLambdaBasicExecutionRole, which only lets a function write its own CloudWatch logs.",

@@ -89,14 +89,14 @@ const STORAGE_FIELDS = [
   "free",
 ] as const;
 
-function strip<T>(item: Record<string, unknown>): T {
+export function strip<T>(item: Record<string, unknown>): T {
   const out: Record<string, unknown> = { ...item };
   for (const f of STORAGE_FIELDS) delete out[f];
   return out as T;
 }
 
 /** Why each action of a cancelled transaction failed ("None" where it did not). */
-function cancellationCodes(error: unknown): string[] | null {
+export function cancellationCodes(error: unknown): string[] | null {
   if (
     !(error instanceof TransactionCanceledException) &&
     !(error instanceof Error && error.name === "TransactionCanceledException")
@@ -108,11 +108,11 @@ function cancellationCodes(error: unknown): string[] | null {
 }
 
 /** Why a transaction action failed when it lost a race to a concurrent write. */
-function isRaceCode(code: string): boolean {
+export function isRaceCode(code: string): boolean {
   return code === "ConditionalCheckFailed" || code === "TransactionConflict";
 }
 
-function isConditionFailure(error: unknown): boolean {
+export function isConditionFailure(error: unknown): boolean {
   return (
     error instanceof ConditionalCheckFailedException ||
     (error instanceof Error && error.name === "ConditionalCheckFailedException")

@@ -1,5 +1,11 @@
 import { createHash } from "node:crypto";
-import type { ChargeRequest, ChargeResult, PaymentGateway } from "../ports/payment-gateway.ts";
+import type {
+  ChargeRequest,
+  ChargeResult,
+  PaymentGateway,
+  RefundRequest,
+  RefundResult,
+} from "../ports/payment-gateway.ts";
 
 /**
  * The `sandbox` payment provider: no money moves. It answers like Stripe's test payment
@@ -23,11 +29,15 @@ const DECLINES: Record<string, Extract<ChargeResult, { outcome: "declined" }>> =
   },
 };
 
+const idOf = (key: string) => createHash("sha256").update(key).digest("hex").slice(0, 24);
+
 export const sandboxPayments: PaymentGateway = {
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     const decline = DECLINES[request.payment.paymentMethodRef];
     if (decline) return decline;
-    const id = createHash("sha256").update(request.idempotencyKey).digest("hex").slice(0, 24);
-    return { outcome: "succeeded", chargeId: `sbx_ch_${id}` };
+    return { outcome: "succeeded", chargeId: `sbx_ch_${idOf(request.idempotencyKey)}` };
+  },
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    return { refundId: `sbx_re_${idOf(request.idempotencyKey)}` };
   },
 };

@@ -52,6 +52,8 @@ export interface Line {
   charge?: { chargeId: string; amount: number; currency: Currency; attempt: number };
   /** Charge attempts started so far; attempt n is charged with the key `<lineId>:charge:<n>`. */
   chargeAttempts?: number;
+  /** The attempt started but not yet recorded: a retry after a crash reuses its key. */
+  chargingAttempt?: number | null;
   /** When a declined line's payment window closes (then it is cancelled). */
   paymentDueBy?: string | null;
   /** The customer gave a new payment method since the last decline. */
@@ -114,4 +116,24 @@ export function orderStatusOf(lines: readonly Pick<Line, "status">[]): OrderStat
   if (lines.every((l) => l.status === "cancelled")) return "cancelled";
   if (lines.every((l) => l.status === "delivered" || l.status === "cancelled")) return "completed";
   return "open";
+}
+
+export type ShipmentStatus = "forming" | "requested" | "shipped" | "delivered" | "cancelled";
+
+/** Lines of one order sent together (contract §6). */
+export interface Shipment {
+  shipmentId: string;
+  orderId: string;
+  status: ShipmentStatus;
+  /** The shipment's lines by line id. */
+  lines: Record<string, { sku: string; qty: number }>;
+  /** Lines not yet charged; the shipment is requested when none is left. */
+  pending?: string[];
+  shippingAddress: Address;
+  carrier?: string;
+  trackingNumber?: string;
+  createdAt: string;
+  requestedAt?: string;
+  shippedAt?: string;
+  deliveredAt?: string;
 }

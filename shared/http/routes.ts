@@ -13,7 +13,9 @@ export type Access =
   | "workflow:start"
   | "workflow:signal"
   | "email:send"
-  | "api-keys:read";
+  | "api-keys:read"
+  /** Read the secret customer links are signed with (customer routes verify tokens). */
+  | "links:read";
 
 export interface FunctionSpec {
   description: string;
@@ -56,6 +58,36 @@ export const FUNCTIONS = {
     access: ["table:read", "table:write", "workflow:start", "workflow:signal", "api-keys:read"],
     timeoutSeconds: 60,
   },
+  "cancel-line": {
+    description: "POST /v1/orders/{orderId}/lines/{lineId}/cancel: cancel a line before it ships",
+    access: [
+      "table:read",
+      "table:write",
+      "workflow:start",
+      "workflow:signal",
+      "email:send",
+      "api-keys:read",
+    ],
+    timeoutSeconds: 30,
+  },
+  "get-shipments": {
+    description: "GET /v1/shipments: shipments the warehouse is asked to send",
+    access: ["table:read", "api-keys:read"],
+  },
+  "post-shipment-shipped": {
+    description: "POST /v1/shipments/{shipmentId}/shipped: the carrier has the shipment",
+    access: ["table:read", "table:write", "workflow:signal", "api-keys:read"],
+    timeoutSeconds: 30,
+  },
+  "post-shipment-delivered": {
+    description: "POST /v1/shipments/{shipmentId}/delivered: the customer has the shipment",
+    access: ["table:read", "table:write", "workflow:signal", "api-keys:read"],
+    timeoutSeconds: 30,
+  },
+  "post-payment-method": {
+    description: "POST /v1/customer/orders/{orderId}/payment-method: a new payment method",
+    access: ["table:read", "table:write", "workflow:signal", "links:read"],
+  },
   "reconcile-orders": {
     description: "Every 5 minutes: finish orders whose email or line executions were cut off",
     access: ["table:read", "table:write", "workflow:start", "email:send"],
@@ -74,12 +106,30 @@ export const FUNCTIONS = {
     description: "Line workflow: make sure the order's backordered email went out",
     access: ["table:read", "table:write", "email:send"],
   },
+  "plan-shipment": {
+    description: "Line workflow: put an allocated line in a shipment, or wait for its siblings",
+    access: ["table:read", "table:write", "workflow:signal"],
+  },
+  "request-shipment": {
+    description: "Line workflow: a charged line joins its shipment's request",
+    access: ["table:read", "table:write"],
+  },
+  "notify-shipment": {
+    description: "Line workflow: the shipped or delivered email, once per shipment",
+    access: ["table:read", "table:write", "email:send"],
+  },
+  "cancel-unpaid": {
+    description: "Line workflow: cancel a declined line whose payment window closed",
+    access: ["table:read", "table:write", "workflow:start", "workflow:signal", "email:send"],
+    timeoutSeconds: 30,
+  },
   "escalate-line": {
     description: "Line workflow: handle a waiting line whose timer fell due",
     access: ["table:read", "table:write", "email:send"],
   },
   "charge-line": {
-    description: "Line workflow: charge an allocated line and tell the customer",
+    description:
+      "Line workflow: charge a line whose shipment is formed; refund if cancelled meanwhile",
     access: ["table:read", "table:write", "email:send"],
     timeoutSeconds: 30,
   },
@@ -124,6 +174,31 @@ export const ROUTES: readonly Route[] = [
     path: "/v1/orders/{orderId}/notifications",
     fn: "get-order-notifications",
     auth: "storefront",
+  },
+  {
+    method: "POST",
+    path: "/v1/orders/{orderId}/lines/{lineId}/cancel",
+    fn: "cancel-line",
+    auth: "storefront",
+  },
+  { method: "GET", path: "/v1/shipments", fn: "get-shipments", auth: "warehouse" },
+  {
+    method: "POST",
+    path: "/v1/shipments/{shipmentId}/shipped",
+    fn: "post-shipment-shipped",
+    auth: "warehouse",
+  },
+  {
+    method: "POST",
+    path: "/v1/shipments/{shipmentId}/delivered",
+    fn: "post-shipment-delivered",
+    auth: "warehouse",
+  },
+  {
+    method: "POST",
+    path: "/v1/customer/orders/{orderId}/payment-method",
+    fn: "post-payment-method",
+    auth: "customer",
   },
 ];
 

@@ -126,3 +126,12 @@ export const postReceiptBody = z.object({
     .min(1)
     .max(100),
 });
+
+export const shippedBody = z.object({
+  carrier: z.string().trim().min(1).max(100),
+  trackingNumber: z.string().trim().min(1).max(100),
+});
+
+export const paymentMethodBody = z.object({
+  paymentMethodRef: z.string().trim().min(1).max(255),
+});

@@ -1,5 +1,12 @@
 import { toIsoDate } from "../domain/dates.ts";
-import { available, type Line, type Order, orderStatusOf, type Sku } from "../domain/model.ts";
+import {
+  available,
+  type Line,
+  type Order,
+  orderStatusOf,
+  type Shipment,
+  type Sku,
+} from "../domain/model.ts";
 import type { Notification } from "../domain/notifications.ts";
 import { nextEtaOf } from "../domain/order-intake.ts";
 
@@ -76,5 +83,18 @@ export function notificationsView(notifications: readonly Notification[]) {
       sentAt: n.sentAt,
       lineIds: n.lineIds,
     })),
+  };
+}
+
+/** A shipment as the warehouse sees it (contract §6). */
+export function shipmentView(shipment: Shipment) {
+  return {
+    shipmentId: shipment.shipmentId,
+    orderId: shipment.orderId,
+    status: shipment.status,
+    lines: Object.entries(shipment.lines).map(([lineId, { sku, qty }]) => ({ lineId, sku, qty })),
+    shippingAddress: shipment.shippingAddress,
+    carrier: shipment.carrier ?? null,
+    trackingNumber: shipment.trackingNumber ?? null,
   };
 }

@@ -19,4 +19,19 @@ export type ChargeResult =
 
 export interface PaymentGateway {
   charge(request: ChargeRequest): Promise<ChargeResult>;
+  refund(request: RefundRequest): Promise<RefundResult>;
+}
+
+export interface RefundRequest {
+  payment: PaymentDetails;
+  /** The charge to refund (a PaymentIntent id for Stripe). */
+  chargeId: string;
+  amount: number;
+  currency: string;
+  /** Same key, same refund. */
+  idempotencyKey: string;
+}
+
+export interface RefundResult {
+  refundId: string;
 }

@@ -1,4 +1,5 @@
 import { clock } from "../adapters/clock.ts";
+import { DynamoDbFulfilment } from "../adapters/dynamodb-fulfilment.ts";
 import { DynamoDbStore } from "../adapters/dynamodb-store.ts";
 import { linkSigningSecret } from "../adapters/link-secret.ts";
 import { sandboxPayments } from "../adapters/sandbox-payment.ts";
@@ -9,6 +10,7 @@ import { config } from "../config.ts";
 import type { PaymentProvider } from "../domain/model.ts";
 import type { PaymentGateway } from "../ports/payment-gateway.ts";
 import type { AllocateDeps } from "./allocate.ts";
+import type { FulfilmentDeps } from "./fulfilment.ts";
 import type { NotifyDeps } from "./notify.ts";
 import type { PlaceOrderDeps } from "./place-order.ts";
 
@@ -37,6 +39,19 @@ export function allocateDeps(): AllocateDeps {
     workflow: sfnLineWorkflow,
     signals: sfnLineSignals(appStore()),
     clock: clock(),
+  };
+}
+
+let fulfilment: DynamoDbFulfilment | undefined;
+
+export function fulfilmentDeps(): FulfilmentDeps {
+  fulfilment ??= new DynamoDbFulfilment();
+  return {
+    ...allocateDeps(),
+    fulfilment,
+    notify: notifyDeps(),
+    payments: paymentGateway,
+    paymentWindowHours: config.paymentWindowHours(),
   };
 }
 

@@ -2,12 +2,15 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { z } from "zod";
+import { useLineStateMachine } from "../config.ts";
 import { logger } from "../logger.ts";
 
 /** What every task of the line state machine receives: the line it drives. */
 export const lineTaskInput = z.object({
   orderId: z.string().min(1),
   lineId: z.string().min(1),
+  /** The machine's ARN ($$.StateMachine.Id), for tasks that start or wake executions. */
+  stateMachineArn: z.string().min(1).optional(),
 });
 
 export type LineTaskInput = z.infer<typeof lineTaskInput>;
@@ -44,6 +47,7 @@ export function lineTask<TInput extends LineTaskInput, TResult>(
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (event) => {
       const input = schema.parse(event);
+      if (input.stateMachineArn) useLineStateMachine(input.stateMachineArn);
       logger.appendKeys({ orderId: input.orderId, lineId: input.lineId });
       return impl(input);
     });

@@ -8,6 +8,7 @@ import { LINE_STATES, WORKFLOW_FUNCTIONS } from "../../infra/constructs/line-wor
 import { type CfnTemplate, type LocalModel, localModel } from "../../infra/local/template.ts";
 import {
   isLineStatus,
+  LINE_STATUSES,
   type LineStatus,
   TERMINAL_LINE_STATUSES,
 } from "../../shared/domain/line-states.ts";
@@ -26,6 +27,7 @@ const aslValidator = createRequire(import.meta.url)("asl-validator") as (
 type Json = Record<string, unknown>;
 interface State extends Json {
   Type: string;
+  TimeoutSecondsPath?: string;
   Next?: string;
   End?: boolean;
   Default?: string;
@@ -189,18 +191,57 @@ describe("the machine against the line statuses", () => {
       expect(Object.keys(definition.States), `${status} → ${target}`).toContain(target);
       expect(state(target).Type, `${status} → ${target}`).not.toBe("Fail");
     }
-    // The waiting and charging statuses go to their tasks.
+    // Each status goes to the step that moves it on.
     expect(handled.get("backordered")).toBe(LINE_STATES.waitForStock);
-    expect(handled.get("allocated")).toBe(LINE_STATES.charge);
+    expect(handled.get("allocated")).toBe(LINE_STATES.planShipment);
+    expect(handled.get("awaiting_payment")).toBe(LINE_STATES.paymentRetry);
+    expect(handled.get("charged")).toBe(LINE_STATES.requestShipment);
+    expect(handled.get("shipment_requested")).toBe(LINE_STATES.waitForShipped);
+    expect(handled.get("shipped")).toBe(LINE_STATES.notifyShipped);
   });
 
-  it("ends the execution successfully for terminal statuses", () => {
+  it("ends the execution successfully for terminal statuses (delivered after its email)", () => {
     const route = state(LINE_STATES.route);
     for (const terminal of TERMINAL_LINE_STATUSES) {
       const rule = (route.Choices ?? []).find((r) => statusesIn(r).includes(terminal));
       expect(rule, `${terminal} is not handled`).toBeDefined();
-      expect(state(rule?.Next as string).Type).toBe("Succeed");
+      let target = state(rule?.Next as string);
+      if (target.Type === "Task") target = state(target.Next as string);
+      expect(target.Type, terminal).toBe("Succeed");
     }
+  });
+
+  it("covers every line status", () => {
+    const route = state(LINE_STATES.route);
+    const handled = (route.Choices ?? []).flatMap(statusesIn).sort();
+    expect(handled).toEqual([...LINE_STATUSES].sort());
+  });
+
+  it("reloads the line after every park, whether woken, changed or timed out", () => {
+    for (const name of [
+      LINE_STATES.waitForStock,
+      LINE_STATES.waitForGroup,
+      LINE_STATES.waitForPayment,
+      LINE_STATES.waitForShipped,
+      LINE_STATES.waitForDelivered,
+    ]) {
+      const wait = state(name);
+      expect(wait.Next, name).toBe(LINE_STATES.load);
+      expect(wait.Resource, name).toMatch(/waitForTaskToken$/);
+      expect(wait.TimeoutSecondsPath, name).toBe("$.line.waitSeconds");
+      const catches = wait.Catch ?? [];
+      expect(catches.find((c) => c.ErrorEquals.includes("LineChanged"))?.Next, name).toBe(
+        LINE_STATES.load,
+      );
+      expect(
+        catches.some((c) => c.ErrorEquals.includes("States.Timeout")),
+        name,
+      ).toBe(true);
+    }
+    const paymentTimeout = (state(LINE_STATES.waitForPayment).Catch ?? []).find((c) =>
+      c.ErrorEquals.includes("States.Timeout"),
+    );
+    expect(paymentTimeout?.Next).toBe(LINE_STATES.cancelUnpaid);
   });
 
   it("fails loudly on a status it does not handle", () => {

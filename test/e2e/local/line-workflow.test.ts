@@ -41,7 +41,7 @@ async function startParkedLine(promisedInDays: number) {
 }
 
 describe("the line state machine on the local stack", () => {
-  it("parks a backordered line on a task token and, resumed, charges it and emails the customer", async () => {
+  it("parks a backordered line on a task token and, resumed, ships it, charges it and emails the customer", async () => {
     const { order, line, email, executionArn, token } = await startParkedLine(14);
     expect(executionArn).toMatch(new RegExp(`:${line.lineId}$`));
     const running = await sfn.send(new DescribeExecutionCommand({ executionArn }));
@@ -59,18 +59,31 @@ describe("the line state machine on the local stack", () => {
       }),
     );
 
-    const done = await eventually(
+    // Resumed, it forms its shipment, is charged and asks the warehouse to ship.
+    const states = await eventually(
       async () => {
-        const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-        return out.status === "RUNNING" ? undefined : out;
+        const entered = await enteredStates(sfn, executionArn);
+        return entered.at(-1) === LINE_STATES.waitForShipped ? entered : undefined;
       },
-      { what: "the execution to finish" },
+      { what: "the line to wait for its shipment" },
     );
-    expect(done.status).toBe("SUCCEEDED");
+    expect(states).toEqual(
+      expect.arrayContaining([
+        LINE_STATES.planShipment,
+        LINE_STATES.charge,
+        LINE_STATES.requestShipment,
+      ]),
+    );
 
     const stored = await store.getLine(order.orderId, line.lineId);
-    expect(stored?.status).toBe("charged");
-    expect(stored?.history.map((h) => h.status)).toEqual(["backordered", "allocated", "charged"]);
+    expect(stored?.status).toBe("shipment_requested");
+    expect(stored?.shipmentId).toMatch(/^shp_/);
+    expect(stored?.history.map((h) => h.status)).toEqual([
+      "backordered",
+      "allocated",
+      "charged",
+      "shipment_requested",
+    ]);
     expect(stored?.charge).toMatchObject({ amount: 2 * 1999, currency: "USD", attempt: 1 });
     expect(stored?.charge?.chargeId).toMatch(/^sbx_ch_/);
 
