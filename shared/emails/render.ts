@@ -74,8 +74,37 @@ function bodyFor(kind: NotificationKind, ctx: EmailContext): Body {
         intro:
           "Your items are ready, but your payment method was declined. Update it from your order page so we can ship them.",
       };
-    default:
-      return { subject: `An update on order ${ref}`, intro: "There is news about your order." };
+    case "shipped": {
+      const shipped = ctx.lines.find((l) => l.trackingNumber);
+      const tracking = shipped
+        ? ` with ${shipped.carrier ?? "the carrier"}, tracking number ${shipped.trackingNumber}`
+        : "";
+      return {
+        subject: `Order ${ref} has shipped`,
+        intro: `These items are on their way${tracking}.`,
+      };
+    }
+    case "delivered":
+      return {
+        subject: `Order ${ref} was delivered`,
+        intro: "These items were delivered. Thank you for your patience and your order.",
+      };
+    case "cancelled": {
+      const refunded = ctx.lines.reduce((sum, l) => sum + (l.refund?.amount ?? 0), 0);
+      return {
+        subject: `Items in order ${ref} were cancelled`,
+        intro: `These items were cancelled.${
+          refunded > 0
+            ? ` We refunded ${formatMoney(refunded, ctx.order.currency)} to your payment method.`
+            : " You were not charged for them."
+        }`,
+      };
+    }
+    case "eta_updated":
+      return {
+        subject: `New delivery date for order ${ref}`,
+        intro: "We have news from our supplier: the expected dates of these items are below.",
+      };
   }
 }
 

@@ -203,7 +203,8 @@ async function finishCancel(
   line: Line,
 ): Promise<CancelResult> {
   const refund = line.charge ? await refundLine(deps, order, line) : null;
-  await notifyCustomer(deps.notify, "cancelled", order, [line]);
+  const current = (await deps.store.getLine(line.orderId, line.lineId)) ?? line;
+  await notifyCustomer(deps.notify, "cancelled", order, [current]);
   await wakeAll(deps, [line], "cancelled");
   // Siblings waiting to ship with it (ship_complete) may now go.
   await wakeAll(

@@ -153,6 +153,37 @@ describe("renderEmail", () => {
   });
 });
 
+describe("shipment and cancel emails", () => {
+  it("shipped names the carrier and the tracking number", () => {
+    const email = renderEmail("shipped", {
+      order: order(),
+      lines: [line({ status: "shipped", carrier: "UPS", trackingNumber: "1Z999" })],
+      orderUrl: ORDER_URL,
+    });
+    expect(email.subject).toContain("shipped");
+    expect(email.text).toContain("UPS");
+    expect(email.text).toContain("1Z999");
+    expect(email.html).toContain("1Z999");
+  });
+
+  it("cancelled says what was refunded, or that nothing was charged", () => {
+    const refunded = renderEmail("cancelled", {
+      order: order(),
+      lines: [
+        line({ status: "cancelled", refund: { refundId: "re_1", amount: 3998, currency: "USD" } }),
+      ],
+      orderUrl: ORDER_URL,
+    });
+    expect(refunded.text).toContain("$39.98");
+    const unpaid = renderEmail("cancelled", {
+      order: order(),
+      lines: [line({ status: "cancelled" })],
+      orderUrl: ORDER_URL,
+    });
+    expect(unpaid.text).toContain("not charged");
+  });
+});
+
 describe("the backordered email", () => {
   const cancelUrl = (lineId: string) => `${ORDER_URL}&action=cancel&lineId=${lineId}`;
 
