@@ -35,6 +35,10 @@ export const config = {
   paymentWindowHours: () => numberOr("BACKORDER_PAYMENT_WINDOW_HOURS", 72),
   /** Seconds a line parked for a shipment, a group or a callback re-checks itself. */
   recheckSeconds: () => numberOr("BACKORDER_RECHECK_SECONDS", 7 * 86_400),
+  /** Hours back the reconciler looks for stopped line executions. */
+  reconcileLookbackHours: () => numberOr("BACKORDER_RECONCILE_LOOKBACK_HOURS", 48),
+  /** Restarts of one line's execution before it is left to an operator. */
+  maxExecutionRestarts: () => numberOr("BACKORDER_MAX_EXECUTION_RESTARTS", 5),
   /** Days the signed links in an email stay valid. */
   linkTtlDays: () => numberOr("BACKORDER_LINK_TTL_DAYS", 90),
   /** Days a stored Idempotency-Key answer is replayed. */

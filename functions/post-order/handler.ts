@@ -30,6 +30,12 @@ export const handler = httpHandler("post-order", { body: postOrderBody }, async 
         "Idempotency key reused",
         "This Idempotency-Key was used with a different request body. Use a new key for a new order.",
       );
+    case "payment-provider-unavailable":
+      throw problems.unprocessable(
+        "payment-provider-unavailable",
+        "Payment provider unavailable",
+        `Payments through ${result.provider} are not configured here.`,
+      );
     case "unknown-sku":
       throw problems.unprocessable(
         "unknown-sku",

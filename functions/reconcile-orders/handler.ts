@@ -1,12 +1,23 @@
+import { clock } from "../../shared/adapters/clock.ts";
+import { sfnLineWorkflow } from "../../shared/adapters/sfn-line-workflow.ts";
+import { config } from "../../shared/config.ts";
 import { scheduledTask } from "../../shared/scheduled/handler.ts";
-import { placeOrderDeps } from "../../shared/services/deps.ts";
+import { appStore, placeOrderDeps } from "../../shared/services/deps.ts";
 import { finishPendingOrders } from "../../shared/services/place-order.ts";
+import { restartStoppedLines } from "../../shared/services/reconcile.ts";
 
 /**
- * On a schedule: an order whose API call died after its write (before its email went out
- * or its line executions started) is finished here, so nothing accepted is left waiting
- * on a client retry.
+ * On a schedule (and at start-up locally): finishes orders whose API call died after
+ * the write (email, executions), and restarts lines whose execution failed or was
+ * aborted, so nothing accepted is left waiting on a person.
  */
 export const handler = scheduledTask(async () => ({
   finishedOrders: await finishPendingOrders(placeOrderDeps()),
+  restartedLines: await restartStoppedLines({
+    store: appStore(),
+    workflow: sfnLineWorkflow,
+    clock: clock(),
+    lookbackHours: config.reconcileLookbackHours(),
+    maxRestarts: config.maxExecutionRestarts(),
+  }),
 }));

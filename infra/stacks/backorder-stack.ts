@@ -3,6 +3,7 @@ import {
   type CfnElement,
   CfnOutput,
   Duration,
+  SecretValue,
   Stack,
   type StackProps,
   Token,
@@ -14,6 +15,7 @@ import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { ConfigurationSet, EmailIdentity, Identity } from "aws-cdk-lib/aws-ses";
 import type { Construct } from "constructs";
+import { UNSET_SECRET } from "../../shared/adapters/payments.ts";
 import {
   type Access,
   FUNCTIONS,
@@ -60,6 +62,12 @@ export class BackorderStack extends Stack {
       generateSecretString: { excludePunctuation: true, passwordLength: 64 },
     });
 
+    // Holds "unset" until the operator puts the Stripe secret key in it (see README).
+    const stripeKey = new Secret(this, "StripeSecretKey", {
+      description: "Stripe secret key for the stripe payment provider; 'unset' disables it",
+      secretStringValue: SecretValue.unsafePlainText(UNSET_SECRET),
+    });
+
     // The HTTP API resource does not depend on the functions (its routes do), so its URL
     // can be handed to them without a cycle.
     const functions = new Functions(this, "Functions", {
@@ -70,6 +78,7 @@ export class BackorderStack extends Stack {
         BACKORDER_STOREFRONT_KEY_SECRET_ARN: storefrontKey.secretArn,
         BACKORDER_WAREHOUSE_KEY_SECRET_ARN: warehouseKey.secretArn,
         BACKORDER_LINK_SIGNING_SECRET_ARN: linkSigningSecret.secretArn,
+        BACKORDER_STRIPE_SECRET_KEY_ARN: stripeKey.secretArn,
       },
     });
     const api = new BackorderApi(this, "Api", { functions: functions.byName });
@@ -109,6 +118,28 @@ export class BackorderStack extends Stack {
           ["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
           () => workflow.stateMachine.grantTaskResponse(functions.byName[fn]),
         ),
+      // ListExecutions on the machine, DescribeExecution on its executions; nothing else.
+      "workflow:read": (fn) => {
+        functions.byName[fn].addToRolePolicy(
+          new PolicyStatement({
+            actions: ["states:ListExecutions"],
+            resources: [workflow.stateMachine.stateMachineArn],
+          }),
+        );
+        functions.byName[fn].addToRolePolicy(
+          new PolicyStatement({
+            actions: ["states:DescribeExecution"],
+            resources: [
+              this.formatArn({
+                service: "states",
+                resource: "execution",
+                resourceName: `${workflow.stateMachine.stateMachineName}:*`,
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              }),
+            ],
+          }),
+        );
+      },
       // Every email carries signed customer links, so sending one needs the signing secret.
       "email:send": (fn) => {
         linkSigningSecret.grantRead(functions.byName[fn]);
@@ -133,6 +164,7 @@ export class BackorderStack extends Stack {
         warehouseKey.grantRead(functions.byName[fn]);
       },
       "links:read": (fn) => linkSigningSecret.grantRead(functions.byName[fn]),
+      "payments:read": (fn) => stripeKey.grantRead(functions.byName[fn]),
     };
     for (const [name, spec] of Object.entries(FUNCTIONS) as [
       FunctionName,
@@ -141,8 +173,7 @@ export class BackorderStack extends Stack {
       const fn = functions.byName[name];
       fn.addEnvironment("BACKORDER_PUBLIC_BASE_URL", publicBaseUrl);
       for (const access of spec.access) grants[access](name);
-      const signals =
-        spec.access.includes("workflow:start") || spec.access.includes("workflow:signal");
+      const signals = spec.access.some((a) => a.startsWith("workflow:"));
       if (signals && !inMachine(name)) {
         fn.addEnvironment(
           "BACKORDER_LINE_STATE_MACHINE_ARN",
@@ -163,6 +194,7 @@ export class BackorderStack extends Stack {
     new CfnOutput(this, "LineStateMachineArn", { value: workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, "StorefrontApiKeySecretArn", { value: storefrontKey.secretArn });
     new CfnOutput(this, "WarehouseApiKeySecretArn", { value: warehouseKey.secretArn });
+    new CfnOutput(this, "StripeSecretKeyArn", { value: stripeKey.secretArn });
 
     const logicalId = (c: Construct) =>
       this.resolve(this.getLogicalId(c.node.defaultChild as CfnElement)) as string;
@@ -170,6 +202,7 @@ export class BackorderStack extends Stack {
       ownMachineFinding: `arn:<AWS::Partition>:states:${
         Token.isUnresolved(this.region) ? "<AWS::Region>" : this.region
       }:<AWS::AccountId>:stateMachine:*${machineId}*`,
+      machineLogicalId: machineId,
       tableLogicalId: logicalId(table),
       workflowFunctionLogicalIds: WORKFLOW_FUNCTIONS.map((name) =>
         logicalId(functions.byName[name]),
@@ -187,9 +220,21 @@ function sesIdentities(props: BackorderStackProps): string[] {
 /** cdk-nag AwsSolutions findings we accept, each with the reason. */
 function suppressReviewedFindings(
   stack: Stack,
-  refs: { ownMachineFinding: string; tableLogicalId: string; workflowFunctionLogicalIds: string[] },
+  refs: {
+    ownMachineFinding: string;
+    machineLogicalId: string;
+    tableLogicalId: string;
+    workflowFunctionLogicalIds: string[];
+  },
 ): void {
   const ack = (id: string, reason: string) => Validations.of(stack).acknowledge({ id, reason });
+  ack(
+    `AwsSolutions-IAM5[Resource::${refs.ownMachineFinding.replace(
+      `stateMachine:*${refs.machineLogicalId}*`,
+      `execution:<${refs.machineLogicalId}.Name>:*`,
+    )}]`,
+    "The reconciler describes executions of the line machine only; their ARNs are not known before they exist.",
+  );
   ack(
     `AwsSolutions-IAM5[Resource::${refs.ownMachineFinding}]`,
     "The line machine's own tasks start and wake executions of that machine only. They cannot name its ARN (the machine names them: a dependency cycle), so the grant matches the machine's name, which CloudFormation derives from its logical id.",

@@ -444,7 +444,7 @@ export class DynamoDbFulfilment implements FulfilmentStore {
       }),
     );
     const item = shipment.Item;
-    if (!item || item.status !== "forming" || item.pending) return;
+    if (item?.status !== "forming" || item.pending) return;
     await this.setShipmentStatus(shipmentId, ["forming"], "requested", at);
   }
 

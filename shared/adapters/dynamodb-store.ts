@@ -673,6 +673,32 @@ export class DynamoDbStore implements Store {
     }
   }
 
+  async recordExecutionRestart(
+    line: Line,
+    from: string,
+    to: string,
+    restarts: number,
+  ): Promise<boolean> {
+    try {
+      await dynamo().send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.line(line.orderId, line.lineId),
+          UpdateExpression: "SET executionName = :to, executionRestarts = :n",
+          ConditionExpression:
+            from === line.lineId
+              ? "attribute_not_exists(executionName) OR executionName = :from"
+              : "executionName = :from",
+          ExpressionAttributeValues: { ":to": to, ":from": from, ":n": restarts },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
   async markPromiseEscalated(orderId: string, lineId: string, at: Date): Promise<void> {
     await dynamo().send(
       new UpdateCommand({

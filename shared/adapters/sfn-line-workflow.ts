@@ -1,6 +1,12 @@
-import { ExecutionAlreadyExists, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  type ExecutionStatus,
+  ListExecutionsCommand,
+  StartExecutionCommand,
+} from "@aws-sdk/client-sfn";
 import { config } from "../config.ts";
-import type { LineRun, LineWorkflow } from "../ports/workflow.ts";
+import type { LineRun, LineWorkflow, LineWorkflowAdmin, StoppedRun } from "../ports/workflow.ts";
 import { sfn } from "./aws-clients.ts";
 
 /** Calls in flight at once when starting many lines. */
@@ -20,28 +26,70 @@ export function lineRunInput(run: LineRun): string {
  * answers with the running execution (same input) or ExecutionAlreadyExists: either way
  * the line has its execution, so a retried start is safe.
  */
-export const sfnLineWorkflow: LineWorkflow = {
+async function startNamed(run: LineRun, name: string): Promise<void> {
+  try {
+    await sfn().send(
+      new StartExecutionCommand({
+        stateMachineArn: config.lineStateMachineArn(),
+        name,
+        input: lineRunInput(run),
+      }),
+    );
+  } catch (error) {
+    const exists =
+      error instanceof ExecutionAlreadyExists ||
+      (error instanceof Error && error.name === "ExecutionAlreadyExists");
+    if (!exists) throw error;
+  }
+}
+
+export const sfnLineWorkflow: LineWorkflow & LineWorkflowAdmin = {
   async start(runs) {
-    const stateMachineArn = config.lineStateMachineArn();
     for (let i = 0; i < runs.length; i += PARALLEL) {
-      await Promise.all(
-        runs.slice(i, i + PARALLEL).map(async (run) => {
-          try {
-            await sfn().send(
-              new StartExecutionCommand({
-                stateMachineArn,
-                name: run.lineId,
-                input: lineRunInput(run),
-              }),
-            );
-          } catch (error) {
-            const exists =
-              error instanceof ExecutionAlreadyExists ||
-              (error instanceof Error && error.name === "ExecutionAlreadyExists");
-            if (!exists) throw error;
-          }
-        }),
-      );
+      await Promise.all(runs.slice(i, i + PARALLEL).map((run) => startNamed(run, run.lineId)));
     }
+  },
+
+  startNamed,
+
+  async stoppedRuns(since, limit) {
+    const stateMachineArn = config.lineStateMachineArn();
+    const found: StoppedRun[] = [];
+    for (const status of ["FAILED", "TIMED_OUT", "ABORTED"] as const) {
+      let nextToken: string | undefined;
+      do {
+        const page = await sfn().send(
+          new ListExecutionsCommand({
+            stateMachineArn,
+            statusFilter: status as ExecutionStatus,
+            maxResults: 100,
+            nextToken,
+          }),
+        );
+        nextToken = page.nextToken;
+        for (const execution of page.executions ?? []) {
+          const stoppedAt = execution.stopDate ?? execution.startDate ?? new Date(0);
+          // Newest first: once past the window, the rest of this status is older still.
+          if (stoppedAt < since) {
+            nextToken = undefined;
+            break;
+          }
+          const described = await sfn().send(
+            new DescribeExecutionCommand({ executionArn: execution.executionArn }),
+          );
+          const input = JSON.parse(described.input ?? "{}") as Partial<LineRun>;
+          if (!input.orderId || !input.lineId) continue;
+          found.push({
+            name: execution.name ?? "",
+            status,
+            stoppedAt,
+            orderId: input.orderId,
+            lineId: input.lineId,
+          });
+          if (found.length >= limit) return found;
+        }
+      } while (nextToken);
+    }
+    return found;
   },
 };

@@ -64,6 +64,10 @@ export interface Line {
   trackingNumber?: string | null;
   /** The line this one was split from when stock filled only part of it. */
   splitFrom?: string;
+  /** The name of the line's current execution (the line id, then `<lineId>-r<n>`). */
+  executionName?: string;
+  /** Times the reconciler restarted the line's execution. */
+  executionRestarts?: number;
 }
 
 export type OrderStatus = "open" | "completed" | "cancelled";

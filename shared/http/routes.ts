@@ -12,10 +12,14 @@ export type Access =
   | "table:write"
   | "workflow:start"
   | "workflow:signal"
+  /** List and describe the line machine's executions (the reconciler). */
+  | "workflow:read"
   | "email:send"
   | "api-keys:read"
   /** Read the secret customer links are signed with (customer routes verify tokens). */
-  | "links:read";
+  | "links:read"
+  /** Read the payment provider's credentials (charges, refunds, intake's provider check). */
+  | "payments:read";
 
 export interface FunctionSpec {
   description: string;
@@ -42,7 +46,14 @@ export const FUNCTIONS = {
   },
   "post-order": {
     description: "POST /v1/orders: take an order, allocating or backordering each line",
-    access: ["table:read", "table:write", "workflow:start", "email:send", "api-keys:read"],
+    access: [
+      "table:read",
+      "table:write",
+      "workflow:start",
+      "email:send",
+      "api-keys:read",
+      "payments:read",
+    ],
     timeoutSeconds: 30,
   },
   "get-order": {
@@ -67,6 +78,7 @@ export const FUNCTIONS = {
       "workflow:signal",
       "email:send",
       "api-keys:read",
+      "payments:read",
     ],
     timeoutSeconds: 30,
   },
@@ -89,8 +101,9 @@ export const FUNCTIONS = {
     access: ["table:read", "table:write", "workflow:signal", "links:read"],
   },
   "reconcile-orders": {
-    description: "Every 5 minutes: finish orders whose email or line executions were cut off",
-    access: ["table:read", "table:write", "workflow:start", "email:send"],
+    description:
+      "Every 5 minutes: finish orders cut off after their write; restart stopped line executions",
+    access: ["table:read", "table:write", "workflow:start", "workflow:read", "email:send"],
     timeoutSeconds: 300,
     scheduleMinutes: 5,
   },
@@ -120,7 +133,14 @@ export const FUNCTIONS = {
   },
   "cancel-unpaid": {
     description: "Line workflow: cancel a declined line whose payment window closed",
-    access: ["table:read", "table:write", "workflow:start", "workflow:signal", "email:send"],
+    access: [
+      "table:read",
+      "table:write",
+      "workflow:start",
+      "workflow:signal",
+      "email:send",
+      "payments:read",
+    ],
     timeoutSeconds: 30,
   },
   "escalate-line": {
@@ -130,7 +150,7 @@ export const FUNCTIONS = {
   "charge-line": {
     description:
       "Line workflow: charge a line whose shipment is formed; refund if cancelled meanwhile",
-    access: ["table:read", "table:write", "email:send"],
+    access: ["table:read", "table:write", "email:send", "payments:read"],
     timeoutSeconds: 30,
   },
 } as const satisfies Record<string, FunctionSpec>;

@@ -140,6 +140,8 @@ export interface Store {
     at: Date,
     patch?: Partial<Pick<Line, "charge" | "eta" | "promisedBy">>,
   ): Promise<boolean>;
+  /** Records that the line runs on a new execution now, if it still ran on `from`. */
+  recordExecutionRestart(line: Line, from: string, to: string, restarts: number): Promise<boolean>;
   markPromiseEscalated(orderId: string, lineId: string, at: Date): Promise<void>;
   touchLastContact(orderId: string, lineIds: string[], at: Date): Promise<void>;
 

@@ -21,3 +21,20 @@ export interface LineSignals {
    */
   wake(orderId: string, lineId: string, reason: string): Promise<"woken" | "not-parked">;
 }
+
+/** An execution of the line machine that has stopped. */
+export interface StoppedRun {
+  name: string;
+  status: "FAILED" | "TIMED_OUT" | "ABORTED";
+  stoppedAt: Date;
+  orderId: string;
+  lineId: string;
+}
+
+/** What the reconciler needs of the line machine beyond starting runs. */
+export interface LineWorkflowAdmin {
+  /** Executions that failed, timed out or were aborted since `since`, newest first. */
+  stoppedRuns(since: Date, limit: number): Promise<StoppedRun[]>;
+  /** Starts a run under a given execution name (a restart); a repeat is a no-op. */
+  startNamed(run: LineRun, name: string): Promise<void>;
+}

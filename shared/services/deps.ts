@@ -2,13 +2,11 @@ import { clock } from "../adapters/clock.ts";
 import { DynamoDbFulfilment } from "../adapters/dynamodb-fulfilment.ts";
 import { DynamoDbStore } from "../adapters/dynamodb-store.ts";
 import { linkSigningSecret } from "../adapters/link-secret.ts";
-import { sandboxPayments } from "../adapters/sandbox-payment.ts";
+import { paymentGateway, paymentProviderAvailable } from "../adapters/payments.ts";
 import { sesMailer } from "../adapters/ses-mailer.ts";
 import { sfnLineSignals } from "../adapters/sfn-line-signals.ts";
 import { sfnLineWorkflow } from "../adapters/sfn-line-workflow.ts";
 import { config } from "../config.ts";
-import type { PaymentProvider } from "../domain/model.ts";
-import type { PaymentGateway } from "../ports/payment-gateway.ts";
 import type { AllocateDeps } from "./allocate.ts";
 import type { FulfilmentDeps } from "./fulfilment.ts";
 import type { NotifyDeps } from "./notify.ts";
@@ -62,14 +60,6 @@ export function placeOrderDeps(): PlaceOrderDeps {
     notify: notifyDeps(),
     clock: clock(),
     idempotencyTtlDays: config.idempotencyTtlDays(),
+    paymentProviderAvailable,
   };
-}
-
-export class PaymentProviderUnavailableError extends Error {
-  override readonly name = "PaymentProviderUnavailable";
-}
-
-export function paymentGateway(provider: PaymentProvider): PaymentGateway {
-  if (provider === "sandbox") return sandboxPayments;
-  throw new PaymentProviderUnavailableError(`payment provider ${provider} is not configured`);
 }

@@ -252,7 +252,7 @@ export async function updatePaymentMethod(
 /** The payment window of a declined line closed: cancel it (its units go on). */
 export async function cancelUnpaid(deps: FulfilmentDeps, orderId: string, lineId: string) {
   const line = await deps.store.getLine(orderId, lineId);
-  if (!line || line.status !== "awaiting_payment" || line.retryCharge) return { cancelled: false };
+  if (line?.status !== "awaiting_payment" || line.retryCharge) return { cancelled: false };
   if (!line.paymentDueBy || new Date(line.paymentDueBy) > deps.clock.now()) {
     return { cancelled: false };
   }

@@ -29,12 +29,15 @@ export interface PlaceOrderDeps {
   notify: NotifyDeps;
   clock: Clock;
   idempotencyTtlDays: number;
+  /** Whether orders may name this payment provider here (its credentials are configured). */
+  paymentProviderAvailable: (provider: PostOrderBody["payment"]["provider"]) => Promise<boolean>;
 }
 
 export type PlaceOrderResult =
   | { outcome: "created" | "replayed"; status: number; body: unknown }
   | { outcome: "idempotency-key-reused" }
   | { outcome: "unknown-sku"; skus: string[] }
+  | { outcome: "payment-provider-unavailable"; provider: string }
   | { outcome: "insufficient-stock"; shortages: Shortage[] };
 
 const nextUlid = monotonicFactory();
@@ -81,6 +84,9 @@ export async function placeOrder(
   request: PostOrderBody,
 ): Promise<PlaceOrderResult> {
   const hash = requestHash(request);
+  if (!(await deps.paymentProviderAvailable(request.payment.provider))) {
+    return { outcome: "payment-provider-unavailable", provider: request.payment.provider };
+  }
   for (let attempt = 1; ; attempt++) {
     // Read on every attempt: a concurrent request with this key may have placed the order.
     const existing = await deps.store.getIdempotency(ORDER_IDEMPOTENCY_SCOPE, key);

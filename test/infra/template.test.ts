@@ -271,7 +271,10 @@ describe("IAM", () => {
         `${name} write`,
       ).toBe(has(name, "table:write"));
       expect(actions.includes("secretsmanager:GetSecretValue"), `${name} secrets`).toBe(
-        has(name, "api-keys:read") || has(name, "email:send") || has(name, "links:read"),
+        has(name, "api-keys:read") ||
+          has(name, "email:send") ||
+          has(name, "links:read") ||
+          has(name, "payments:read"),
       );
       expect(actions.includes("states:StartExecution"), `${name} start`).toBe(
         has(name, "workflow:start"),

@@ -37,6 +37,18 @@ async function itemsAbout(skus: string[], idempotencyKey: string) {
 }
 
 describe("order intake behind the API", () => {
+  it("refuses the stripe provider with a 422 when no Stripe key is configured, writing nothing", async () => {
+    const code = newSku();
+    await putSku(code, { name: "W", onHand: 5 });
+    const body = orderBody([{ lineRef: "1", sku: code, qty: 1 }], {
+      payment: { provider: "stripe", customerRef: "cus_1", paymentMethodRef: "pm_card_visa" },
+    });
+    const res = await postOrder(body);
+    expect(res.status).toBe(422);
+    expect(String(res.json.type)).toMatch(/\/payment-provider-unavailable$/);
+    expect(await getSku(code)).toMatchObject({ allocated: 0 });
+  });
+
   it("a 409 leaves every table as it was: no order, line, counter or idempotency record", async () => {
     const [fine, rare] = [newSku(), newSku()];
     await putSku(fine, { name: "Fine", onHand: 5, backorder: { allowed: true } });

@@ -1,0 +1,49 @@
+import { logger } from "../logger.ts";
+import type { Clock } from "../ports/clock.ts";
+import type { Store } from "../ports/store.ts";
+import type { LineWorkflowAdmin } from "../ports/workflow.ts";
+
+export interface ReconcileDeps {
+  store: Store;
+  workflow: LineWorkflowAdmin;
+  clock: Clock;
+  /** How far back stopped executions are looked at. */
+  lookbackHours: number;
+  /** Restarts of one line before it is left to an operator (a failure that keeps coming). */
+  maxRestarts: number;
+}
+
+/**
+ * Lines whose execution failed, timed out or was aborted (a bug, an outage, a local stack
+ * stopped mid-flow) are restarted: a new execution `<lineId>-r<n>` enters the machine at
+ * the line's persisted status, and every step is idempotent, so nothing is charged, sent
+ * or shipped twice. A line already running on a newer execution, or done, is left alone.
+ */
+export async function restartStoppedLines(deps: ReconcileDeps): Promise<string[]> {
+  const since = new Date(deps.clock.now().getTime() - deps.lookbackHours * 3_600_000);
+  const stopped = await deps.workflow.stoppedRuns(since, 1000);
+  const restarted: string[] = [];
+  for (const run of stopped) {
+    const line = await deps.store.getLine(run.orderId, run.lineId);
+    // A delivered line may still owe its delivered email: only a cancelled one is done.
+    if (!line || line.status === "cancelled") continue;
+    const current = line.executionName ?? line.lineId;
+    if (run.name !== current) continue;
+    const restarts = (line.executionRestarts ?? 0) + 1;
+    if (restarts > deps.maxRestarts) {
+      logger.error("line execution keeps stopping; left for an operator", {
+        orderId: line.orderId,
+        lineId: line.lineId,
+        execution: run.name,
+        status: run.status,
+      });
+      continue;
+    }
+    const name = `${line.lineId}-r${restarts}`;
+    await deps.workflow.startNamed({ orderId: line.orderId, lineId: line.lineId }, name);
+    if (await deps.store.recordExecutionRestart(line, current, name, restarts)) {
+      restarted.push(line.lineId);
+    }
+  }
+  return restarted;
+}
