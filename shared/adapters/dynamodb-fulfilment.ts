@@ -16,6 +16,7 @@ import {
   isRaceCode,
   keys,
   strip,
+  updateIf,
 } from "./dynamodb-store.ts";
 
 type TransactItems = NonNullable<TransactWriteCommandInput["TransactItems"]>;
@@ -47,31 +48,21 @@ export class DynamoDbFulfilment implements FulfilmentStore {
   async beginChargeAttempt(line: Line): Promise<number | null> {
     if (line.chargingAttempt) return line.chargingAttempt;
     const previous = line.chargeAttempts ?? 0;
-    try {
-      await dynamo().send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.line(line.orderId, line.lineId),
-          UpdateExpression: "SET chargeAttempts = :n, chargingAttempt = :n",
-          ConditionExpression:
-            "#status IN (:allocated, :awaiting) AND " +
-            "(attribute_not_exists(chargingAttempt) OR chargingAttempt = :null) AND " +
-            "(attribute_not_exists(chargeAttempts) OR chargeAttempts = :previous)",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: {
-            ":n": previous + 1,
-            ":previous": previous,
-            ":allocated": "allocated",
-            ":awaiting": "awaiting_payment",
-            ":null": null,
-          },
-        }),
-      );
-      return previous + 1;
-    } catch (error) {
-      if (isConditionFailure(error)) return null;
-      throw error;
-    }
+    const started = await this.update(line, {
+      set: "chargeAttempts = :n, chargingAttempt = :n",
+      condition:
+        "#status IN (:allocated, :awaiting) AND " +
+        "(attribute_not_exists(chargingAttempt) OR chargingAttempt = :null) AND " +
+        "(attribute_not_exists(chargeAttempts) OR chargeAttempts = :previous)",
+      values: {
+        ":n": previous + 1,
+        ":previous": previous,
+        ":allocated": "allocated",
+        ":awaiting": "awaiting_payment",
+        ":null": null,
+      },
+    });
+    return started ? previous + 1 : null;
   }
 
   async recordCharge(
@@ -480,28 +471,20 @@ export class DynamoDbFulfilment implements FulfilmentStore {
       });
   }
 
-  private async update(
+  private update(
     line: Pick<Line, "orderId" | "lineId">,
     spec: { set: string; remove?: string; condition: string; values: Record<string, unknown> },
   ): Promise<boolean> {
-    try {
-      await dynamo().send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.line(line.orderId, line.lineId),
-          UpdateExpression: `SET ${spec.set}${spec.remove ? ` REMOVE ${spec.remove}` : ""}`,
-          ConditionExpression: spec.condition,
-          ...(spec.condition.includes("#status") || spec.set.includes("#status")
-            ? { ExpressionAttributeNames: { "#status": "status" } }
-            : {}),
-          ExpressionAttributeValues: spec.values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return updateIf({
+      TableName: this.tableName,
+      Key: keys.line(line.orderId, line.lineId),
+      UpdateExpression: `SET ${spec.set}${spec.remove ? ` REMOVE ${spec.remove}` : ""}`,
+      ConditionExpression: spec.condition,
+      ...(spec.condition.includes("#status") || spec.set.includes("#status")
+        ? { ExpressionAttributeNames: { "#status": "status" } }
+        : {}),
+      ExpressionAttributeValues: spec.values,
+    });
   }
 
   /** Runs a transaction; false when it lost a race (a condition failed or it conflicted). */

@@ -12,6 +12,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
+  type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { config } from "../config.ts";
 import type { LineStatus } from "../domain/line-states.ts";
@@ -117,6 +118,37 @@ export function isConditionFailure(error: unknown): boolean {
     error instanceof ConditionalCheckFailedException ||
     (error instanceof Error && error.name === "ConditionalCheckFailedException")
   );
+}
+
+/** Puts of a new order and its lines, each only if absent. */
+function orderPuts(tableName: string, order: Order, lines: readonly Line[]) {
+  return [
+    {
+      Put: {
+        TableName: tableName,
+        Item: { ...keys.order(order.orderId), type: "order", ...order },
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    },
+    ...lines.map((line) => ({
+      Put: {
+        TableName: tableName,
+        Item: lineItem(line),
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    })),
+  ];
+}
+
+/** An UpdateItem that may lose a race: false when its condition failed. */
+export async function updateIf(input: UpdateCommandInput): Promise<boolean> {
+  try {
+    await dynamo().send(new UpdateCommand(input));
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
 }
 
 export function lineItem(line: Line): Record<string, unknown> {
@@ -338,20 +370,7 @@ export class DynamoDbStore implements Store {
                 ConditionExpression: "attribute_not_exists(pk)",
               },
             },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...keys.order(order.orderId), type: "order", ...order },
-                ConditionExpression: "attribute_not_exists(pk)",
-              },
-            },
-            ...lines.map((line) => ({
-              Put: {
-                TableName: this.tableName,
-                Item: lineItem(line),
-                ConditionExpression: "attribute_not_exists(pk)",
-              },
-            })),
+            ...orderPuts(this.tableName, order, lines),
             ...skuUpdates,
           ],
         }),
@@ -369,24 +388,7 @@ export class DynamoDbStore implements Store {
 
   async putOrder(order: Order, lines: Line[]): Promise<void> {
     await dynamo().send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: this.tableName,
-              Item: { ...keys.order(order.orderId), type: "order", ...order },
-              ConditionExpression: "attribute_not_exists(pk)",
-            },
-          },
-          ...lines.map((line) => ({
-            Put: {
-              TableName: this.tableName,
-              Item: lineItem(line),
-              ConditionExpression: "attribute_not_exists(pk)",
-            },
-          })),
-        ],
-      }),
+      new TransactWriteCommand({ TransactItems: orderPuts(this.tableName, order, lines) }),
     );
   }
 
@@ -679,24 +681,16 @@ export class DynamoDbStore implements Store {
     to: string,
     restarts: number,
   ): Promise<boolean> {
-    try {
-      await dynamo().send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.line(line.orderId, line.lineId),
-          UpdateExpression: "SET executionName = :to, executionRestarts = :n",
-          ConditionExpression:
-            from === line.lineId
-              ? "attribute_not_exists(executionName) OR executionName = :from"
-              : "executionName = :from",
-          ExpressionAttributeValues: { ":to": to, ":from": from, ":n": restarts },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return updateIf({
+      TableName: this.tableName,
+      Key: keys.line(line.orderId, line.lineId),
+      UpdateExpression: "SET executionName = :to, executionRestarts = :n",
+      ConditionExpression:
+        from === line.lineId
+          ? "attribute_not_exists(executionName) OR executionName = :from"
+          : "executionName = :from",
+      ExpressionAttributeValues: { ":to": to, ":from": from, ":n": restarts },
+    });
   }
 
   async markPromiseEscalated(orderId: string, lineId: string, at: Date): Promise<void> {
@@ -827,28 +821,21 @@ export class DynamoDbStore implements Store {
   }
 
   /** Every item of the table; for tests and tools on small local tables only. */
-  async scanAll(): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await dynamo().send(
+  scanAll(): Promise<Record<string, unknown>[]> {
+    return allPages((start) =>
+      dynamo().send(
         new ScanCommand({
           TableName: this.tableName,
           ExclusiveStartKey: start,
           ConsistentRead: true,
         }),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
+      ),
+    );
   }
 
-  private async queryPrefix(pk: string, skPrefix: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await dynamo().send(
+  private queryPrefix(pk: string, skPrefix: string): Promise<Record<string, unknown>[]> {
+    return allPages((start) =>
+      dynamo().send(
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
@@ -856,12 +843,25 @@ export class DynamoDbStore implements Store {
           ExclusiveStartKey: start,
           ConsistentRead: true,
         }),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
+      ),
+    );
   }
+}
+
+type Page = { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> };
+
+/** Reads every page of a Query or Scan. */
+async function allPages(
+  read: (start: Record<string, unknown> | undefined) => Promise<Page>,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await read(start);
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
 }
 
 /** Jittered exponential backoff: 10–20 ms, doubling, capped at 400 ms. */
