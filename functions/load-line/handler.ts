@@ -11,7 +11,8 @@ export interface LoadedLine {
   status: LineStatus;
   /** Seconds the line may wait where it parks next before it looks again. */
   waitSeconds: number;
-  /** A declined line whose customer gave a new payment method. */
+  /** A charge to run: a declined line with a new payment method, or an attempt left in
+   * flight (for a cancelled line: settled and refunded). */
   retryCharge: boolean;
 }
 
@@ -31,6 +32,9 @@ export const handler = lineTask(lineTaskInput, async ({ orderId, lineId }): Prom
   return {
     status: line.status,
     waitSeconds: waitSecondsOf(line, clock().now()),
-    retryCharge: Boolean(line.retryCharge || line.chargingAttempt),
+    retryCharge:
+      line.status === "cancelled"
+        ? Boolean(line.chargingAttempt)
+        : Boolean(line.retryCharge || line.chargingAttempt),
   };
 });

@@ -36,6 +36,7 @@ export const LINE_STATES = {
   waitForGroup: "WaitForShipmentGroup",
   charge: "ChargeLine",
   paymentRetry: "PaymentRetry",
+  settleCharge: "ChargeInFlight",
   waitForPayment: "WaitForPaymentUpdate",
   cancelUnpaid: "CancelUnpaid",
   requestShipment: "RequestShipment",
@@ -227,7 +228,14 @@ export class LineWorkflow extends Construct {
       .when(status("shipment_requested"), waitForShipped)
       .when(status("shipped"), notifyShipped)
       .when(status("delivered"), notifyDelivered)
-      .when(status("cancelled"), finished)
+      .when(
+        status("cancelled"),
+        new Choice(this, LINE_STATES.settleCharge, {
+          comment: "Cancelled while a charge was in flight: settle it (and refund) first",
+        })
+          .when(Condition.booleanEquals("$.line.retryCharge", true), charge)
+          .otherwise(finished),
+      )
       .otherwise(
         new Fail(this, LINE_STATES.unhandled, {
           error: "LineStatusNotHandled",

@@ -45,11 +45,12 @@ const HOLDS: Partial<Record<LineStatus, "allocated" | "backordered">> = {
 export class DynamoDbFulfilment implements FulfilmentStore {
   constructor(private readonly tableName: string = config.tableName()) {}
 
-  async beginChargeAttempt(line: Line): Promise<number | null> {
+  async beginChargeAttempt(line: Line, paymentMethodRef: string): Promise<number | null> {
     if (line.chargingAttempt) return line.chargingAttempt;
     const previous = line.chargeAttempts ?? 0;
+    // The attempt's key goes with its payment method: a resumed attempt reuses both.
     const started = await this.update(line, {
-      set: "chargeAttempts = :n, chargingAttempt = :n",
+      set: "chargeAttempts = :n, chargingAttempt = :n, chargingMethod = :method, retryCharge = :false",
       condition:
         "#status IN (:allocated, :awaiting) AND " +
         "(attribute_not_exists(chargingAttempt) OR chargingAttempt = :null) AND " +
@@ -60,6 +61,8 @@ export class DynamoDbFulfilment implements FulfilmentStore {
         ":allocated": "allocated",
         ":awaiting": "awaiting_payment",
         ":null": null,
+        ":method": paymentMethodRef,
+        ":false": false,
       },
     });
     return started ? previous + 1 : null;
@@ -72,13 +75,12 @@ export class DynamoDbFulfilment implements FulfilmentStore {
     at: Date,
   ): Promise<boolean> {
     return this.update(line, {
-      set: "#status = :charged, charge = :charge, retryCharge = :false, history = list_append(history, :entry)",
-      remove: "chargingAttempt, paymentDueBy",
+      set: "#status = :charged, charge = :charge, history = list_append(history, :entry)",
+      remove: "chargingAttempt, chargingMethod, paymentDueBy",
       condition: "#status IN (:allocated, :awaiting) AND chargingAttempt = :attempt",
       values: {
         ":charged": "charged",
         ":charge": charge,
-        ":false": false,
         ":entry": [{ status: "charged", at: at.toISOString() }],
         ":allocated": "allocated",
         ":awaiting": "awaiting_payment",
@@ -93,14 +95,14 @@ export class DynamoDbFulfilment implements FulfilmentStore {
         ? []
         : [{ status: "awaiting_payment", at: at.toISOString() }];
     return this.update(line, {
-      set: "#status = :awaiting, paymentDueBy = :due, retryCharge = :false, history = list_append(history, :entry)",
-      remove: "chargingAttempt",
+      // The payment window runs from the first decline; a later one does not extend it.
+      set: "#status = :awaiting, paymentDueBy = if_not_exists(paymentDueBy, :due), history = list_append(history, :entry)",
+      remove: "chargingAttempt, chargingMethod",
       condition: "#status IN (:allocated, :awaiting) AND chargingAttempt = :attempt",
       values: {
         ":awaiting": "awaiting_payment",
         ":allocated": "allocated",
         ":due": dueBy.toISOString(),
-        ":false": false,
         ":entry": entry,
         ":attempt": attempt,
       },
@@ -394,7 +396,7 @@ export class DynamoDbFulfilment implements FulfilmentStore {
           TableName: this.tableName,
           Key: keys.line(line.orderId, line.lineId),
           UpdateExpression:
-            "SET #status = :cancelled, history = list_append(history, :entry) REMOVE gsi1pk, gsi1sk, chargingAttempt",
+            "SET #status = :cancelled, history = list_append(history, :entry) REMOVE gsi1pk, gsi1sk",
           ConditionExpression: "#status = :from",
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
@@ -420,8 +422,18 @@ export class DynamoDbFulfilment implements FulfilmentStore {
   async recordRefund(line: Line, refund: NonNullable<Line["refund"]>): Promise<void> {
     await this.update(line, {
       set: "refund = :refund",
+      remove: "chargingAttempt, chargingMethod",
       condition: "attribute_exists(pk)",
       values: { ":refund": refund },
+    });
+  }
+
+  async settleCancelledAttempt(line: Line, attempt: number): Promise<void> {
+    await this.update(line, {
+      set: "chargeAttempts = :n",
+      remove: "chargingAttempt, chargingMethod",
+      condition: "#status = :cancelled AND chargingAttempt = :n",
+      values: { ":n": attempt, ":cancelled": "cancelled" },
     });
   }
 

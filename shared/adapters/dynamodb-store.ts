@@ -579,6 +579,10 @@ export class DynamoDbStore implements Store {
     );
   }
 
+  waitingCursor(line: Line): string {
+    return JSON.stringify({ ...keys.line(line.orderId, line.lineId), ...keys.waiting(line) });
+  }
+
   async setWaitToken(orderId: string, lineId: string, token: string): Promise<void> {
     await dynamo().send(
       new UpdateCommand({

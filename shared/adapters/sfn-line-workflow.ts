@@ -46,7 +46,9 @@ async function startNamed(run: LineRun, name: string): Promise<void> {
 export const sfnLineWorkflow: LineWorkflow & LineWorkflowAdmin = {
   async start(runs) {
     for (let i = 0; i < runs.length; i += PARALLEL) {
-      await Promise.all(runs.slice(i, i + PARALLEL).map((run) => startNamed(run, run.lineId)));
+      await Promise.all(
+        runs.slice(i, i + PARALLEL).map((run) => startNamed(run, run.name ?? run.lineId)),
+      );
     }
   },
 

@@ -54,6 +54,8 @@ export interface Line {
   chargeAttempts?: number;
   /** The attempt started but not yet recorded: a retry after a crash reuses its key. */
   chargingAttempt?: number | null;
+  /** The payment method of the attempt in flight (a resume must charge the same). */
+  chargingMethod?: string | null;
   /** When a declined line's payment window closes (then it is cancelled). */
   paymentDueBy?: string | null;
   /** The customer gave a new payment method since the last decline. */

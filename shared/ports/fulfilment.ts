@@ -6,7 +6,7 @@ export type ShipOutcome = "shipped" | "already-shipped" | "not-requested" | "not
 /** Persistence of what happens to a line after allocation: charges, shipments, cancels. */
 export interface FulfilmentStore {
   /** Starts charge attempt n (or returns the one a crashed run started); null if the line moved. */
-  beginChargeAttempt(line: Line): Promise<number | null>;
+  beginChargeAttempt(line: Line, paymentMethodRef: string): Promise<number | null>;
   recordCharge(
     line: Line,
     attempt: number,
@@ -42,5 +42,8 @@ export interface FulfilmentStore {
 
   /** Cancels a line that is still `from`, releasing its units; false if it moved. */
   cancelLine(line: Line, from: LineStatus, at: Date): Promise<boolean>;
+  /** Records a refund; it also settles a charge attempt left in flight by a cancel. */
   recordRefund(line: Line, refund: NonNullable<Line["refund"]>): Promise<void>;
+  /** A cancelled line's in-flight attempt turned out declined: nothing to refund. */
+  settleCancelledAttempt(line: Line, attempt: number): Promise<void>;
 }

@@ -101,6 +101,8 @@ export interface Store {
   listLines(orderId: string): Promise<Line[]>;
   /** A SKU's backordered lines, oldest first: one Query on the waiting-queue index. */
   waitingLines(sku: string, limit?: number, after?: string): Promise<WaitingPage>;
+  /** Where a queue read goes on after `line` (an opaque cursor for `waitingLines`). */
+  waitingCursor(line: Line): string;
 
   /**
    * Allocates stock to waiting lines in one transaction: each filled line becomes

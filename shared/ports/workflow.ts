@@ -4,6 +4,8 @@ export interface LineRun {
   lineId: string;
   /** An email the run makes sure of before anything else (a backstop to the API's send). */
   notify?: "backordered";
+  /** The execution's name when not the line id (a restarted line). */
+  name?: string;
 }
 
 /** The line state machine, as the API starts it. */

@@ -1,5 +1,6 @@
 import { monotonicFactory } from "ulid";
 import { fillOldestFirst } from "../domain/allocation.ts";
+import type { Line } from "../domain/model.ts";
 import { logger } from "../logger.ts";
 import type { Clock } from "../ports/clock.ts";
 import type { Store } from "../ports/store.ts";
@@ -38,12 +39,15 @@ export async function allocateWaiting(
   const made: Allocation[] = [];
   let budget = options.maxUnits ?? Number.POSITIVE_INFINITY;
   let conflicts = 0;
+  // Reads go on past the lines already filled: the queue index is eventually consistent
+  // on AWS, so a read from the head could still show them.
+  let after: string | undefined;
   while (budget > 0) {
     const current = await deps.store.getSku(sku);
     if (!current) break;
     const units = Math.min(budget, current.onHand - current.allocated);
     if (units <= 0) break;
-    const page = await deps.store.waitingLines(sku, BATCH);
+    const page = await deps.store.waitingLines(sku, BATCH, after);
     if (page.lines.length === 0) break;
     const fills = fillOldestFirst(units, page.lines);
     const now = deps.clock.now();
@@ -57,6 +61,7 @@ export async function allocateWaiting(
     if (result.outcome === "changed") {
       // A line was cancelled or the stock moved meanwhile: read again.
       if (++conflicts > MAX_CONFLICTS) throw new Error(`allocation of ${sku} keeps conflicting`);
+      after = undefined;
       await new Promise((r) => setTimeout(r, Math.random() * 20 * Math.min(conflicts, 5)));
       continue;
     }
@@ -64,18 +69,28 @@ export async function allocateWaiting(
       made.push({ orderId: fill.line.orderId, lineId: fill.line.lineId, sku, qty: fill.qty });
       budget -= fill.qty;
     }
+    const last = fills.at(-1);
+    if (last) after = deps.store.waitingCursor(last.line);
     await Promise.all([
-      ...fills.map((f) => wakeQuietly(deps, f.line.orderId, f.line.lineId)),
+      ...fills.map((f) => wakeQuietly(deps, f.line)),
       deps.workflow.start(result.remainders.map((l) => ({ orderId: l.orderId, lineId: l.lineId }))),
     ]);
   }
   return made;
 }
 
-/** A line that cannot be woken now reloads itself at its next timer: log, do not fail. */
-async function wakeQuietly(deps: AllocateDeps, orderId: string, lineId: string) {
+/**
+ * Wakes an allocated line. One not parked is running between steps (it reloads on its
+ * own) or has no execution yet (a split remainder whose start was cut off): starting its
+ * execution by name covers the second and is a no-op for the first. A line that cannot be
+ * woken now reloads itself at its next timer: log, do not fail.
+ */
+async function wakeQuietly(deps: AllocateDeps, line: Line) {
+  const { orderId, lineId } = line;
   try {
-    await deps.signals.wake(orderId, lineId, "allocated");
+    if ((await deps.signals.wake(orderId, lineId, "allocated")) === "not-parked") {
+      await deps.workflow.start([{ orderId, lineId, name: line.executionName ?? lineId }]);
+    }
   } catch (error) {
     logger.warn("could not wake an allocated line; it reloads at its next timer", {
       orderId,

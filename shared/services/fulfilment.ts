@@ -84,24 +84,33 @@ export async function planLineShipment(
 
 /**
  * Charges a line whose shipment is formed: attempt n is charged with the idempotency key
- * `<lineId>:charge:<n>`, recorded before the call, so a retry after a crash reuses it and
- * the provider returns the same charge. A decline waits for a new payment method.
+ * `<lineId>:charge:<n>` and the payment method recorded with it before the call, so a retry
+ * after a crash reuses both and the provider returns the same charge. A decline waits for
+ * a new payment method. Emails of a step recorded before a crash are sent on the retry.
  */
 export async function chargeLine(deps: FulfilmentDeps, orderId: string, lineId: string) {
   const { order, line } = await load(deps, orderId, lineId);
+  if (line.status === "cancelled") {
+    // A cancel won the race with a charge in flight: finish that attempt, give money back.
+    if (line.chargingAttempt) await settleCancelledAttempt(deps, order, line);
+    return { status: line.status };
+  }
+  if (line.status === "charged" && line.charge) {
+    await notifyCustomer(deps.notify, "charged", order, [line], line.charge.chargeId);
+    return { status: line.status, chargeId: line.charge.chargeId };
+  }
   const retrying = line.status === "awaiting_payment" && (line.retryCharge || line.chargingAttempt);
+  if (line.status === "awaiting_payment" && !retrying) {
+    const attempt = `attempt-${line.chargeAttempts ?? 1}`;
+    await notifyCustomer(deps.notify, "payment_failed", order, [line], attempt);
+    return { status: line.status };
+  }
   if (line.status !== "allocated" && !retrying) return { status: line.status };
-  const attempt = await deps.fulfilment.beginChargeAttempt(line);
+
+  const method = line.chargingMethod ?? order.payment.paymentMethodRef;
+  const attempt = await deps.fulfilment.beginChargeAttempt(line, method);
   if (attempt === null) return { status: "changed" };
-  const gateway = deps.payments(order.payment.provider);
-  const amount = lineAmount(line);
-  const result = await gateway.charge({
-    payment: order.payment,
-    amount,
-    currency: line.currency,
-    idempotencyKey: `${lineId}:charge:${attempt}`,
-    description: `Order ${order.orderRef} line ${line.lineRef}`,
-  });
+  const result = await chargeAttempt(deps, order, line, attempt, method);
   const now = deps.clock.now();
   const current = { ...line, chargingAttempt: attempt };
   if (result.outcome === "declined") {
@@ -109,10 +118,19 @@ export async function chargeLine(deps: FulfilmentDeps, orderId: string, lineId: 
     if (await deps.fulfilment.recordDecline(current, attempt, dueBy, now)) {
       const updated = (await deps.store.getLine(orderId, lineId)) ?? line;
       await notifyCustomer(deps.notify, "payment_failed", order, [updated], `attempt-${attempt}`);
+    } else {
+      const after = await deps.store.getLine(orderId, lineId);
+      if (after?.status === "cancelled")
+        await deps.fulfilment.settleCancelledAttempt(after, attempt);
     }
     return { status: "awaiting_payment", decline: result.code };
   }
-  const charge = { chargeId: result.chargeId, amount, currency: line.currency, attempt };
+  const charge = {
+    chargeId: result.chargeId,
+    amount: lineAmount(line),
+    currency: line.currency,
+    attempt,
+  };
   if (await deps.fulfilment.recordCharge(current, attempt, charge, now)) {
     const charged = (await deps.store.getLine(orderId, lineId)) ?? line;
     await notifyCustomer(deps.notify, "charged", order, [charged], charge.chargeId);
@@ -120,10 +138,42 @@ export async function chargeLine(deps: FulfilmentDeps, orderId: string, lineId: 
   }
   // The line was cancelled while it was being charged: give the money back.
   const after = await deps.store.getLine(orderId, lineId);
-  if (after?.status === "cancelled") {
-    await refundLine(deps, order, { ...after, charge });
-  }
+  if (after?.status === "cancelled") await refundLine(deps, order, { ...after, charge });
   return { status: after?.status ?? "changed" };
+}
+
+function chargeAttempt(
+  deps: FulfilmentDeps,
+  order: Order,
+  line: Line,
+  attempt: number,
+  paymentMethodRef: string,
+) {
+  return deps.payments(order.payment.provider).charge({
+    payment: { ...order.payment, paymentMethodRef },
+    amount: lineAmount(line),
+    currency: line.currency,
+    idempotencyKey: `${line.lineId}:charge:${attempt}`,
+    description: `Order ${order.orderRef} line ${line.lineRef}`,
+  });
+}
+
+/** Replays a cancelled line's in-flight attempt (same key: same outcome) and refunds it. */
+async function settleCancelledAttempt(deps: FulfilmentDeps, order: Order, line: Line) {
+  const attempt = line.chargingAttempt as number;
+  const method = line.chargingMethod ?? order.payment.paymentMethodRef;
+  const result = await chargeAttempt(deps, order, line, attempt, method);
+  if (result.outcome === "declined") {
+    await deps.fulfilment.settleCancelledAttempt(line, attempt);
+    return;
+  }
+  const charge = {
+    chargeId: result.chargeId,
+    amount: lineAmount(line),
+    currency: line.currency,
+    attempt,
+  };
+  await refundLine(deps, order, { ...line, charge });
 }
 
 /** A charged line joins its shipment's request to the warehouse. */
@@ -185,34 +235,39 @@ export async function cancelLine(
     }
     const now = deps.clock.now();
     if (!(await deps.fulfilment.cancelLine(line, line.status, now))) continue;
-    if (line.shipmentId) await deps.fulfilment.removeFromShipment(line.shipmentId, lineId, now);
     const cancelled = (await deps.store.getLine(orderId, lineId)) ?? line;
-    const result = await finishCancel(deps, order, lines, cancelled);
-    // Released units go to the next line in the queue.
-    if (line.status !== "backordered") await allocateWaiting(deps, line.sku);
-    return result;
+    return finishCancel(deps, order, lines, cancelled);
   }
   throw new Error(`could not cancel line ${lineId}: it keeps changing`);
 }
 
-/** What follows a cancel; safe to repeat. */
+/**
+ * What follows a cancel, safe to repeat (a retried cancel runs it again): the line leaves
+ * its shipment (read after the cancel: no shipment can take it since), released units go
+ * to the next waiting line, a charge is refunded, the customer is told, the line's
+ * execution and any sibling waiting to ship with it are woken.
+ */
 async function finishCancel(
   deps: FulfilmentDeps,
   order: Order,
   lines: readonly Line[],
   line: Line,
 ): Promise<CancelResult> {
-  const refund = line.charge ? await refundLine(deps, order, line) : null;
+  const now = deps.clock.now();
+  if (line.shipmentId) await deps.fulfilment.removeFromShipment(line.shipmentId, line.lineId, now);
+  const heldStock = line.history.some((h) => h.status === "allocated");
+  if (heldStock) await allocateWaiting(deps, line.sku);
+  // With a charge still in flight the line's execution settles and refunds it.
+  const refund = line.charge && !line.chargingAttempt ? await refundLine(deps, order, line) : null;
   const current = (await deps.store.getLine(line.orderId, line.lineId)) ?? line;
   await notifyCustomer(deps.notify, "cancelled", order, [current]);
   await wakeAll(deps, [line], "cancelled");
-  // Siblings waiting to ship with it (ship_complete) may now go.
   await wakeAll(
     deps,
     lines.filter((l) => l.lineId !== line.lineId && l.status === "allocated" && !l.shipmentId),
     "sibling cancelled",
   );
-  return { outcome: "cancelled", line, refund };
+  return { outcome: "cancelled", line: current, refund };
 }
 
 async function refundLine(deps: FulfilmentDeps, order: Order, line: Line) {
@@ -252,6 +307,10 @@ export async function updatePaymentMethod(
 /** The payment window of a declined line closed: cancel it (its units go on). */
 export async function cancelUnpaid(deps: FulfilmentDeps, orderId: string, lineId: string) {
   const line = await deps.store.getLine(orderId, lineId);
+  // Already cancelled (a retry of this step): finish what the cancel owes.
+  if (line?.status === "cancelled") {
+    return { cancelled: (await cancelLine(deps, orderId, lineId)).outcome === "cancelled" };
+  }
   if (line?.status !== "awaiting_payment" || line.retryCharge) return { cancelled: false };
   if (!line.paymentDueBy || new Date(line.paymentDueBy) > deps.clock.now()) {
     return { cancelled: false };

@@ -25,8 +25,9 @@ export async function restartStoppedLines(deps: ReconcileDeps): Promise<string[]
   const restarted: string[] = [];
   for (const run of stopped) {
     const line = await deps.store.getLine(run.orderId, run.lineId);
-    // A delivered line may still owe its delivered email: only a cancelled one is done.
-    if (!line || line.status === "cancelled") continue;
+    // A delivered line may still owe its delivered email, a cancelled one the settling of
+    // a charge left in flight; any other cancelled line is done.
+    if (!line || (line.status === "cancelled" && !line.chargingAttempt)) continue;
     const current = line.executionName ?? line.lineId;
     if (run.name !== current) continue;
     const restarts = (line.executionRestarts ?? 0) + 1;

@@ -9,9 +9,11 @@ export async function wakeShipmentLines(
 ): Promise<Shipment> {
   const shipment = await deps.fulfilment.getShipment(shipmentId);
   if (!shipment) throw new Error(`shipment ${shipmentId} vanished`);
+  // A wake that fails (throttled) fails the call: the warehouse retries it, and the
+  // callback is idempotent. A stale token is fine: that line reloads on its own.
   await Promise.all(
     Object.keys(shipment.lines).map((lineId) =>
-      deps.signals.wake(shipment.orderId, lineId, reason).catch(() => "not-parked"),
+      deps.signals.wake(shipment.orderId, lineId, reason),
     ),
   );
   return shipment;
