@@ -494,20 +494,23 @@ export class DynamoDbStore implements Store {
       }
     }
     if (receiptId) {
+      // One item per batch beside the receipt (a 10,000-line receipt would not fit in one
+      // 400 KB item); the first fill's line id orders them and makes a replay collide.
       items.push({
-        Update: {
+        Put: {
           TableName: this.tableName,
-          Key: keys.receipt(receiptId),
-          UpdateExpression: "SET allocations = list_append(allocations, :fills)",
-          ConditionExpression: "attribute_exists(pk)",
-          ExpressionAttributeValues: {
-            ":fills": fills.map((f) => ({
+          Item: {
+            pk: keys.receipt(receiptId).pk,
+            sk: `ALLOC#${when}#${fills[0]?.line.lineId}`,
+            type: "receipt-allocations",
+            fills: fills.map((f) => ({
               lineId: f.line.lineId,
               orderId: f.line.orderId,
               sku,
               qty: f.qty,
             })),
           },
+          ConditionExpression: "attribute_not_exists(pk)",
         },
       });
     }
@@ -523,14 +526,14 @@ export class DynamoDbStore implements Store {
   }
 
   async getReceipt(receiptId: string): Promise<ReceiptRecord | null> {
-    const out = await dynamo().send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: keys.receipt(receiptId),
-        ConsistentRead: true,
-      }),
-    );
-    return out.Item ? strip<ReceiptRecord>(out.Item) : null;
+    const items = await this.queryPrefix(keys.receipt(receiptId).pk, "");
+    const head = items.find((i) => i.sk === keys.receipt(receiptId).sk);
+    if (!head) return null;
+    const allocations = items
+      .filter((i) => String(i.sk).startsWith("ALLOC#"))
+      .sort((a, b) => String(a.sk).localeCompare(String(b.sk)))
+      .flatMap((i) => i.fills as ReceiptRecord["allocations"]);
+    return { ...strip<ReceiptRecord>(head), allocations };
   }
 
   async recordReceipt(receipt: ReceiptRecord): Promise<boolean> {
@@ -543,7 +546,12 @@ export class DynamoDbStore implements Store {
             {
               Put: {
                 TableName: this.tableName,
-                Item: { ...keys.receipt(receipt.receiptId), type: "receipt", ...receipt },
+                Item: {
+                  ...keys.receipt(receipt.receiptId),
+                  type: "receipt",
+                  ...receipt,
+                  allocations: [],
+                },
                 ConditionExpression: "attribute_not_exists(pk)",
               },
             },
@@ -837,13 +845,14 @@ export class DynamoDbStore implements Store {
     );
   }
 
+  /** Every item of a partition whose sort key starts with `skPrefix` ("" = all). */
   private queryPrefix(pk: string, skPrefix: string): Promise<Record<string, unknown>[]> {
     return allPages((start) =>
       dynamo().send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-          ExpressionAttributeValues: { ":pk": pk, ":prefix": skPrefix },
+          KeyConditionExpression: skPrefix ? "pk = :pk AND begins_with(sk, :prefix)" : "pk = :pk",
+          ExpressionAttributeValues: skPrefix ? { ":pk": pk, ":prefix": skPrefix } : { ":pk": pk },
           ExclusiveStartKey: start,
           ConsistentRead: true,
         }),

@@ -15,6 +15,8 @@ import { startStackProcess } from "../e2e/stack-process.ts";
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
+/** Waiting lines a single receipt fills in the allocation scenario. */
+const RECEIPT_LINES = Number(process.env.BENCH_RECEIPT_LINES ?? 300);
 
 /** AWS list prices, us-east-1 (design notes). */
 const PRICE = {
@@ -99,7 +101,24 @@ async function main() {
     );
     const hotSold = hot.filter((r) => r.status === 201).length;
 
-    // 3. What one backordered line cost: items written, transitions, emails.
+    // 3. One receipt for a long waiting queue: batched allocation, one unit per line.
+    await call("PUT", "/v1/skus/BENCH-QUEUE", {
+      name: "queue",
+      onHand: 0,
+      backorder: { allowed: true },
+    });
+    await runPool(RECEIPT_LINES, CONCURRENCY, () =>
+      call("POST", "/v1/orders", order("BENCH-QUEUE", 1), { "idempotency-key": randomUUID() }),
+    );
+    const receipt = await call(
+      "POST",
+      "/v1/receipts",
+      { receiptId: `BENCH-${randomUUID()}`, lines: [{ sku: "BENCH-QUEUE", qty: RECEIPT_LINES }] },
+      { authorization: "Bearer local-warehouse-key" },
+    );
+    const filled = (receipt.json?.allocations as unknown[] | undefined)?.length ?? 0;
+
+    // 4. What one backordered line cost: items written, transitions, emails.
     const sample = quiet.find((r) => r.status === 201)?.json as {
       orderId: string;
       lines: { lineId: string }[];
@@ -157,12 +176,18 @@ async function main() {
       "hot SKU: sold / stock": `${hotSold} / ${ORDERS / 10}`,
       "hot SKU: p50 ms": Math.round(percentile(hotLatencies, 50)),
       "hot SKU: p95 ms": Math.round(percentile(hotLatencies, 95)),
+      "receipt: waiting lines filled": `${filled} / ${RECEIPT_LINES}`,
+      "receipt: ms": Math.round(receipt.ms),
       "backordered line: DynamoDB write units (est.)": writeUnits,
       "backordered line: state transitions to parked": transitions,
       "backordered line: emails": emails,
       "backordered line: AWS cost to parked, USD (est.)": cost.toFixed(6),
     };
     console.table(table);
+    if (filled !== RECEIPT_LINES) {
+      console.error("the receipt did not fill every waiting line");
+      process.exitCode = 1;
+    }
     if (hotSold !== ORDERS / 10) {
       console.error("the hot SKU sold a different number of units than it had");
       process.exitCode = 1;
