@@ -24,7 +24,7 @@ const OFFERS_CANCEL: ReadonlySet<NotificationKind> = new Set([
   "check_in",
 ]);
 
-function escapeHtml(value: string): string {
+export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 

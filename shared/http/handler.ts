@@ -26,6 +26,8 @@ export interface HttpRequest<TBody> {
 export interface HttpResult {
   status: number;
   body?: unknown;
+  /** A body sent as it is (e.g. an HTML page), with its own content-type header. */
+  text?: string;
   headers?: Record<string, string>;
 }
 
@@ -67,6 +69,9 @@ export function httpHandler<TBody = undefined>(
 }
 
 export function jsonResponse(result: HttpResult): HttpResponse {
+  if (result.text !== undefined) {
+    return { statusCode: result.status, headers: { ...result.headers }, body: result.text };
+  }
   return {
     statusCode: result.status,
     headers: { "content-type": "application/json", ...result.headers },

@@ -96,6 +96,23 @@ export const FUNCTIONS = {
     access: ["table:read", "table:write", "workflow:signal", "api-keys:read"],
     timeoutSeconds: 30,
   },
+  "get-customer-order": {
+    description: "GET /v1/customer/orders/{orderId}: the customer's order page (JSON or HTML)",
+    access: ["table:read", "links:read"],
+  },
+  "customer-cancel-line": {
+    description: "POST /v1/customer/orders/{orderId}/lines/{lineId}/cancel: the customer cancels",
+    access: [
+      "table:read",
+      "table:write",
+      "workflow:start",
+      "workflow:signal",
+      "email:send",
+      "links:read",
+      "payments:read",
+    ],
+    timeoutSeconds: 30,
+  },
   "post-payment-method": {
     description: "POST /v1/customer/orders/{orderId}/payment-method: a new payment method",
     access: ["table:read", "table:write", "workflow:signal", "links:read"],
@@ -213,6 +230,18 @@ export const ROUTES: readonly Route[] = [
     path: "/v1/shipments/{shipmentId}/delivered",
     fn: "post-shipment-delivered",
     auth: "warehouse",
+  },
+  {
+    method: "GET",
+    path: "/v1/customer/orders/{orderId}",
+    fn: "get-customer-order",
+    auth: "customer",
+  },
+  {
+    method: "POST",
+    path: "/v1/customer/orders/{orderId}/lines/{lineId}/cancel",
+    fn: "customer-cancel-line",
+    auth: "customer",
   },
   {
     method: "POST",

@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { signOrderToken } from "../../../shared/links/customer-links.ts";
+import { api, getSku, newSku, orderBody, postOrder, putSku } from "../support.ts";
+import { emailsTo, virtualNow } from "./support-local.ts";
+
+/** Contract §9: the customer's signed links from emails. */
+const LINK_SECRET = "local-customer-link-signing-secret";
+
+interface Line {
+  lineId: string;
+  status: string;
+}
+
+async function backorderedOrder() {
+  const sku = newSku();
+  await putSku(sku, { name: "W", onHand: 0, backorder: { allowed: true, leadTimeDays: 9 } });
+  const body = orderBody([{ lineRef: "1", sku, qty: 2 }]);
+  const res = await postOrder(body);
+  expect(res.status).toBe(201);
+  const [email] = await emailsTo(body.customer.email);
+  const links = [...(email?.body.text ?? "").matchAll(/https?:\/\/\S+/g)].map((m) => new URL(m[0]));
+  return {
+    sku,
+    orderId: String(res.json.orderId),
+    lineId: (res.json.lines as Line[])[0]?.lineId as string,
+    orderLink: links.find((u) => !u.searchParams.has("action")) as URL,
+    cancelLink: links.find((u) => u.searchParams.get("action") === "cancel") as URL,
+  };
+}
+
+const open = (url: URL, accept = "application/json") =>
+  api(`${url.pathname}${url.search}`, { headers: { accept } });
+
+describe("the customer's order page", () => {
+  it("opens from the email's link as JSON, without payment details", async () => {
+    const { orderId, lineId, orderLink } = await backorderedOrder();
+    const res = await open(orderLink);
+    expect(res.status, res.text).toBe(200);
+    expect(res.json).toMatchObject({
+      orderId,
+      status: "open",
+      lines: [{ lineId, status: "backordered", qty: 2, canCancel: true }],
+    });
+    expect(res.json).not.toHaveProperty("payment");
+  });
+
+  it("is an HTML page for browsers, opened on the cancel confirmation by the cancel link", async () => {
+    const { cancelLink, orderLink } = await backorderedOrder();
+    const page = await open(orderLink, "text/html,application/xhtml+xml");
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(page.text).toMatch(/^<!doctype html>/i);
+    expect(page.text).toContain("On backorder");
+    expect(page.text).not.toContain("Yes, cancel this item");
+    const confirm = await open(cancelLink, "text/html");
+    expect(confirm.text).toContain("Yes, cancel this item");
+  });
+
+  it("refuses a token of another order (403), a forged or expired one (401)", async () => {
+    const a = await backorderedOrder();
+    const b = await backorderedOrder();
+    const token = a.orderLink.searchParams.get("token") as string;
+    const other = await api(`/v1/customer/orders/${b.orderId}?token=${encodeURIComponent(token)}`);
+    expect(other.status).toBe(403);
+    expect((await api(`/v1/customer/orders/${a.orderId}?token=x${token}`)).status).toBe(401);
+    expect((await api(`/v1/customer/orders/${a.orderId}`)).status).toBe(401);
+    const expired = signOrderToken(
+      LINK_SECRET,
+      a.orderId,
+      new Date((await virtualNow()).getTime() - 1000),
+    );
+    const late = await api(`/v1/customer/orders/${a.orderId}?token=${encodeURIComponent(expired)}`);
+    expect(late.status).toBe(401);
+    expect(String(late.json.detail)).toMatch(/expired/);
+  });
+
+  it("cancels a line through the signed link, releasing its backorder", async () => {
+    const { sku, orderId, lineId, orderLink } = await backorderedOrder();
+    const token = encodeURIComponent(orderLink.searchParams.get("token") as string);
+    const res = await api(`/v1/customer/orders/${orderId}/lines/${lineId}/cancel?token=${token}`, {
+      method: "POST",
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json).toEqual({ lineId, status: "cancelled", refund: null });
+    expect(await getSku(sku)).toMatchObject({ backorderedQty: 0 });
+    const page = await open(orderLink);
+    expect(page.json).toMatchObject({
+      status: "cancelled",
+      lines: [{ status: "cancelled", canCancel: false }],
+    });
+    // Another order's token cannot cancel it.
+    const other = await backorderedOrder();
+    const foreign = encodeURIComponent(other.orderLink.searchParams.get("token") as string);
+    const refused = await api(
+      `/v1/customer/orders/${orderId}/lines/${lineId}/cancel?token=${foreign}`,
+      { method: "POST" },
+    );
+    expect(refused.status).toBe(403);
+  });
+});
