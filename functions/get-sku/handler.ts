@@ -4,12 +4,15 @@ import { problems } from "../../shared/http/problem.ts";
 import { skuCode } from "../../shared/http/schemas.ts";
 import { parseOr400 } from "../../shared/http/validation.ts";
 import { skuView } from "../../shared/http/views.ts";
-import { appStore } from "../../shared/services/deps.ts";
+import { appStore, supplyDeps } from "../../shared/services/deps.ts";
 
 /** `GET /v1/skus/{sku}`: the SKU with its computed stock figures. */
 export const handler = httpHandler("get-sku", {}, async (req) => {
   const sku = parseOr400(skuCode, req.pathParameters.sku);
-  const found = await appStore().getSku(sku);
+  const [found, inbound] = await Promise.all([
+    appStore().getSku(sku),
+    supplyDeps().supply.inbound(sku),
+  ]);
   if (!found) throw problems.notFound(`SKU ${sku} does not exist.`);
-  return { status: 200, body: skuView(found, clock().now()) };
+  return { status: 200, body: skuView(found, clock().now(), inbound) };
 });

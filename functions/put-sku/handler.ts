@@ -4,7 +4,7 @@ import { putSkuBody, skuCode } from "../../shared/http/schemas.ts";
 import { parseOr400 } from "../../shared/http/validation.ts";
 import { skuView } from "../../shared/http/views.ts";
 import { allocateWaiting } from "../../shared/services/allocate.ts";
-import { allocateDeps, appStore } from "../../shared/services/deps.ts";
+import { allocateDeps, appStore, supplyDeps } from "../../shared/services/deps.ts";
 
 /**
  * `PUT /v1/skus/{sku}`: sets a SKU's counted stock and backorder policy. Stock that this
@@ -18,5 +18,6 @@ export const handler = httpHandler("put-sku", { body: putSkuBody }, async (req) 
     await allocateWaiting(allocateDeps(), sku);
     view = (await appStore().getSku(sku)) ?? view;
   }
-  return { status: saved.created ? 201 : 200, body: skuView(view, clock().now()) };
+  const inbound = await supplyDeps().supply.inbound(sku);
+  return { status: saved.created ? 201 : 200, body: skuView(view, clock().now(), inbound) };
 });

@@ -34,6 +34,8 @@ export interface LocalStackOptions {
   warehouseApiKey: string;
   /** Signs customer links in emails. */
   linkSigningSecret: string;
+  /** Suppliers' webhook secrets, JSON {supplierId: "whsec_..."}. */
+  supplierSecrets: string;
   /** Progress messages for the console. */
   say?: (message: string) => void;
 }
@@ -128,6 +130,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       BACKORDER_STOREFRONT_API_KEY: options.storefrontApiKey,
       BACKORDER_WAREHOUSE_API_KEY: options.warehouseApiKey,
       BACKORDER_LINK_SIGNING_SECRET: options.linkSigningSecret,
+      BACKORDER_SUPPLIER_SECRETS: options.supplierSecrets,
     });
     delete process.env.AWS_PROFILE;
     delete process.env.AWS_SESSION_TOKEN;

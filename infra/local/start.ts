@@ -16,6 +16,9 @@ const credentials = {
   storefrontApiKey: env.BACKORDER_STOREFRONT_API_KEY || "local-storefront-key",
   warehouseApiKey: env.BACKORDER_WAREHOUSE_API_KEY || "local-warehouse-key",
   linkSigningSecret: env.BACKORDER_LINK_SIGNING_SECRET || "local-customer-link-signing-secret",
+  supplierSecrets:
+    env.BACKORDER_SUPPLIER_SECRETS ||
+    JSON.stringify({ acme: "whsec_bG9jYWwtYWNtZS1zdXBwbGllci1zZWNyZXQtMDAwMQ==" }),
 };
 const started = Date.now();
 const stack = await startLocalStack({
@@ -45,6 +48,11 @@ Backorder engine is running locally (ready in ${((Date.now() - started) / 1000).
   storefront API key  ${credentials.storefrontApiKey}
   warehouse API key   ${credentials.warehouseApiKey}
   link signing secret ${credentials.linkSigningSecret}   (signs the customer links in emails)
+  supplier webhooks   ${Object.entries(
+    JSON.parse(credentials.supplierSecrets) as Record<string, string>,
+  )
+    .map(([id, secret]) => `${id}: ${secret}`)
+    .join(", ")}   (POST /v1/suppliers/{id}/asns, Standard Webhooks)
   AWS credentials     access key "local", secret "local", region us-east-1
 
 Ctrl-C stops everything.`);

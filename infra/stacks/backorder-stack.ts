@@ -68,6 +68,12 @@ export class BackorderStack extends Stack {
       secretStringValue: SecretValue.unsafePlainText(UNSET_SECRET),
     });
 
+    // Suppliers' Standard Webhooks secrets, a JSON object {"<supplierId>": "whsec_..."}.
+    const supplierSecrets = new Secret(this, "SupplierWebhookSecrets", {
+      description: "Webhook secrets of suppliers posting ASNs: JSON {supplierId: whsec_...}",
+      secretStringValue: SecretValue.unsafePlainText("{}"),
+    });
+
     // The HTTP API resource does not depend on the functions (its routes do), so its URL
     // can be handed to them without a cycle.
     const functions = new Functions(this, "Functions", {
@@ -79,6 +85,7 @@ export class BackorderStack extends Stack {
         BACKORDER_WAREHOUSE_KEY_SECRET_ARN: warehouseKey.secretArn,
         BACKORDER_LINK_SIGNING_SECRET_ARN: linkSigningSecret.secretArn,
         BACKORDER_STRIPE_SECRET_KEY_ARN: stripeKey.secretArn,
+        BACKORDER_SUPPLIER_SECRETS_ARN: supplierSecrets.secretArn,
       },
     });
     const api = new BackorderApi(this, "Api", { functions: functions.byName });
@@ -165,6 +172,7 @@ export class BackorderStack extends Stack {
       },
       "links:read": (fn) => linkSigningSecret.grantRead(functions.byName[fn]),
       "payments:read": (fn) => stripeKey.grantRead(functions.byName[fn]),
+      "suppliers:read": (fn) => supplierSecrets.grantRead(functions.byName[fn]),
     };
     for (const [name, spec] of Object.entries(FUNCTIONS) as [
       FunctionName,
@@ -195,6 +203,7 @@ export class BackorderStack extends Stack {
     new CfnOutput(this, "StorefrontApiKeySecretArn", { value: storefrontKey.secretArn });
     new CfnOutput(this, "WarehouseApiKeySecretArn", { value: warehouseKey.secretArn });
     new CfnOutput(this, "StripeSecretKeyArn", { value: stripeKey.secretArn });
+    new CfnOutput(this, "SupplierWebhookSecretsArn", { value: supplierSecrets.secretArn });
 
     const logicalId = (c: Construct) =>
       this.resolve(this.getLogicalId(c.node.defaultChild as CfnElement)) as string;

@@ -847,21 +847,30 @@ export class DynamoDbStore implements Store {
 
   /** Every item of a partition whose sort key starts with `skPrefix` ("" = all). */
   private queryPrefix(pk: string, skPrefix: string): Promise<Record<string, unknown>[]> {
-    return allPages((start) =>
-      dynamo().send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: skPrefix ? "pk = :pk AND begins_with(sk, :prefix)" : "pk = :pk",
-          ExpressionAttributeValues: skPrefix ? { ":pk": pk, ":prefix": skPrefix } : { ":pk": pk },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      ),
-    );
+    return queryAll(this.tableName, pk, skPrefix);
   }
 }
 
 type Page = { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> };
+
+/** Every item of a partition whose sort key starts with `skPrefix`, consistently read. */
+export function queryAll(
+  tableName: string,
+  pk: string,
+  skPrefix: string,
+): Promise<Record<string, unknown>[]> {
+  return allPages((start) =>
+    dynamo().send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: skPrefix ? "pk = :pk AND begins_with(sk, :prefix)" : "pk = :pk",
+        ExpressionAttributeValues: skPrefix ? { ":pk": pk, ":prefix": skPrefix } : { ":pk": pk },
+        ExclusiveStartKey: start,
+        ConsistentRead: true,
+      }),
+    ),
+  );
+}
 
 /** Reads every page of a Query or Scan. */
 async function allPages(

@@ -17,6 +17,8 @@ export const MAX_BODY_BYTES = 256 * 1024;
 
 export interface HttpRequest<TBody> {
   body: TBody;
+  /** The body exactly as received (signatures are over these bytes). */
+  rawBody: string;
   pathParameters: Record<string, string>;
   query: Record<string, string>;
   headers: Record<string, string>;
@@ -56,9 +58,11 @@ export function httpHandler<TBody = undefined>(
     .handler(async (event) => {
       const headers = lowerCaseHeaders(event.headers);
       await authorizeApiKey(role, headers.authorization);
-      const body = options.body ? parseBody(event, options.body) : (undefined as TBody);
+      const rawBody = rawBodyOf(event);
+      const body = options.body ? parseBody(rawBody, options.body) : (undefined as TBody);
       const result = await impl({
         body,
+        rawBody,
         pathParameters: (event.pathParameters ?? {}) as Record<string, string>,
         query: (event.queryStringParameters ?? {}) as Record<string, string>,
         headers,
@@ -126,12 +130,12 @@ export function lowerCaseHeaders(
 
 /** Parses the body as JSON whatever its declared content type (clients such as fetch send
  * strings as text/plain), then validates it. */
-function parseBody<TBody>(event: HttpEvent, schema: z.ZodType<TBody>): TBody {
-  const raw = event.body
-    ? event.isBase64Encoded
-      ? Buffer.from(event.body, "base64").toString("utf8")
-      : event.body
-    : "";
+function rawBodyOf(event: HttpEvent): string {
+  if (!event.body) return "";
+  return event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
+}
+
+export function parseBody<TBody>(raw: string, schema: z.ZodType<TBody>): TBody {
   if (Buffer.byteLength(raw, "utf8") > MAX_BODY_BYTES)
     throw problems.payloadTooLarge(MAX_BODY_BYTES);
   if (raw.trim() === "") throw problems.badRequest("A JSON body is required.");

@@ -19,7 +19,9 @@ export type Access =
   /** Read the secret customer links are signed with (customer routes verify tokens). */
   | "links:read"
   /** Read the payment provider's credentials (charges, refunds, intake's provider check). */
-  | "payments:read";
+  | "payments:read"
+  /** Read the suppliers' webhook secrets. */
+  | "suppliers:read";
 
 export interface FunctionSpec {
   description: string;
@@ -95,6 +97,10 @@ export const FUNCTIONS = {
     description: "POST /v1/shipments/{shipmentId}/delivered: the customer has the shipment",
     access: ["table:read", "table:write", "workflow:signal", "api-keys:read"],
     timeoutSeconds: 30,
+  },
+  "post-asn": {
+    description: "POST /v1/suppliers/{supplierId}/asns: a supplier's signed shipping notice",
+    access: ["table:read", "table:write", "suppliers:read"],
   },
   "get-customer-order": {
     description: "GET /v1/customer/orders/{orderId}: the customer's order page (JSON or HTML)",
@@ -205,6 +211,7 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/v1/skus/{sku}", fn: "get-sku", auth: "storefront" },
   { method: "POST", path: "/v1/orders", fn: "post-order", auth: "storefront" },
   { method: "POST", path: "/v1/receipts", fn: "post-receipt", auth: "warehouse" },
+  { method: "POST", path: "/v1/suppliers/{supplierId}/asns", fn: "post-asn", auth: "supplier" },
   { method: "GET", path: "/v1/orders/{orderId}", fn: "get-order", auth: "storefront" },
   {
     method: "GET",

@@ -135,3 +135,30 @@ export const shippedBody = z.object({
 export const paymentMethodBody = z.object({
   paymentMethodRef: z.string().trim().min(1).max(255),
 });
+
+const isoInstant = z.iso.datetime({ offset: true });
+
+/** An advance shipping notice (contract §6). */
+export const asnBody = z.object({
+  asnId: z.string().trim().min(1).max(128),
+  revision: z.number().int().positive(),
+  poNumber: z.string().max(128).optional(),
+  shippedAt: isoInstant.optional(),
+  estimatedDeliveryAt: isoInstant,
+  carrier: z.string().max(100).optional(),
+  trackingNumbers: z.array(z.string().max(100)).max(100).optional(),
+  lines: z
+    .array(
+      z.object({
+        sku: z.string().min(1).max(255),
+        qty: z.number().int().positive().max(1_000_000),
+        lot: z.string().max(100).optional(),
+      }),
+    )
+    .min(1)
+    .max(500),
+});
+
+export type AsnBody = z.infer<typeof asnBody>;
+
+export const supplierId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "not a supplier id");

@@ -1,4 +1,5 @@
 import { toIsoDate } from "../domain/dates.ts";
+import { type Inbound, inboundEta } from "../domain/inbound.ts";
 import {
   available,
   type Line,
@@ -10,8 +11,8 @@ import {
 import type { Notification } from "../domain/notifications.ts";
 import { nextEtaOf } from "../domain/order-intake.ts";
 
-/** The SKU as the API shows it (contract §4). Inbound notices come with supplier ASNs. */
-export function skuView(sku: Sku, now: Date) {
+/** The SKU as the API shows it (contract §4), with what suppliers have on its way. */
+export function skuView(sku: Sku, now: Date, inbound: readonly Inbound[] = []) {
   return {
     sku: sku.sku,
     name: sku.name,
@@ -21,8 +22,12 @@ export function skuView(sku: Sku, now: Date) {
     backorderedQty: sku.backorderedQty,
     backorder: sku.backorder,
     substitutes: sku.substitutes,
-    inbound: [],
-    nextEta: nextEtaOf(sku, null, toIsoDate(now)),
+    inbound: inbound.map(({ asnId, qty, estimatedDeliveryAt }) => ({
+      asnId,
+      qty,
+      estimatedDeliveryAt,
+    })),
+    nextEta: nextEtaOf(sku, inboundEta(inbound, sku.backorderedQty), toIsoDate(now)),
     updatedAt: sku.updatedAt,
   };
 }

@@ -1,16 +1,19 @@
 import { clock } from "../adapters/clock.ts";
 import { DynamoDbFulfilment } from "../adapters/dynamodb-fulfilment.ts";
 import { DynamoDbStore } from "../adapters/dynamodb-store.ts";
+import { DynamoDbSupply } from "../adapters/dynamodb-supply.ts";
 import { linkSigningSecret } from "../adapters/link-secret.ts";
 import { paymentGateway, paymentProviderAvailable } from "../adapters/payments.ts";
 import { sesMailer } from "../adapters/ses-mailer.ts";
 import { sfnLineSignals } from "../adapters/sfn-line-signals.ts";
 import { sfnLineWorkflow } from "../adapters/sfn-line-workflow.ts";
+import { supplierSecrets } from "../adapters/supplier-secrets.ts";
 import { config } from "../config.ts";
 import type { AllocateDeps } from "./allocate.ts";
 import type { FulfilmentDeps } from "./fulfilment.ts";
 import type { NotifyDeps } from "./notify.ts";
 import type { PlaceOrderDeps } from "./place-order.ts";
+import type { SupplyDeps } from "./supply.ts";
 
 /** Wires the ports to their adapters, once per Lambda module. */
 let store: DynamoDbStore | undefined;
@@ -61,5 +64,13 @@ export function placeOrderDeps(): PlaceOrderDeps {
     clock: clock(),
     idempotencyTtlDays: config.idempotencyTtlDays(),
     paymentProviderAvailable,
+    inbound: (sku) => supplyDeps().supply.inbound(sku),
   };
+}
+
+let supply: DynamoDbSupply | undefined;
+
+export function supplyDeps(): SupplyDeps {
+  supply ??= new DynamoDbSupply();
+  return { supply, secrets: supplierSecrets };
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { monotonicFactory } from "ulid";
 import { toIsoDate } from "../domain/dates.ts";
+import { type Inbound, inboundEta } from "../domain/inbound.ts";
 import type { Line, Order } from "../domain/model.ts";
 import { notificationKey } from "../domain/notifications.ts";
 import {
@@ -29,6 +30,8 @@ export interface PlaceOrderDeps {
   notify: NotifyDeps;
   clock: Clock;
   idempotencyTtlDays: number;
+  /** What suppliers have on its way for a SKU (for the promised dates of backorders). */
+  inbound: (sku: string) => Promise<Inbound[]>;
   /** Whether orders may name this payment provider here (its credentials are configured). */
   paymentProviderAvailable: (provider: PostOrderBody["payment"]["provider"]) => Promise<boolean>;
 }
@@ -94,7 +97,12 @@ export async function placeOrder(
 
     const now = deps.clock.now();
     const today = toIsoDate(now);
-    const skus = await deps.store.getSkus(request.lines.map((l) => l.sku));
+    const skuCodes = [...new Set(request.lines.map((l) => l.sku))];
+    const [skus, inbound] = await Promise.all([
+      deps.store.getSkus(skuCodes),
+      Promise.all(skuCodes.map(async (sku) => [sku, await deps.inbound(sku)] as const)),
+    ]);
+    const inboundOf = new Map(inbound);
     const stock = new Map<string, SkuSnapshot>(
       [...skus.values()].map((s) => [
         s.sku,
@@ -104,7 +112,8 @@ export async function placeOrder(
           allocated: s.allocated,
           backorderedQty: s.backorderedQty,
           backorder: s.backorder,
-          nextEta: null,
+          // The ETA of a unit behind the waiting queue, from supplier notices.
+          nextEta: inboundEta(inboundOf.get(s.sku) ?? [], s.backorderedQty),
         },
       ]),
     );

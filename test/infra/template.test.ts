@@ -274,7 +274,8 @@ describe("IAM", () => {
         has(name, "api-keys:read") ||
           has(name, "email:send") ||
           has(name, "links:read") ||
-          has(name, "payments:read"),
+          has(name, "payments:read") ||
+          has(name, "suppliers:read"),
       );
       expect(actions.includes("states:StartExecution"), `${name} start`).toBe(
         has(name, "workflow:start"),
