@@ -687,6 +687,17 @@ export class DynamoDbStore implements Store {
     }
   }
 
+  setLineEta(orderId: string, lineId: string, eta: string | null): Promise<boolean> {
+    return updateIf({
+      TableName: this.tableName,
+      Key: keys.line(orderId, lineId),
+      UpdateExpression: "SET eta = :eta",
+      ConditionExpression: "#status = :backordered",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":eta": eta, ":backordered": "backordered" },
+    });
+  }
+
   async recordExecutionRestart(
     line: Line,
     from: string,

@@ -25,3 +25,48 @@ export function inboundEta(inbound: readonly Inbound[], owedAhead: number): IsoD
   }
   return null;
 }
+
+/** One waiting line's new ETA, and whether its customer should hear of it. */
+export interface EtaChange {
+  lineId: string;
+  orderId: string;
+  eta: IsoDate | null;
+  /** New, or moved by a day or more (contract §6). */
+  notify: boolean;
+}
+
+/**
+ * ETAs of a SKU's waiting lines (oldest first) from its inbound notices: units arriving
+ * soonest go to the oldest lines; a line gets the date of the notice that completes it,
+ * and no ETA when inbound does not reach it. Only lines whose ETA changes are returned.
+ */
+export function waitingEtas(
+  queue: readonly { lineId: string; orderId: string; qty: number; eta: IsoDate | null }[],
+  inbound: readonly Inbound[],
+  minMoveDays = 1,
+): EtaChange[] {
+  const soonest = [...inbound].sort((a, b) =>
+    a.estimatedDeliveryAt.localeCompare(b.estimatedDeliveryAt),
+  );
+  const changes: EtaChange[] = [];
+  let needed = 0;
+  let notice = 0;
+  let covered = 0;
+  for (const line of queue) {
+    needed += line.qty;
+    while (notice < soonest.length && covered < needed) {
+      covered += soonest[notice]?.qty ?? 0;
+      notice++;
+    }
+    const last = soonest[notice - 1];
+    const eta = covered >= needed && last ? toIsoDate(new Date(last.estimatedDeliveryAt)) : null;
+    if (eta === line.eta) continue;
+    const moved =
+      eta !== null &&
+      (line.eta === null ||
+        Math.abs(Date.parse(`${eta}T00:00:00Z`) - Date.parse(`${line.eta}T00:00:00Z`)) >=
+          minMoveDays * 86_400_000);
+    changes.push({ lineId: line.lineId, orderId: line.orderId, eta, notify: moved });
+  }
+  return changes;
+}

@@ -100,7 +100,8 @@ export const FUNCTIONS = {
   },
   "post-asn": {
     description: "POST /v1/suppliers/{supplierId}/asns: a supplier's signed shipping notice",
-    access: ["table:read", "table:write", "suppliers:read"],
+    access: ["table:read", "table:write", "suppliers:read", "email:send"],
+    timeoutSeconds: 30,
   },
   "get-customer-order": {
     description: "GET /v1/customer/orders/{orderId}: the customer's order page (JSON or HTML)",

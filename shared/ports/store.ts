@@ -142,6 +142,8 @@ export interface Store {
     at: Date,
     patch?: Partial<Pick<Line, "charge" | "eta" | "promisedBy">>,
   ): Promise<boolean>;
+  /** Sets a waiting line's ETA; false when the line is no longer waiting. */
+  setLineEta(orderId: string, lineId: string, eta: string | null): Promise<boolean>;
   /** Records that the line runs on a new execution now, if it still ran on `from`. */
   recordExecutionRestart(line: Line, from: string, to: string, restarts: number): Promise<boolean>;
   markPromiseEscalated(orderId: string, lineId: string, at: Date): Promise<void>;

@@ -72,5 +72,5 @@ let supply: DynamoDbSupply | undefined;
 
 export function supplyDeps(): SupplyDeps {
   supply ??= new DynamoDbSupply();
-  return { supply, secrets: supplierSecrets };
+  return { supply, secrets: supplierSecrets, store: appStore(), notify: notifyDeps() };
 }

@@ -1,12 +1,15 @@
 import type { z } from "zod";
 import type { DynamoDbSupply } from "../adapters/dynamodb-supply.ts";
+import { waitingEtas } from "../domain/inbound.ts";
+import type { Line } from "../domain/model.ts";
 import { parseBody } from "../http/handler.ts";
 import { problems } from "../http/problem.ts";
 import type { AsnBody } from "../http/schemas.ts";
 import { verifyWebhook, type WebhookHeaders } from "../links/standard-webhooks.ts";
+import type { Store } from "../ports/store.ts";
+import { type NotifyDeps, notifyCustomer } from "./notify.ts";
 
-export interface SupplyDeps {
-  supply: DynamoDbSupply;
+export interface SupplyDeps extends EtaDeps {
   secrets: () => Promise<Record<string, string>>;
 }
 
@@ -52,8 +55,50 @@ export async function receiveAsn(deps: SupplyDeps, delivery: AsnDelivery) {
   const earlier = await deps.supply.getDelivery(delivery.supplierId, webhookId);
   if (earlier) return earlier as { asnId: string; status: string };
   const asn = parseBody(delivery.rawBody, delivery.schema);
-  await deps.supply.saveAsn(delivery.supplierId, asn, delivery.now);
+  const before = await deps.supply.getAsn(delivery.supplierId, asn.asnId);
+  if (await deps.supply.saveAsn(delivery.supplierId, asn, delivery.now)) {
+    const skus = new Set([...asn.lines, ...(before?.lines ?? [])].map((l) => l.sku));
+    for (const sku of skus) await refreshEtas(deps, sku);
+  }
   const answer = { asnId: asn.asnId, status: "accepted" };
   await deps.supply.saveDelivery(delivery.supplierId, webhookId, answer, delivery.now);
   return answer;
+}
+
+export interface EtaDeps {
+  store: Store;
+  supply: DynamoDbSupply;
+  notify: NotifyDeps;
+}
+
+/**
+ * Re-dates a SKU's waiting lines from its inbound notices (oldest line, soonest notice)
+ * and emails `eta_updated` to customers whose date is new or moved by a day or more, once
+ * per line and date.
+ */
+export async function refreshEtas(deps: EtaDeps, sku: string): Promise<number> {
+  const inbound = await deps.supply.inbound(sku);
+  const queue: Line[] = [];
+  let after: string | undefined;
+  do {
+    const page = await deps.store.waitingLines(sku, 200, after);
+    queue.push(...page.lines);
+    after = page.next ?? undefined;
+  } while (after);
+  const changes = waitingEtas(queue, inbound);
+  const toTell = new Map<string, Line[]>();
+  for (const change of changes) {
+    if (!(await deps.store.setLineEta(change.orderId, change.lineId, change.eta))) continue;
+    if (!change.notify) continue;
+    const line = queue.find((l) => l.lineId === change.lineId);
+    if (line)
+      toTell.set(line.orderId, [...(toTell.get(line.orderId) ?? []), { ...line, eta: change.eta }]);
+  }
+  for (const [orderId, lines] of toTell) {
+    const order = await deps.store.getOrder(orderId);
+    if (!order) continue;
+    const occasion = [...new Set(lines.map((l) => l.eta))].sort().join("+");
+    await notifyCustomer(deps.notify, "eta_updated", order, lines, occasion);
+  }
+  return changes.length;
 }

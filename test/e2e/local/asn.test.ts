@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { signWebhook } from "../../../shared/links/standard-webhooks.ts";
-import { api, getSku, newSku, orderBody, postOrder, putSku } from "../support.ts";
+import { api, eventually, getSku, keys, newSku, orderBody, postOrder, putSku } from "../support.ts";
+import { emailsTo } from "./support-local.ts";
 
 /** Contract §3 and §6: supplier ASNs as Standard Webhooks, signed with the local secret. */
 const ACME = "whsec_bG9jYWwtYWNtZS1zdXBwbGllci1zZWNyZXQtMDAwMQ==";
@@ -104,5 +105,60 @@ describe("POST /v1/suppliers/{supplierId}/asns", () => {
   it("validates the notice after the signature: a signed but malformed notice is a 400", async () => {
     const res = await post("acme", { asnId: "ASN-X", revision: 0, lines: [] });
     expect(res.status).toBe(400);
+  });
+});
+
+describe("ETAs of waiting lines", () => {
+  it("two notices for a SKU with 10 waiting lines date them in queue order and quantities, emailing once", async () => {
+    const sku = newSku();
+    await putSku(sku, { name: "W", onHand: 0, backorder: { allowed: true, leadTimeDays: 60 } });
+    const orders: { orderId: string; lineId: string; email: string }[] = [];
+    for (let i = 0; i < 10; i++) {
+      const body = orderBody([{ lineRef: "1", sku, qty: 2 }]);
+      const res = await postOrder(body);
+      expect(res.status).toBe(201);
+      const lineId = (res.json.lines as { lineId: string }[])[0]?.lineId as string;
+      orders.push({ orderId: String(res.json.orderId), lineId, email: body.customer.email });
+    }
+    const later = asn(sku, 8, 1, "2027-01-20");
+    const sooner = asn(sku, 6, 1, "2027-01-10");
+    const id = `msg_${randomUUID()}`;
+    expect((await post("acme", later)).status).toBe(202);
+    expect((await post("acme", sooner, { id })).status).toBe(202);
+
+    const etas = async () =>
+      Promise.all(
+        orders.map(async (o) => {
+          const res = await api(`/v1/orders/${o.orderId}`, { key: keys.storefront });
+          return (res.json.lines as { eta: string | null }[])[0]?.eta ?? null;
+        }),
+      );
+    // 6 units on the 10th cover 3 lines; 8 on the 20th the next 4; 3 lines wait uncovered.
+    expect(await etas()).toEqual([
+      "2027-01-10",
+      "2027-01-10",
+      "2027-01-10",
+      "2027-01-20",
+      "2027-01-20",
+      "2027-01-20",
+      "2027-01-20",
+      null,
+      null,
+      null,
+    ]);
+    const first = orders[0] as { email: string };
+    const updates = await eventually(async () => {
+      const list = (await emailsTo(first.email)).filter((e) => e.subject.includes("delivery date"));
+      return list.length > 0 ? list : undefined;
+    });
+    // The first line got a date from the later notice, then a sooner one: two emails, one per date.
+    expect(updates.map((e) => e.body.text?.includes("2027-01-10") ?? false)).toContain(true);
+    const before = (await emailsTo(first.email)).length;
+    expect((await post("acme", sooner, { id })).status).toBe(202); // a redelivery
+    expect((await emailsTo(first.email)).length).toBe(before);
+    const uncovered = orders[9] as { email: string };
+    expect(
+      (await emailsTo(uncovered.email)).filter((e) => e.subject.includes("delivery date")),
+    ).toEqual([]);
   });
 });
