@@ -536,7 +536,10 @@ export class DynamoDbStore implements Store {
     return { ...strip<ReceiptRecord>(head), allocations };
   }
 
-  async recordReceipt(receipt: ReceiptRecord): Promise<boolean> {
+  async recordReceipt(
+    receipt: ReceiptRecord,
+    inboundUsed: readonly { key: { pk: string; sk: string }; qty: number }[] = [],
+  ): Promise<boolean> {
     const bySku = new Map<string, number>();
     for (const l of receipt.lines) bySku.set(l.sku, (bySku.get(l.sku) ?? 0) + l.qty);
     try {
@@ -562,6 +565,16 @@ export class DynamoDbStore implements Store {
                 UpdateExpression: "SET onHand = onHand + :q, atp = atp + :q, #free = #free + :q",
                 ConditionExpression: "attribute_exists(#free)",
                 ExpressionAttributeNames: { "#free": "free" },
+                ExpressionAttributeValues: { ":q": qty },
+              },
+            })),
+            // What arrived is no longer on its way.
+            ...inboundUsed.map(({ key, qty }) => ({
+              Update: {
+                TableName: this.tableName,
+                Key: key,
+                UpdateExpression: "SET qty = qty - :q",
+                ConditionExpression: "attribute_exists(pk)",
                 ExpressionAttributeValues: { ":q": qty },
               },
             })),

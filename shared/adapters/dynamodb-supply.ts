@@ -126,6 +126,11 @@ export class DynamoDbSupply {
     }
   }
 
+  /** The key of a notice's inbound item for a SKU (a receipt against the notice uses it). */
+  inboundKeyOf(sku: string, notice: Pick<Inbound, "supplierId" | "asnId">) {
+    return inboundKey(sku, notice.supplierId, notice.asnId);
+  }
+
   /** What is on its way for a SKU, soonest first. */
   async inbound(sku: string): Promise<Inbound[]> {
     const items = await queryAll(this.tableName, keys.sku(sku).pk, "INBOUND#");

@@ -68,7 +68,14 @@ export const FUNCTIONS = {
   },
   "post-receipt": {
     description: "POST /v1/receipts: stock arrived; waiting lines get it oldest first",
-    access: ["table:read", "table:write", "workflow:start", "workflow:signal", "api-keys:read"],
+    access: [
+      "table:read",
+      "table:write",
+      "workflow:start",
+      "workflow:signal",
+      "email:send",
+      "api-keys:read",
+    ],
     timeoutSeconds: 60,
   },
   "cancel-line": {

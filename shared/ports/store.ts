@@ -122,7 +122,10 @@ export interface Store {
    * Stores a new receipt and adds its units to each SKU's stock, together.
    * False when a receipt with this id exists already.
    */
-  recordReceipt(receipt: ReceiptRecord): Promise<boolean>;
+  recordReceipt(
+    receipt: ReceiptRecord,
+    inboundUsed?: readonly { key: { pk: string; sk: string }; qty: number }[],
+  ): Promise<boolean>;
   markReceiptDone(receiptId: string): Promise<void>;
 
   /** Records the task token a waiting line is resumed with. */

@@ -1,7 +1,8 @@
 import { putAway } from "../domain/allocation.ts";
-import type { ReceiptRecord, Store } from "../ports/store.ts";
+import type { ReceiptRecord } from "../ports/store.ts";
 import { type AllocateDeps, allocateWaiting } from "./allocate.ts";
 import { requestHash } from "./place-order.ts";
+import { type EtaDeps, refreshEtas } from "./supply.ts";
 
 export interface ReceiptRequest {
   receiptId: string;
@@ -35,7 +36,7 @@ export function receiptView(receipt: ReceiptRecord) {
  * after a crash) finishes the allocation and answers the same.
  */
 export async function receiveStock(
-  deps: AllocateDeps & { store: Store },
+  deps: AllocateDeps & EtaDeps,
   request: ReceiptRequest,
 ): Promise<ReceiveResult> {
   const hash = requestHash(request);
@@ -54,7 +55,16 @@ export async function receiveStock(
       done: false,
       createdAt: deps.clock.now().toISOString(),
     };
-    receipt = (await deps.store.recordReceipt(fresh))
+    // Units received against a notice are no longer inbound.
+    const inboundUsed = [];
+    if (request.asnId) {
+      for (const line of request.lines) {
+        const notice = (await deps.supply.inbound(line.sku)).find((i) => i.asnId === request.asnId);
+        if (notice)
+          inboundUsed.push({ key: deps.supply.inboundKeyOf(line.sku, notice), qty: line.qty });
+      }
+    }
+    receipt = (await deps.store.recordReceipt(fresh, inboundUsed))
       ? fresh
       : await deps.store.getReceipt(request.receiptId);
     if (!receipt) throw new Error(`receipt ${request.receiptId} vanished`);
@@ -74,6 +84,8 @@ export async function receiveStock(
         });
       }
     }
+    // The queue moved on: the lines still waiting get their dates again.
+    for (const sku of received.keys()) await refreshEtas(deps, sku);
     await deps.store.markReceiptDone(receipt.receiptId);
     receipt = (await deps.store.getReceipt(receipt.receiptId)) ?? receipt;
   }

@@ -102,6 +102,23 @@ describe("POST /v1/suppliers/{supplierId}/asns", () => {
     expect((await getSku(sku)).inbound).toMatchObject([{ qty: 30 }]);
   });
 
+  it("a receipt against the notice takes what arrived off the inbound", async () => {
+    const sku = newSku();
+    await putSku(sku, { name: "W", onHand: 0, backorder: { allowed: true } });
+    const notice = asn(sku, 50);
+    expect((await post("acme", notice)).status).toBe(202);
+    const received = await api("/v1/receipts", {
+      method: "POST",
+      key: keys.warehouse,
+      body: { receiptId: `RCV-${randomUUID()}`, asnId: notice.asnId, lines: [{ sku, qty: 20 }] },
+    });
+    expect(received.status, received.text).toBe(200);
+    expect(await getSku(sku)).toMatchObject({
+      onHand: 20,
+      inbound: [{ asnId: notice.asnId, qty: 30 }],
+    });
+  });
+
   it("validates the notice after the signature: a signed but malformed notice is a 400", async () => {
     const res = await post("acme", { asnId: "ASN-X", revision: 0, lines: [] });
     expect(res.status).toBe(400);
