@@ -35,6 +35,14 @@ export const config = {
   paymentWindowHours: () => numberOr("BACKORDER_PAYMENT_WINDOW_HOURS", 72),
   /** Seconds a line parked for a shipment, a group or a callback re-checks itself. */
   recheckSeconds: () => numberOr("BACKORDER_RECHECK_SECONDS", 7 * 86_400),
+  /** Delay escalation thresholds (contract §8), in days. */
+  delays: () => ({
+    silentDays: numberOr("BACKORDER_DELAY_SILENT_DAYS", 3, true),
+    apologyDays: numberOr("BACKORDER_DELAY_APOLOGY_DAYS", 7),
+    substitutesDays: numberOr("BACKORDER_DELAY_SUBSTITUTES_DAYS", 14),
+    consentAfterTotalDays: numberOr("BACKORDER_CONSENT_AFTER_TOTAL_DAYS", 30),
+    unknownConsentDays: numberOr("BACKORDER_UNKNOWN_DATE_CONSENT_DAYS", 30),
+  }),
   /** Hours back the reconciler looks for stopped line executions. */
   reconcileLookbackHours: () => numberOr("BACKORDER_RECONCILE_LOOKBACK_HOURS", 48),
   /** Restarts of one line's execution before it is left to an operator. */
@@ -45,10 +53,12 @@ export const config = {
   idempotencyTtlDays: () => numberOr("BACKORDER_IDEMPOTENCY_TTL_DAYS", 7),
 };
 
-function numberOr(name: string, fallback: number): number {
+function numberOr(name: string, fallback: number, zeroAllowed = false): number {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`invalid configuration: ${name}`);
+  if (!Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed)) {
+    throw new Error(`invalid configuration: ${name}`);
+  }
   return value;
 }

@@ -729,6 +729,46 @@ export class DynamoDbStore implements Store {
     });
   }
 
+  recordDelay(
+    line: Line,
+    from: string,
+    patch: {
+      promisedBy: string;
+      promiseEscalated: boolean;
+      delays: number;
+      consentBy: string | null;
+    },
+  ): Promise<boolean> {
+    return updateIf({
+      TableName: this.tableName,
+      Key: keys.line(line.orderId, line.lineId),
+      UpdateExpression:
+        "SET promisedBy = :promisedBy, promiseEscalated = :escalated, delays = :delays, " +
+        "consentBy = :consentBy, firstPromisedBy = if_not_exists(firstPromisedBy, :from)",
+      ConditionExpression: "#status = :backordered AND promisedBy = :from",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: {
+        ":promisedBy": patch.promisedBy,
+        ":escalated": patch.promiseEscalated,
+        ":delays": patch.delays,
+        ":consentBy": patch.consentBy,
+        ":from": from,
+        ":backordered": "backordered",
+      },
+    });
+  }
+
+  recordConsent(orderId: string, lineId: string): Promise<boolean> {
+    return updateIf({
+      TableName: this.tableName,
+      Key: keys.line(orderId, lineId),
+      UpdateExpression: "SET consentedFor = consentBy",
+      ConditionExpression: "#status = :backordered AND attribute_exists(consentBy)",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":backordered": "backordered" },
+    });
+  }
+
   async markPromiseEscalated(orderId: string, lineId: string, at: Date): Promise<void> {
     await dynamo().send(
       new UpdateCommand({

@@ -49,6 +49,14 @@ export interface Line {
   /** When the customer was last emailed about this line. */
   lastContactAt: string;
   promiseEscalated: boolean;
+  /** The date promised at intake (delays are measured from it). */
+  firstPromisedBy?: IsoDate;
+  /** Delay notices sent so far. */
+  delays?: number;
+  /** The FTC rule asks the customer's consent to keep waiting, due by this day. */
+  consentBy?: IsoDate | null;
+  /** The `consentBy` the customer consented to. */
+  consentedFor?: IsoDate | null;
   charge?: { chargeId: string; amount: number; currency: Currency; attempt: number };
   /** Charge attempts started so far; attempt n is charged with the key `<lineId>:charge:<n>`. */
   chargeAttempts?: number;

@@ -14,6 +14,15 @@ export interface EmailContext {
   orderUrl: string;
   /** Link to cancel one line; emails about waiting lines offer it. */
   cancelUrl?: (lineId: string) => string;
+  /** Link to consent to keep waiting (FTC rule), when a delay notice asks for it. */
+  consentUrl?: (lineId: string) => string;
+  /** What a delay notice says: how late, the remedies of its tier, a consent it needs. */
+  delay?: {
+    tier: "apology" | "substitutes_shipping_discount" | "substitutes_future_discount";
+    revised: string | null;
+    substitutes: string[];
+    consentBy: string | null;
+  };
 }
 
 /** Kinds about lines still waiting, whose customer may rather cancel. */
@@ -54,13 +63,33 @@ function bodyFor(kind: NotificationKind, ctx: EmailContext): Body {
           "These items are on backorder. We will ship them as soon as they arrive, by the date shown. If you would rather not wait, you can cancel them.",
       };
     case "delay_notice": {
-      const eta = ctx.lines.find((l) => l.eta)?.eta;
-      return {
-        subject: `Order ${ref} is delayed`,
-        intro: `We are sorry: these items will not ship by the date we promised. The new date is ${
-          eta ?? "not known yet"
-        }. You can cancel them from your order page.`,
-      };
+      const revised = ctx.delay ? ctx.delay.revised : (ctx.lines.find((l) => l.eta)?.eta ?? null);
+      const parts = [
+        `We are sorry: these items will not ship by the date we promised. The new date is ${
+          revised ?? "not known yet"
+        }.`,
+      ];
+      const delay = ctx.delay;
+      if (delay && delay.tier !== "apology") {
+        if (delay.substitutes.length > 0) {
+          parts.push(
+            `If you would rather not wait, these similar items are available: ${delay.substitutes.join(", ")}.`,
+          );
+        }
+        parts.push(
+          delay.tier === "substitutes_shipping_discount"
+            ? "We will ship these items with discounted shipping."
+            : "We will give you a discount on your next purchase.",
+        );
+      }
+      if (delay?.consentBy) {
+        parts.push(
+          `To keep these items on order, please confirm by ${delay.consentBy} from your order page. Without your confirmation we will cancel them then, and you will not be charged for them.`,
+        );
+      } else {
+        parts.push("You can cancel them from your order page.");
+      }
+      return { subject: `Order ${ref} is delayed`, intro: parts.join(" ") };
     }
     case "check_in":
       return {
@@ -119,11 +148,14 @@ export function renderEmail(kind: NotificationKind, ctx: EmailContext): EmailCon
     ].filter(Boolean);
     const when = dates.length ? `, ${dates.join(", ")}` : "";
     const cancel = cancelUrl?.(l.lineId);
+    const consent = ctx.delay?.consentBy ? ctx.consentUrl?.(l.lineId) : undefined;
     return {
-      text: `- ${l.qty} x ${l.sku} (line ${l.lineRef})${when}${cancel ? `\n  Cancel: ${cancel}` : ""}`,
+      text: `- ${l.qty} x ${l.sku} (line ${l.lineRef})${when}${consent ? `\n  Keep waiting: ${consent}` : ""}${
+        cancel ? `\n  Cancel: ${cancel}` : ""
+      }`,
       html: `<li>${l.qty} &times; ${escapeHtml(l.sku)} (line ${escapeHtml(l.lineRef)})${escapeHtml(when)}${
-        cancel ? ` &ndash; <a href="${escapeHtml(cancel)}">cancel</a>` : ""
-      }</li>`,
+        consent ? ` &ndash; <a href="${escapeHtml(consent)}">keep waiting</a>` : ""
+      }${cancel ? ` &ndash; <a href="${escapeHtml(cancel)}">cancel</a>` : ""}</li>`,
     };
   });
   const name = ctx.order.customer.name;

@@ -127,6 +127,10 @@ export const FUNCTIONS = {
     ],
     timeoutSeconds: 30,
   },
+  "post-consent": {
+    description: "POST /v1/customer/orders/{orderId}/lines/{lineId}/consent: keep waiting",
+    access: ["table:read", "table:write", "workflow:signal", "links:read"],
+  },
   "post-payment-method": {
     description: "POST /v1/customer/orders/{orderId}/payment-method: a new payment method",
     access: ["table:read", "table:write", "workflow:signal", "links:read"],
@@ -175,8 +179,16 @@ export const FUNCTIONS = {
     timeoutSeconds: 30,
   },
   "escalate-line": {
-    description: "Line workflow: handle a waiting line whose timer fell due",
-    access: ["table:read", "table:write", "email:send"],
+    description: "Line workflow: a waiting line's timer fell due (delay, consent, check-in)",
+    access: [
+      "table:read",
+      "table:write",
+      "workflow:start",
+      "workflow:signal",
+      "email:send",
+      "payments:read",
+    ],
+    timeoutSeconds: 30,
   },
   "charge-line": {
     description:
@@ -256,6 +268,12 @@ export const ROUTES: readonly Route[] = [
     method: "POST",
     path: "/v1/customer/orders/{orderId}/lines/{lineId}/cancel",
     fn: "customer-cancel-line",
+    auth: "customer",
+  },
+  {
+    method: "POST",
+    path: "/v1/customer/orders/{orderId}/lines/{lineId}/consent",
+    fn: "post-consent",
     auth: "customer",
   },
   {

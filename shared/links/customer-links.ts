@@ -47,6 +47,8 @@ export interface CustomerLinks {
   order: string;
   /** The order page opened on the cancel confirmation of one line. */
   cancelLine(lineId: string): string;
+  /** The order page opened on the consent (keep waiting) of one line. */
+  consentLine(lineId: string): string;
 }
 
 /** The links an email gives the customer of one order, signed with a fresh token. */
@@ -61,5 +63,6 @@ export function customerLinks(
   return {
     order,
     cancelLine: (lineId) => `${order}&action=cancel&lineId=${encodeURIComponent(lineId)}`,
+    consentLine: (lineId) => `${order}&action=consent&lineId=${encodeURIComponent(lineId)}`,
   };
 }

@@ -34,6 +34,11 @@ export function customerOrderView(order: Order, lines: readonly Line[]) {
       trackingNumber: l.trackingNumber ?? null,
       refund: l.refund ? { amount: l.refund.amount, currency: l.refund.currency } : null,
       canCancel: CANCELLABLE.has(l.status),
+      /** The day by which the customer must confirm to keep waiting (FTC rule), if asked. */
+      consentBy:
+        l.status === "backordered" && l.consentBy && l.consentedFor !== l.consentBy
+          ? l.consentBy
+          : null,
     })),
   };
 }
@@ -74,10 +79,13 @@ export function orderPageHtml(
             confirm ? ' class="confirm" autofocus' : ""
           }>${confirm ? "Yes, cancel this item" : "Cancel"}</button>`
         : "";
+      const consent = l.consentBy
+        ? `<button data-post="${escapeHtml(`${base}/lines/${encodeURIComponent(l.lineId)}/consent?token=${token}`)}">Keep waiting (confirm by ${escapeHtml(l.consentBy)})</button> `
+        : "";
       return `<tr id="line-${escapeHtml(l.lineId)}"><td>${l.qty} &times; ${escapeHtml(l.sku)}</td><td>${formatMoney(
         l.unitPrice * l.qty,
         view.currency,
-      )}</td><td>${escapeHtml(STATUS_TEXT[l.status] ?? l.status)}</td><td>${when}</td><td>${cancel}</td></tr>`;
+      )}</td><td>${escapeHtml(STATUS_TEXT[l.status] ?? l.status)}</td><td>${when}</td><td>${consent}${cancel}</td></tr>`;
     })
     .join("");
   const awaiting = view.lines.some((l) => l.status === "awaiting_payment");

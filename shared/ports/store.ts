@@ -150,6 +150,22 @@ export interface Store {
   /** Records that the line runs on a new execution now, if it still ran on `from`. */
   recordExecutionRestart(line: Line, from: string, to: string, restarts: number): Promise<boolean>;
   markPromiseEscalated(orderId: string, lineId: string, at: Date): Promise<void>;
+  /**
+   * Applies a delay decision to a waiting line still promised for `from`: the new promise,
+   * the delay count and the consent it needs. False if the line moved meanwhile.
+   */
+  recordDelay(
+    line: Line,
+    from: string,
+    patch: {
+      promisedBy: string;
+      promiseEscalated: boolean;
+      delays: number;
+      consentBy: string | null;
+    },
+  ): Promise<boolean>;
+  /** The customer consents to keep waiting until the date they were asked about. */
+  recordConsent(orderId: string, lineId: string): Promise<boolean>;
   touchLastContact(orderId: string, lineIds: string[], at: Date): Promise<void>;
 
   /** Claims the right to send the email identified by `key` (once per event). */

@@ -27,6 +27,8 @@ export function nextEscalationOf(line: Line): EscalationPoint {
       promisedBy: line.promisedBy,
       lastContactAt: new Date(line.lastContactAt),
       promiseEscalated: line.promiseEscalated,
+      consentPendingBy:
+        line.consentBy && line.consentedFor !== line.consentBy ? line.consentBy : null,
     },
     { checkInAfterSilentDays: config.checkInAfterSilentDays() },
   );

@@ -1,6 +1,6 @@
 import type { Line, Order } from "../domain/model.ts";
 import { type NotificationKind, notificationKey } from "../domain/notifications.ts";
-import { renderEmail } from "../emails/render.ts";
+import { type EmailContext, renderEmail } from "../emails/render.ts";
 import { customerLinks } from "../links/customer-links.ts";
 import type { Clock } from "../ports/clock.ts";
 import type { Mailer } from "../ports/mailer.ts";
@@ -31,6 +31,7 @@ export async function notifyCustomer(
   order: Order,
   lines: Line[],
   occasion = "",
+  extra: Pick<EmailContext, "delay"> = {},
 ): Promise<"sent" | "already-sent" | "in-flight"> {
   const lineIds = lines.map((l) => l.lineId);
   const key = notificationKey(kind, lineIds, occasion);
@@ -46,6 +47,8 @@ export async function notifyCustomer(
     lines,
     orderUrl: links.order,
     cancelUrl: links.cancelLine,
+    consentUrl: links.consentLine,
+    ...extra,
   });
   const draft = {
     kind,

@@ -227,6 +227,8 @@ function buildOrder(
       history: [{ status: p.status, at }],
       lastContactAt: at,
       promiseEscalated: false,
+      firstPromisedBy: p.promisedBy,
+      delays: 0,
       shipmentId: null,
       trackingNumber: null,
     }),

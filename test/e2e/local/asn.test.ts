@@ -1,44 +1,21 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { signWebhook } from "../../../shared/links/standard-webhooks.ts";
 import { api, eventually, getSku, keys, newSku, orderBody, postOrder, putSku } from "../support.ts";
-import { emailsTo } from "./support-local.ts";
+import { asnFor, emailsTo, postAsn } from "./support-local.ts";
 
 /** Contract §3 and §6: supplier ASNs as Standard Webhooks, signed with the local secret. */
-const ACME = "whsec_bG9jYWwtYWNtZS1zdXBwbGllci1zZWNyZXQtMDAwMQ==";
-
 function asn(sku: string, qty: number, revision = 1, deliveryDay = "2027-01-15") {
   return {
-    asnId: `ASN-${randomUUID().slice(0, 8)}`,
-    revision,
+    ...asnFor(sku, qty, deliveryDay, revision),
     poNumber: "PO-9",
     shippedAt: "2026-11-20T10:00:00Z",
-    estimatedDeliveryAt: `${deliveryDay}T00:00:00Z`,
     carrier: "UPS",
     trackingNumbers: ["1Z999"],
     lines: [{ sku, qty, lot: "L1" }],
   };
 }
 
-function post(
-  supplierId: string,
-  body: unknown,
-  options: { id?: string; timestamp?: number; secret?: string } = {},
-) {
-  const raw = JSON.stringify(body);
-  const id = options.id ?? `msg_${randomUUID()}`;
-  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-  return api(`/v1/suppliers/${supplierId}/asns`, {
-    method: "POST",
-    rawBody: raw,
-    headers: {
-      "content-type": "application/json",
-      "webhook-id": id,
-      "webhook-timestamp": String(timestamp),
-      "webhook-signature": signWebhook(options.secret ?? ACME, id, timestamp, raw),
-    },
-  });
-}
+const post = postAsn;
 
 describe("POST /v1/suppliers/{supplierId}/asns", () => {
   it("accepts a notice signed with the supplier's secret and shows it inbound on the SKU", async () => {

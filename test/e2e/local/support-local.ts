@@ -3,6 +3,7 @@ import { GetExecutionHistoryCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { DynamoDbStore } from "../../../shared/adapters/dynamodb-store.ts";
 import { addDays, toIsoDate } from "../../../shared/domain/dates.ts";
 import type { Line, Order } from "../../../shared/domain/model.ts";
+import { signWebhook } from "../../../shared/links/standard-webhooks.ts";
 import { api, localStack } from "../support.ts";
 
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
@@ -92,4 +93,44 @@ export async function emailsTo(address: string): Promise<StoredEmail[]> {
   const res = await fetch(`${localStack().urls.ses}/store`);
   const store = (await res.json()) as { emails: StoredEmail[] };
   return store.emails.filter((e) => e.destination.to.includes(address));
+}
+
+/** The local supplier `acme`'s webhook secret (contract §1). */
+export const ACME_SECRET = "whsec_bG9jYWwtYWNtZS1zdXBwbGllci1zZWNyZXQtMDAwMQ==";
+
+/** Posts a notice as a Standard Webhook signed with a supplier's secret. */
+export function postAsn(
+  supplierId: string,
+  body: unknown,
+  options: { id?: string; timestamp?: number; secret?: string } = {},
+) {
+  const raw = JSON.stringify(body);
+  const id = options.id ?? `msg_${randomUUID()}`;
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  return api(`/v1/suppliers/${supplierId}/asns`, {
+    method: "POST",
+    rawBody: raw,
+    headers: {
+      "content-type": "application/json",
+      "webhook-id": id,
+      "webhook-timestamp": String(timestamp),
+      "webhook-signature": signWebhook(options.secret ?? ACME_SECRET, id, timestamp, raw),
+    },
+  });
+}
+
+/** A notice of `qty` units of a SKU delivered on `deliveryDay`. */
+export function asnFor(
+  sku: string,
+  qty: number,
+  deliveryDay: string,
+  revision = 1,
+  asnId?: string,
+) {
+  return {
+    asnId: asnId ?? `ASN-${randomUUID().slice(0, 8)}`,
+    revision,
+    estimatedDeliveryAt: `${deliveryDay}T00:00:00Z`,
+    lines: [{ sku, qty }],
+  };
 }

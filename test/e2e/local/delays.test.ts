@@ -1,0 +1,139 @@
+import { describe, expect, it } from "vitest";
+import { addDays, toIsoDate } from "../../../shared/domain/dates.ts";
+import { api, eventually, newSku, orderBody, postOrder, putSku } from "../support.ts";
+import {
+  advanceClock,
+  asnFor,
+  emailsTo,
+  localAdapters,
+  postAsn,
+  virtualNow,
+} from "./support-local.ts";
+
+/** Contract §8 on the virtual clock: delay notices by tier, the FTC consent rule, check-ins. */
+const { store } = localAdapters();
+const DAY = 86_400;
+
+async function waitingLine(leadTimeDays: number, substitutes: string[] = []) {
+  const sku = newSku();
+  await putSku(sku, {
+    name: "W",
+    onHand: 0,
+    backorder: { allowed: true, leadTimeDays },
+    substitutes,
+  });
+  const body = orderBody([{ lineRef: "1", sku, qty: 1 }]);
+  const res = await postOrder(body);
+  expect(res.status).toBe(201);
+  const line = (res.json.lines as { lineId: string; promisedBy: string }[])[0] as {
+    lineId: string;
+    promisedBy: string;
+  };
+  return { sku, orderId: String(res.json.orderId), ...line, email: body.customer.email };
+}
+
+const noticesTo = async (email: string) =>
+  (await emailsTo(email)).filter((e) => e.subject.includes("is delayed"));
+
+const lineOf = (w: { orderId: string; lineId: string }) => store.getLine(w.orderId, w.lineId);
+
+/** Moves the virtual clock to the day after `day` (its promise has passed). */
+async function passDay(day: string) {
+  const now = await virtualNow();
+  const target = Date.parse(`${addDays(day, 1)}T01:00:00Z`);
+  await advanceClock(Math.max(1, Math.ceil((target - now.getTime()) / 1000)));
+}
+
+describe("a waiting line whose promised date passes", () => {
+  it("gets the notice of its tier: 8–14 days late offers substitutes and discounted shipping", async () => {
+    const w = await waitingLine(3, ["ALT-1", "ALT-2"]);
+    const revised = addDays(w.promisedBy, 10);
+    expect((await postAsn("acme", asnFor(w.sku, 5, revised))).status).toBe(202);
+    await passDay(w.promisedBy);
+    const [notice] = await eventually(async () => {
+      const list = await noticesTo(w.email);
+      return list.length ? list : undefined;
+    });
+    expect(notice?.body.text).toContain(revised);
+    expect(notice?.body.text).toContain("ALT-1, ALT-2");
+    expect(notice?.body.text).toContain("discounted shipping");
+    expect(notice?.body.text).not.toContain("please confirm");
+    expect(await lineOf(w)).toMatchObject({ promisedBy: revised, delays: 1, consentBy: null });
+  });
+
+  it("1–3 days late moves the date without an email", async () => {
+    const w = await waitingLine(2);
+    const revised = addDays(w.promisedBy, 2);
+    expect((await postAsn("acme", asnFor(w.sku, 5, revised))).status).toBe(202);
+    await passDay(w.promisedBy);
+    await eventually(async () => (await lineOf(w))?.promisedBy === revised, {
+      what: "the silent adjustment",
+    });
+    expect(await noticesTo(w.email)).toEqual([]);
+  });
+
+  it("a second delay without consent cancels the line on the revised date; with consent it waits", async () => {
+    const ignored = await waitingLine(2);
+    const kept = await waitingLine(2);
+    const firstRevised = addDays(ignored.promisedBy, 5);
+    const asns = [ignored, kept].map((w) => asnFor(w.sku, 5, firstRevised));
+    for (const notice of asns) expect((await postAsn("acme", notice)).status).toBe(202);
+    await passDay(ignored.promisedBy);
+    for (const w of [ignored, kept]) {
+      await eventually(async () => (await lineOf(w))?.delays === 1, { what: "the first delay" });
+    }
+
+    // The supplier slips again: a second delay, which needs consent by the new date.
+    const secondRevised = addDays(firstRevised, 4);
+    for (const [i, w] of [ignored, kept].entries()) {
+      const notice = asns[i] as ReturnType<typeof asnFor>;
+      const revision = asnFor(w.sku, 5, secondRevised, 2, notice.asnId);
+      expect((await postAsn("acme", revision)).status).toBe(202);
+    }
+    await passDay(firstRevised);
+    for (const w of [ignored, kept]) {
+      await eventually(async () => (await lineOf(w))?.consentBy === secondRevised, {
+        what: "the second delay asking consent",
+      });
+      const notices = await noticesTo(w.email);
+      expect(notices.at(-1)?.body.text).toContain(`please confirm by ${secondRevised}`);
+    }
+
+    // One customer consents through the link of the notice.
+    const link = /https?:\/\/\S+action=consent\S*/.exec(
+      (await noticesTo(kept.email)).at(-1)?.body.text ?? "",
+    )?.[0];
+    expect(link).toBeDefined();
+    const token = new URL(link as string).searchParams.get("token") as string;
+    const consent = await api(
+      `/v1/customer/orders/${kept.orderId}/lines/${kept.lineId}/consent?token=${encodeURIComponent(token)}`,
+      { method: "POST" },
+    );
+    expect(consent.status, consent.text).toBe(200);
+    expect(consent.json).toMatchObject({ status: "backordered", consentedUntil: secondRevised });
+
+    await passDay(secondRevised);
+    await eventually(async () => (await lineOf(ignored))?.status === "cancelled", {
+      what: "the line without consent to be cancelled",
+    });
+    const cancelled = await eventually(async () =>
+      (await emailsTo(ignored.email)).find((e) => e.subject.includes("cancelled")),
+    );
+    expect(cancelled.body.text).toContain("not charged");
+    expect((await lineOf(kept))?.status).toBe("backordered");
+  });
+
+  it("a line silent for 14 days gets one check-in", async () => {
+    const w = await waitingLine(90);
+    await advanceClock(15 * DAY);
+    const checkIns = async () =>
+      (await emailsTo(w.email)).filter((e) => e.subject.includes("Still waiting"));
+    await eventually(async () => (await checkIns()).length === 1, { what: "the check-in" });
+    await advanceClock(2 * DAY);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await checkIns()).toHaveLength(1);
+    expect(toIsoDate(new Date((await lineOf(w))?.lastContactAt ?? 0))).not.toBe(
+      toIsoDate(new Date(0)),
+    );
+  });
+});
