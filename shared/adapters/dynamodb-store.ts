@@ -27,6 +27,7 @@ import type {
   NotificationClaim,
   ReceiptRecord,
   SkuPolicyInput,
+  StockTake,
   Store,
   WaitingPage,
 } from "../ports/store.ts";
@@ -118,6 +119,49 @@ export function isConditionFailure(error: unknown): boolean {
     error instanceof ConditionalCheckFailedException ||
     (error instanceof Error && error.name === "ConditionalCheckFailedException")
   );
+}
+
+/**
+ * What an order takes from a SKU, conditioned on the plan still holding (see
+ * docs/data-model.md): stock taken needs `atp >= a`; a backorder needs no free stock left
+ * over, backorders allowed, and the limit planned on not passed.
+ */
+function stockTakeUpdate(tableName: string, delta: StockTake) {
+  const conditions = ["attribute_exists(pk)"];
+  const values: Record<string, unknown> = {
+    ":a": delta.allocate,
+    ":b": delta.backorder,
+    ":ab": delta.allocate + delta.backorder,
+  };
+  const names: Record<string, string> = { "#free": "free" };
+  if (delta.backorder === 0) {
+    conditions.push("atp >= :a");
+  } else {
+    // Backordering is right only if no free stock is left once `a` is taken.
+    conditions.push("atp <= :a", "backorder.allowed = :true");
+    if (delta.allocate > 0) conditions.push("atp >= :a");
+    values[":true"] = true;
+    names["#limit"] = "limit";
+    if (delta.limit === undefined) {
+      conditions.push("attribute_not_exists(backorder.#limit)");
+    } else {
+      conditions.push("backorder.#limit = :limit", "backorderedQty <= :maxBefore");
+      values[":limit"] = delta.limit;
+      values[":maxBefore"] = delta.limit - delta.backorder;
+    }
+  }
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.sku(delta.sku),
+      UpdateExpression:
+        "SET allocated = allocated + :a, backorderedQty = backorderedQty + :b, " +
+        "committed = committed + :ab, atp = atp - :ab, #free = #free - :a",
+      ConditionExpression: conditions.join(" AND "),
+      ExpressionAttributeValues: values,
+      ExpressionAttributeNames: names,
+    },
+  };
 }
 
 /** Puts of a new order and its lines, each only if absent. */
@@ -317,43 +361,7 @@ export class DynamoDbStore implements Store {
 
   async createOrder(input: NewOrder): Promise<CreateOrderOutcome> {
     const { order, lines, stock, idempotency } = input;
-    const skuUpdates = stock.map((delta) => {
-      const conditions = ["attribute_exists(pk)"];
-      const values: Record<string, unknown> = {
-        ":a": delta.allocate,
-        ":b": delta.backorder,
-        ":ab": delta.allocate + delta.backorder,
-      };
-      const names: Record<string, string> = { "#free": "free" };
-      if (delta.backorder === 0) {
-        conditions.push("atp >= :a");
-      } else {
-        // Backordering is right only if no free stock is left once `a` is taken.
-        conditions.push("atp <= :a", "backorder.allowed = :true");
-        if (delta.allocate > 0) conditions.push("atp >= :a");
-        values[":true"] = true;
-        names["#limit"] = "limit";
-        if (delta.limit === undefined) {
-          conditions.push("attribute_not_exists(backorder.#limit)");
-        } else {
-          conditions.push("backorder.#limit = :limit", "backorderedQty <= :maxBefore");
-          values[":limit"] = delta.limit;
-          values[":maxBefore"] = delta.limit - delta.backorder;
-        }
-      }
-      return {
-        Update: {
-          TableName: this.tableName,
-          Key: keys.sku(delta.sku),
-          UpdateExpression:
-            "SET allocated = allocated + :a, backorderedQty = backorderedQty + :b, " +
-            "committed = committed + :ab, atp = atp - :ab, #free = #free - :a",
-          ConditionExpression: conditions.join(" AND "),
-          ExpressionAttributeValues: values,
-          ExpressionAttributeNames: names,
-        },
-      };
-    });
+    const skuUpdates = stock.map((delta) => stockTakeUpdate(this.tableName, delta));
     try {
       await dynamo().send(
         new TransactWriteCommand({
@@ -383,6 +391,33 @@ export class DynamoDbStore implements Store {
       // Anything but a lost race (validation, size, throttling) is an error, not a retry.
       if (!codes.every((code) => code === "None" || isRaceCode(code))) throw error;
       return "stock-changed";
+    }
+  }
+
+  async addLines(
+    lines: readonly Line[],
+    stock: readonly StockTake[],
+  ): Promise<"created" | "stock-changed"> {
+    try {
+      await dynamo().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            ...lines.map((line) => ({
+              Put: {
+                TableName: this.tableName,
+                Item: lineItem(line),
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            })),
+            ...stock.map((delta) => stockTakeUpdate(this.tableName, delta)),
+          ],
+        }),
+      );
+      return "created";
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (codes?.every((code) => code === "None" || isRaceCode(code))) return "stock-changed";
+      throw error;
     }
   }
 

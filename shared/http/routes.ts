@@ -131,6 +131,19 @@ export const FUNCTIONS = {
     description: "POST /v1/customer/orders/{orderId}/lines/{lineId}/consent: keep waiting",
     access: ["table:read", "table:write", "workflow:signal", "links:read"],
   },
+  "post-substitute": {
+    description: "POST /v1/customer/orders/{orderId}/lines/{lineId}/substitute: take a substitute",
+    access: [
+      "table:read",
+      "table:write",
+      "workflow:start",
+      "workflow:signal",
+      "email:send",
+      "links:read",
+      "payments:read",
+    ],
+    timeoutSeconds: 30,
+  },
   "post-payment-method": {
     description: "POST /v1/customer/orders/{orderId}/payment-method: a new payment method",
     access: ["table:read", "table:write", "workflow:signal", "links:read"],
@@ -274,6 +287,12 @@ export const ROUTES: readonly Route[] = [
     method: "POST",
     path: "/v1/customer/orders/{orderId}/lines/{lineId}/consent",
     fn: "post-consent",
+    auth: "customer",
+  },
+  {
+    method: "POST",
+    path: "/v1/customer/orders/{orderId}/lines/{lineId}/substitute",
+    fn: "post-substitute",
     auth: "customer",
   },
   {

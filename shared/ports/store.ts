@@ -90,6 +90,11 @@ export interface Store {
    * one transaction: all of it or nothing.
    */
   createOrder(input: NewOrder): Promise<CreateOrderOutcome>;
+  /** Adds lines to an existing order with what they take from stock, all or nothing. */
+  addLines(
+    lines: readonly Line[],
+    stock: readonly StockTake[],
+  ): Promise<"created" | "stock-changed">;
   getIdempotency(scope: string, key: string): Promise<IdempotencyRecord | null>;
   /** Marks the work after the write done; the record leaves the pending index. */
   markIdempotencyDone(scope: string, key: string): Promise<void>;

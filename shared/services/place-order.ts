@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { monotonicFactory } from "ulid";
 import { toIsoDate } from "../domain/dates.ts";
 import { type Inbound, inboundEta } from "../domain/inbound.ts";
-import type { Line, Order } from "../domain/model.ts";
+import type { Line, Order, Sku } from "../domain/model.ts";
 import { notificationKey } from "../domain/notifications.ts";
 import {
   type PlannedLine,
@@ -104,18 +104,7 @@ export async function placeOrder(
     ]);
     const inboundOf = new Map(inbound);
     const stock = new Map<string, SkuSnapshot>(
-      [...skus.values()].map((s) => [
-        s.sku,
-        {
-          sku: s.sku,
-          onHand: s.onHand,
-          allocated: s.allocated,
-          backorderedQty: s.backorderedQty,
-          backorder: s.backorder,
-          // The ETA of a unit behind the waiting queue, from supplier notices.
-          nextEta: inboundEta(inboundOf.get(s.sku) ?? [], s.backorderedQty),
-        },
-      ]),
+      [...skus.values()].map((s) => [s.sku, snapshotOf(s, inboundOf.get(s.sku) ?? [])]),
     );
     const plan = planOrder(request.lines, stock, today);
     if (!plan.ok) {
@@ -211,29 +200,46 @@ function buildOrder(
     currency: request.currency,
     createdAt: at,
   };
-  const lines = planned.map(
-    (p): Line => ({
-      orderId,
-      lineId: `ln_${nextUlid(now.getTime())}`,
-      lineRef: p.lineRef,
-      sku: p.sku,
-      qty: p.qty,
-      unitPrice: p.unitPrice,
-      currency: request.currency,
-      status: p.status,
-      eta: p.eta,
-      promisedBy: p.promisedBy,
-      createdAt: at,
-      history: [{ status: p.status, at }],
-      lastContactAt: at,
-      promiseEscalated: false,
-      firstPromisedBy: p.promisedBy,
-      delays: 0,
-      shipmentId: null,
-      trackingNumber: null,
-    }),
-  );
+  const lines = planned.map((p) => newLine(orderId, request.currency, p, now));
   return { order, lines };
+}
+
+/** A new line of an order, as planned. */
+export function newLine(orderId: string, currency: string, p: PlannedLine, now: Date): Line {
+  const at = now.toISOString();
+  return {
+    orderId,
+    lineId: `ln_${nextUlid(now.getTime())}`,
+    lineRef: p.lineRef,
+    sku: p.sku,
+    qty: p.qty,
+    unitPrice: p.unitPrice,
+    currency,
+    status: p.status,
+    eta: p.eta,
+    promisedBy: p.promisedBy,
+    createdAt: at,
+    history: [{ status: p.status, at }],
+    lastContactAt: at,
+    promiseEscalated: false,
+    firstPromisedBy: p.promisedBy,
+    delays: 0,
+    shipmentId: null,
+    trackingNumber: null,
+  };
+}
+
+/** What planning needs of a SKU, from its record and its inbound notices. */
+export function snapshotOf(sku: Sku, inbound: readonly Inbound[]): SkuSnapshot {
+  return {
+    sku: sku.sku,
+    onHand: sku.onHand,
+    allocated: sku.allocated,
+    backorderedQty: sku.backorderedQty,
+    backorder: sku.backorder,
+    // The ETA of a unit behind the waiting queue, from supplier notices.
+    nextEta: inboundEta(inbound, sku.backorderedQty),
+  };
 }
 
 async function replay(

@@ -11,9 +11,14 @@ interface Line {
   status: string;
 }
 
-async function backorderedOrder() {
+async function backorderedOrder(substitutes: string[] = []) {
   const sku = newSku();
-  await putSku(sku, { name: "W", onHand: 0, backorder: { allowed: true, leadTimeDays: 9 } });
+  await putSku(sku, {
+    name: "W",
+    onHand: 0,
+    backorder: { allowed: true, leadTimeDays: 9 },
+    substitutes,
+  });
   const body = orderBody([{ lineRef: "1", sku, qty: 2 }]);
   const res = await postOrder(body);
   expect(res.status).toBe(201);
@@ -96,5 +101,39 @@ describe("the customer's order page", () => {
       { method: "POST" },
     );
     expect(refused.status).toBe(403);
+  });
+});
+
+describe("taking a substitute", () => {
+  it("sells the substitute in the line's place and cancels the waiting line", async () => {
+    const [alt, rare] = [newSku("ALT"), newSku("RARE")];
+    await putSku(alt, { name: "Alt", onHand: 5 });
+    await putSku(rare, { name: "Rare", onHand: 0, backorder: { allowed: false } });
+    const w = await backorderedOrder([alt, rare]);
+    const token = encodeURIComponent(w.orderLink.searchParams.get("token") as string);
+    const path = `/v1/customer/orders/${w.orderId}/lines/${w.lineId}/substitute?token=${token}`;
+
+    // Not offered for this item: 422. Offered but not in stock: 409. Nothing changes.
+    const other = await api(path, { method: "POST", body: { sku: newSku() } });
+    expect(other.status).toBe(422);
+    expect(other.json.substitutes).toEqual([alt, rare]);
+    expect((await api(path, { method: "POST", body: { sku: rare } })).status).toBe(409);
+    expect(await getSku(w.sku)).toMatchObject({ backorderedQty: 2 });
+
+    const res = await api(path, { method: "POST", body: { sku: alt } });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json).toMatchObject({
+      lineId: w.lineId,
+      status: "cancelled",
+      substitutedBy: [{ sku: alt, qty: 2, status: "allocated", lineRef: "1" }],
+    });
+    expect(await getSku(w.sku)).toMatchObject({ backorderedQty: 0 });
+    expect(await getSku(alt)).toMatchObject({ allocated: 2 });
+    const page = await open(w.orderLink);
+    const lines = page.json.lines as { sku: string; status: string }[];
+    expect(lines.find((l) => l.sku === w.sku)?.status).toBe("cancelled");
+    expect(lines.find((l) => l.sku === alt)).toBeDefined();
+    // The waiting line is gone: substituting again is a conflict.
+    expect((await api(path, { method: "POST", body: { sku: alt } })).status).toBe(409);
   });
 });
