@@ -65,9 +65,9 @@ function bodyFor(kind: NotificationKind, ctx: EmailContext): Body {
     case "delay_notice": {
       const revised = ctx.delay ? ctx.delay.revised : (ctx.lines.find((l) => l.eta)?.eta ?? null);
       const parts = [
-        `We are sorry: these items will not ship by the date we promised. The new date is ${
-          revised ?? "not known yet"
-        }.`,
+        revised
+          ? `We are sorry: these items will not ship by the date we promised. The new date is ${revised}.`
+          : "We are sorry: these items will not ship by the date we promised. The new date is unknown for now; we will write as soon as we know it.",
       ];
       const delay = ctx.delay;
       if (delay && delay.tier !== "apology") {
