@@ -14,23 +14,29 @@ export const handler = httpHandler("post-consent", {}, async (req) => {
   const orderId = parseOr400(idSchema, req.pathParameters.orderId);
   const lineId = parseOr400(idSchema, req.pathParameters.lineId);
   await authorizeCustomer(orderId, req.query.token, clock());
-  const line = await appStore().getLine(orderId, lineId);
+  const lines = await appStore().listLines(orderId);
+  let line = lines.find((l) => l.lineId === lineId);
   if (!line) throw problems.notFound(`Line ${lineId} of order ${orderId} does not exist.`);
+  // Part of the line came in since the email: the consent is for the part still waiting.
   if (line.status !== "backordered") {
+    line = lines.find((l) => l.splitFrom === lineId && l.status === "backordered") ?? line;
+  }
+  const waiting = line;
+  if (waiting.status !== "backordered") {
     throw problems.conflict(
       "line-not-waiting",
       "Line not waiting",
-      `The line is ${line.status}; there is nothing to consent to.`,
+      `The line is ${waiting.status}; there is nothing to consent to.`,
     );
   }
-  if (await appStore().recordConsent(orderId, lineId)) {
-    await fulfilmentDeps().signals.wake(orderId, lineId, "consented");
+  if (await appStore().recordConsent(orderId, waiting.lineId)) {
+    await fulfilmentDeps().signals.wake(orderId, waiting.lineId, "consented");
   }
-  const after = (await appStore().getLine(orderId, lineId)) ?? line;
+  const after = (await appStore().getLine(orderId, waiting.lineId)) ?? waiting;
   return {
     status: 200,
     body: {
-      lineId,
+      lineId: waiting.lineId,
       status: after.status,
       promisedBy: after.promisedBy,
       consentedUntil: after.consentedFor ?? null,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { clock } from "../../shared/adapters/clock.ts";
 import { authorizeCustomer } from "../../shared/http/customer-auth.ts";
-import { httpHandler } from "../../shared/http/handler.ts";
+import { httpHandler, parseBody } from "../../shared/http/handler.ts";
 import { problems } from "../../shared/http/problem.ts";
 import { orderId as idSchema } from "../../shared/http/schemas.ts";
 import { parseOr400 } from "../../shared/http/validation.ts";
@@ -15,15 +15,16 @@ const body = z.object({ sku: z.string().min(1).max(255) });
  * `POST /v1/customer/orders/{orderId}/lines/{lineId}/substitute?token=…` `{"sku"}`: take
  * one of the SKU's substitutes instead of waiting.
  */
-export const handler = httpHandler("post-substitute", { body }, async (req) => {
+export const handler = httpHandler("post-substitute", {}, async (req) => {
   const orderId = parseOr400(idSchema, req.pathParameters.orderId);
   const lineId = parseOr400(idSchema, req.pathParameters.lineId);
   await authorizeCustomer(orderId, req.query.token, clock());
+  const { sku } = parseBody(req.rawBody, body);
   const result = await substituteLine(
     { ...fulfilmentDeps(), inbound: (sku) => supplyDeps().supply.inbound(sku) },
     orderId,
     lineId,
-    req.body.sku,
+    sku,
   );
   switch (result.outcome) {
     case "substituted":
@@ -47,7 +48,7 @@ export const handler = httpHandler("post-substitute", { body }, async (req) => {
       throw problems.unprocessable(
         "not-a-substitute",
         "Not a substitute",
-        `${req.body.sku} is not offered instead of this item.`,
+        `${sku} is not offered instead of this item.`,
         { substitutes: result.allowed },
       );
     case "insufficient-stock":

@@ -197,7 +197,7 @@ export class LineWorkflow extends Construct {
 
     for (const t of retryable) {
       // Another attempt may hold an email's claim; its lease runs out in two minutes.
-      if ([notifyBackordered, notifyShipped, notifyDelivered].includes(t)) {
+      if ([notifyBackordered, notifyShipped, notifyDelivered, escalate].includes(t)) {
         t.addRetry({
           errors: [NOTIFICATION_IN_FLIGHT],
           interval: Duration.seconds(60),

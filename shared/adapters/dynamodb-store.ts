@@ -735,14 +735,35 @@ export class DynamoDbStore implements Store {
     }
   }
 
-  setLineEta(orderId: string, lineId: string, eta: string | null): Promise<boolean> {
+  setLineEta(
+    orderId: string,
+    lineId: string,
+    eta: string | null,
+    promisedBy: string | null = null,
+  ): Promise<boolean> {
     return updateIf({
       TableName: this.tableName,
       Key: keys.line(orderId, lineId),
-      UpdateExpression: "SET eta = :eta",
+      UpdateExpression: promisedBy
+        ? "SET eta = :eta, promisedBy = :promise, promiseEscalated = :false"
+        : "SET eta = :eta",
       ConditionExpression: "#status = :backordered",
       ExpressionAttributeNames: { "#status": "status" },
-      ExpressionAttributeValues: { ":eta": eta, ":backordered": "backordered" },
+      ExpressionAttributeValues: {
+        ":eta": eta,
+        ":backordered": "backordered",
+        ...(promisedBy ? { ":promise": promisedBy, ":false": false } : {}),
+      },
+    });
+  }
+
+  async setNotifiedEta(orderId: string, lineId: string, eta: string | null): Promise<void> {
+    await updateIf({
+      TableName: this.tableName,
+      Key: keys.line(orderId, lineId),
+      UpdateExpression: "SET notifiedEta = :eta",
+      ConditionExpression: "attribute_exists(pk)",
+      ExpressionAttributeValues: { ":eta": eta },
     });
   }
 
@@ -772,6 +793,7 @@ export class DynamoDbStore implements Store {
       promiseEscalated: boolean;
       delays: number;
       consentBy: string | null;
+      toldPromisedBy: string;
     },
   ): Promise<boolean> {
     return updateIf({
@@ -779,7 +801,8 @@ export class DynamoDbStore implements Store {
       Key: keys.line(line.orderId, line.lineId),
       UpdateExpression:
         "SET promisedBy = :promisedBy, promiseEscalated = :escalated, delays = :delays, " +
-        "consentBy = :consentBy, firstPromisedBy = if_not_exists(firstPromisedBy, :from)",
+        "consentBy = :consentBy, toldPromisedBy = :told, " +
+        "firstPromisedBy = if_not_exists(firstPromisedBy, :from)",
       ConditionExpression: "#status = :backordered AND promisedBy = :from",
       ExpressionAttributeNames: { "#status": "status" },
       ExpressionAttributeValues: {
@@ -787,6 +810,7 @@ export class DynamoDbStore implements Store {
         ":escalated": patch.promiseEscalated,
         ":delays": patch.delays,
         ":consentBy": patch.consentBy,
+        ":told": patch.toldPromisedBy,
         ":from": from,
         ":backordered": "backordered",
       },

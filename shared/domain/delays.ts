@@ -35,6 +35,9 @@ export interface DelayState {
   promisedBy: IsoDate;
   /** The date first promised at intake. */
   firstPromisedBy: IsoDate;
+  /** The date the customer was last told (the first promise, then each notice's date):
+   * lateness is measured from it, so silent slips cannot add up unnoticed. */
+  toldPromisedBy?: IsoDate;
   eta: IsoDate | null;
   /** Delay notices sent so far. */
   delays: number;
@@ -62,7 +65,8 @@ export function decideDelay(
   config: DelayConfig = DEFAULT_DELAYS,
 ): DelayDecision {
   const revised = state.eta !== null && state.eta > state.promisedBy ? state.eta : null;
-  const late = revised ? daysBetween(state.promisedBy, revised) : Number.POSITIVE_INFINITY;
+  const told = state.toldPromisedBy ?? state.firstPromisedBy;
+  const late = revised ? daysBetween(told, revised) : Number.POSITIVE_INFINITY;
   const total = revised ? daysBetween(state.firstPromisedBy, revised) : Number.POSITIVE_INFINITY;
   if (
     revised &&

@@ -31,17 +31,26 @@ export interface EtaChange {
   lineId: string;
   orderId: string;
   eta: IsoDate | null;
-  /** New, or moved by a day or more (contract §6). */
+  /** The ETA differs from the one stored. */
+  changed: boolean;
+  /** New, or a day or more from the date the customer was last told (contract §6). */
   notify: boolean;
 }
 
 /**
  * ETAs of a SKU's waiting lines (oldest first) from its inbound notices: units arriving
  * soonest go to the oldest lines; a line gets the date of the notice that completes it,
- * and no ETA when inbound does not reach it. Only lines whose ETA changes are returned.
+ * and no ETA when inbound does not reach it. Returns the lines whose ETA changed or whose
+ * customer has not been told their date (`notifiedEta`).
  */
 export function waitingEtas(
-  queue: readonly { lineId: string; orderId: string; qty: number; eta: IsoDate | null }[],
+  queue: readonly {
+    lineId: string;
+    orderId: string;
+    qty: number;
+    eta: IsoDate | null;
+    notifiedEta?: IsoDate | null;
+  }[],
   inbound: readonly Inbound[],
   minMoveDays = 1,
 ): EtaChange[] {
@@ -60,13 +69,15 @@ export function waitingEtas(
     }
     const last = soonest[notice - 1];
     const eta = covered >= needed && last ? toIsoDate(new Date(last.estimatedDeliveryAt)) : null;
-    if (eta === line.eta) continue;
-    const moved =
+    const told = line.notifiedEta ?? null;
+    const notify =
       eta !== null &&
-      (line.eta === null ||
-        Math.abs(Date.parse(`${eta}T00:00:00Z`) - Date.parse(`${line.eta}T00:00:00Z`)) >=
+      (told === null ||
+        Math.abs(Date.parse(`${eta}T00:00:00Z`) - Date.parse(`${told}T00:00:00Z`)) >=
           minMoveDays * 86_400_000);
-    changes.push({ lineId: line.lineId, orderId: line.orderId, eta, notify: moved });
+    const changed = eta !== line.eta;
+    if (!changed && !notify) continue;
+    changes.push({ lineId: line.lineId, orderId: line.orderId, eta, changed, notify });
   }
   return changes;
 }

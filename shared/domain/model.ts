@@ -53,6 +53,10 @@ export interface Line {
   firstPromisedBy?: IsoDate;
   /** Delay notices sent so far. */
   delays?: number;
+  /** The promise the customer was last told of (intake, then each delay notice). */
+  toldPromisedBy?: IsoDate;
+  /** The ETA the customer was last emailed about. */
+  notifiedEta?: IsoDate | null;
   /** The FTC rule asks the customer's consent to keep waiting, due by this day. */
   consentBy?: IsoDate | null;
   /** The `consentBy` the customer consented to. */

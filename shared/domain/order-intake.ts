@@ -4,6 +4,7 @@
  * snapshots, calls {@link planOrder} and writes the resulting plan atomically.
  */
 import { addDays, type IsoDate } from "./dates.ts";
+import { type Inbound, inboundEta } from "./inbound.ts";
 import type { BackorderPolicy } from "./model.ts";
 
 /** Days promised for a backordered line when neither an ETA nor a lead time is known. */
@@ -25,6 +26,8 @@ export interface SkuSnapshot {
   backorder: BackorderPolicy;
   /** ETA a unit ordered now would get from inbound notices, if any. */
   nextEta: IsoDate | null;
+  /** The inbound notices themselves: with them a line's ETA is when its last unit comes. */
+  inbound?: readonly Inbound[];
 }
 
 export type PlannedStatus = "allocated" | "backordered";
@@ -207,14 +210,24 @@ export function planOrder(
       });
     }
     if (backorder > 0) {
+      // Waiting units ahead: the queue, and this order's earlier lines of the SKU.
+      const ahead = snapshot.backorderedQty + left.delta.backorder - backorder;
+      const eta = snapshot.inbound
+        ? inboundEta(snapshot.inbound, ahead + backorder - 1)
+        : snapshot.nextEta;
       lines.push({
         lineRef,
         sku,
         qty: backorder,
         unitPrice,
         status: "backordered",
-        eta: snapshot.nextEta,
-        promisedBy: promisedByFor("backordered", snapshot, today, defaultPromiseDays),
+        eta,
+        promisedBy: promisedByFor(
+          "backordered",
+          { ...snapshot, nextEta: eta },
+          today,
+          defaultPromiseDays,
+        ),
       });
     }
   }

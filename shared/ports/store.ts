@@ -150,8 +150,18 @@ export interface Store {
     at: Date,
     patch?: Partial<Pick<Line, "charge" | "eta" | "promisedBy">>,
   ): Promise<boolean>;
-  /** Sets a waiting line's ETA; false when the line is no longer waiting. */
-  setLineEta(orderId: string, lineId: string, eta: string | null): Promise<boolean>;
+  /**
+   * Sets a waiting line's ETA (and, given one, a new promise whose passing is handled
+   * afresh); false when the line is no longer waiting.
+   */
+  setLineEta(
+    orderId: string,
+    lineId: string,
+    eta: string | null,
+    promisedBy?: string | null,
+  ): Promise<boolean>;
+  /** Records the ETA the customer was emailed about. */
+  setNotifiedEta(orderId: string, lineId: string, eta: string | null): Promise<void>;
   /** Records that the line runs on a new execution now, if it still ran on `from`. */
   recordExecutionRestart(line: Line, from: string, to: string, restarts: number): Promise<boolean>;
   markPromiseEscalated(orderId: string, lineId: string, at: Date): Promise<void>;
@@ -167,6 +177,7 @@ export interface Store {
       promiseEscalated: boolean;
       delays: number;
       consentBy: string | null;
+      toldPromisedBy: string;
     },
   ): Promise<boolean>;
   /** The customer consents to keep waiting until the date they were asked about. */

@@ -1,5 +1,6 @@
 import { toIsoDate } from "../domain/dates.ts";
 import { type DelayConfig, decideDelay } from "../domain/delays.ts";
+import { NotificationInFlightError } from "../workflow/handler.ts";
 import { cancelLine, type FulfilmentDeps } from "./fulfilment.ts";
 import { nextEscalationOf } from "./line-context.ts";
 import { notifyCustomer } from "./notify.ts";
@@ -30,13 +31,17 @@ export async function escalateLine(
     return { escalated: "cancelled_without_consent" };
   }
   if (due.kind === "check_in") {
-    await notifyCustomer(deps.notify, "check_in", order, [line], line.lastContactAt);
+    const sent = await notifyCustomer(deps.notify, "check_in", order, [line], line.lastContactAt);
+    if (sent === "in-flight") throw new NotificationInFlightError(`check-in of ${lineId}`);
+    // Sent by a run that crashed before it noted it: note it now, or the timer fires again.
+    if (sent === "already-sent") await deps.store.touchLastContact(orderId, [lineId], now);
     return { escalated: "check_in" };
   }
   const decision = decideDelay(
     {
       promisedBy: line.promisedBy,
       firstPromisedBy: line.firstPromisedBy ?? line.promisedBy,
+      ...(line.toldPromisedBy ? { toldPromisedBy: line.toldPromisedBy } : {}),
       eta: line.eta,
       delays: line.delays ?? 0,
     },
@@ -49,18 +54,29 @@ export async function escalateLine(
       promiseEscalated: false,
       delays: line.delays ?? 0,
       consentBy: line.consentBy ?? null,
+      toldPromisedBy: line.toldPromisedBy ?? line.firstPromisedBy ?? line.promisedBy,
     });
     return { escalated: "silent" };
   }
   const sku = await deps.store.getSku(line.sku);
-  await notifyCustomer(deps.notify, "delay_notice", order, [line], `delay-${decision.delays}`, {
-    delay: {
-      tier: decision.tier,
-      revised: decision.revised,
-      substitutes: sku?.substitutes ?? [],
-      consentBy: decision.consentBy,
+  // The email shows the line as it will be: its new promise.
+  const revisedLine = { ...line, promisedBy: decision.promisedBy };
+  const sent = await notifyCustomer(
+    deps.notify,
+    "delay_notice",
+    order,
+    [revisedLine],
+    `delay-${decision.delays}`,
+    {
+      delay: {
+        tier: decision.tier,
+        revised: decision.revised,
+        substitutes: sku?.substitutes ?? [],
+        consentBy: decision.consentBy,
+      },
     },
-  });
+  );
+  if (sent === "in-flight") throw new NotificationInFlightError(`delay notice of ${lineId}`);
   await deps.store.recordDelay(line, line.promisedBy, {
     promisedBy: decision.promisedBy,
     // A known revised date is the new promise (its passing is the next delay); an unknown
@@ -68,6 +84,7 @@ export async function escalateLine(
     promiseEscalated: decision.revised === null,
     delays: decision.delays,
     consentBy: decision.consentBy,
+    toldPromisedBy: decision.promisedBy,
   });
   return { escalated: "delay_notice", tier: decision.tier, consentBy: decision.consentBy };
 }

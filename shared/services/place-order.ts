@@ -205,11 +205,17 @@ function buildOrder(
 }
 
 /** A new line of an order, as planned. */
-export function newLine(orderId: string, currency: string, p: PlannedLine, now: Date): Line {
+export function newLine(
+  orderId: string,
+  currency: string,
+  p: PlannedLine,
+  now: Date,
+  lineId = `ln_${nextUlid(now.getTime())}`,
+): Line {
   const at = now.toISOString();
   return {
     orderId,
-    lineId: `ln_${nextUlid(now.getTime())}`,
+    lineId,
     lineRef: p.lineRef,
     sku: p.sku,
     qty: p.qty,
@@ -223,7 +229,10 @@ export function newLine(orderId: string, currency: string, p: PlannedLine, now: 
     lastContactAt: at,
     promiseEscalated: false,
     firstPromisedBy: p.promisedBy,
+    toldPromisedBy: p.promisedBy,
     delays: 0,
+    // The backordered email tells the customer this date.
+    notifiedEta: p.eta,
     shipmentId: null,
     trackingNumber: null,
   };
@@ -239,6 +248,7 @@ export function snapshotOf(sku: Sku, inbound: readonly Inbound[]): SkuSnapshot {
     backorder: sku.backorder,
     // The ETA of a unit behind the waiting queue, from supplier notices.
     nextEta: inboundEta(inbound, sku.backorderedQty),
+    inbound,
   };
 }
 

@@ -32,6 +32,14 @@ export async function substituteLine(
       deps.store.getLine(orderId, lineId),
     ]);
     if (!order || !line) return { outcome: "not-found" };
+    // Substitute lines have ids derived from the line they replace: a repeated request
+    // (a double click, a retry after a crash) finds them instead of selling twice.
+    const siblings = await deps.store.listLines(orderId);
+    const made = siblings.filter((l) => l.lineId.startsWith(`${lineId}-s`));
+    if (made.length > 0) {
+      await cancelLine(deps, orderId, lineId);
+      return { outcome: "substituted", cancelledLineId: lineId, lines: made };
+    }
     if (line.status !== "backordered") return { outcome: "not-waiting", status: line.status };
     const original = await deps.store.getSku(line.sku);
     const allowed = original?.substitutes ?? [];
@@ -50,7 +58,9 @@ export async function substituteLine(
         ? { outcome: "insufficient-stock", shortages: plan.shortages }
         : { outcome: "not-a-substitute", allowed };
     }
-    const lines = plan.lines.map((p) => newLine(orderId, line.currency, p, now));
+    const lines = plan.lines.map((p, i) =>
+      newLine(orderId, line.currency, p, now, `${lineId}-s${i + 1}`),
+    );
     const taken = await deps.store.addLines(
       lines,
       plan.deltas.map((d) => ({ ...d, limit: sku.backorder.limit })),

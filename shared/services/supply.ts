@@ -56,10 +56,11 @@ export async function receiveAsn(deps: SupplyDeps, delivery: AsnDelivery) {
   if (earlier) return earlier as { asnId: string; status: string };
   const asn = parseBody(delivery.rawBody, delivery.schema);
   const before = await deps.supply.getAsn(delivery.supplierId, asn.asnId);
-  if (await deps.supply.saveAsn(delivery.supplierId, asn, delivery.now)) {
-    const skus = new Set([...asn.lines, ...(before?.lines ?? [])].map((l) => l.sku));
-    for (const sku of skus) await refreshEtas(deps, sku);
-  }
+  await deps.supply.saveAsn(delivery.supplierId, asn, delivery.now);
+  // Also when the notice was stored by an earlier attempt of this delivery that failed
+  // before answering: the dates and emails it owed are finished here.
+  const skus = new Set([...asn.lines, ...(before?.lines ?? [])].map((l) => l.sku));
+  for (const sku of skus) await refreshEtas(deps, sku);
   const answer = { asnId: asn.asnId, status: "accepted" };
   await deps.supply.saveDelivery(delivery.supplierId, webhookId, answer, delivery.now);
   return answer;
@@ -88,17 +89,33 @@ export async function refreshEtas(deps: EtaDeps, sku: string): Promise<number> {
   const changes = waitingEtas(queue, inbound);
   const toTell = new Map<string, Line[]>();
   for (const change of changes) {
-    if (!(await deps.store.setLineEta(change.orderId, change.lineId, change.eta))) continue;
-    if (!change.notify) continue;
     const line = queue.find((l) => l.lineId === change.lineId);
-    if (line)
+    if (!line) continue;
+    if (change.changed) {
+      // A line whose passed promise had no known date gets the ETA as its new promise,
+      // so a further slip is a delay again.
+      const promise =
+        change.eta && line.promiseEscalated && change.eta > line.promisedBy ? change.eta : null;
+      if (!(await deps.store.setLineEta(change.orderId, change.lineId, change.eta, promise))) {
+        continue;
+      }
+    }
+    if (change.notify) {
       toTell.set(line.orderId, [...(toTell.get(line.orderId) ?? []), { ...line, eta: change.eta }]);
+    }
   }
   for (const [orderId, lines] of toTell) {
     const order = await deps.store.getOrder(orderId);
     if (!order) continue;
-    const occasion = [...new Set(lines.map((l) => l.eta))].sort().join("+");
-    await notifyCustomer(deps.notify, "eta_updated", order, lines, occasion);
+    // Keyed by what the customer knew and what they learn: sent once per such change.
+    const occasion = lines
+      .map((l) => `${l.notifiedEta ?? "none"}>${l.eta}`)
+      .sort()
+      .join("+");
+    const sent = await notifyCustomer(deps.notify, "eta_updated", order, lines, occasion);
+    if (sent !== "in-flight") {
+      for (const l of lines) await deps.store.setNotifiedEta(orderId, l.lineId, l.eta);
+    }
   }
   return changes.length;
 }

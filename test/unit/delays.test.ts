@@ -49,10 +49,31 @@ describe("decideDelay: tiers by how late the revised date is", () => {
   });
 });
 
+describe("decideDelay: silent slips cannot add up", () => {
+  it("measures lateness from the date the customer was last told", () => {
+    // Slipped silently twice already (to 12-04): the next slip to 12-07 is 6 days past the
+    // date the customer knows, so they hear of it.
+    expect(
+      decideDelay(state({ promisedBy: "2026-12-04", eta: "2026-12-07" }), "2026-12-05"),
+    ).toMatchObject({ kind: "notice", tier: "apology", revised: "2026-12-07" });
+    expect(
+      decideDelay(state({ promisedBy: "2026-12-30", eta: "2027-01-02" }), "2026-12-31"),
+    ).toMatchObject({ kind: "notice", tier: "substitutes_future_discount" });
+  });
+});
+
 describe("decideDelay: the FTC consent rule", () => {
   it("a second delay needs consent by the revised date, even a small one", () => {
     expect(
-      decideDelay(state({ promisedBy: "2026-12-08", eta: "2026-12-10", delays: 1 }), "2026-12-09"),
+      decideDelay(
+        state({
+          promisedBy: "2026-12-08",
+          toldPromisedBy: "2026-12-08",
+          eta: "2026-12-10",
+          delays: 1,
+        }),
+        "2026-12-09",
+      ),
     ).toMatchObject({ kind: "notice", tier: "apology", consentBy: "2026-12-10", delays: 2 });
   });
 

@@ -29,6 +29,7 @@ describe("waitingEtas", () => {
     orderId: `o-${lineId}`,
     qty,
     eta,
+    notifiedEta: eta,
   });
 
   it("gives ten waiting lines the dates of two notices in queue order and quantities", () => {
@@ -52,18 +53,32 @@ describe("waitingEtas", () => {
       [line("a", 5)],
       [notice("A", 3, "2026-12-10"), notice("B", 3, "2026-12-20")],
     );
-    expect(changes).toEqual([{ lineId: "a", orderId: "o-a", eta: "2026-12-20", notify: true }]);
+    expect(changes).toEqual([
+      { lineId: "a", orderId: "o-a", eta: "2026-12-20", changed: true, notify: true },
+    ]);
   });
 
   it("reports only changes, and notifies only new dates or moves of a day or more", () => {
     const inbound = [notice("A", 10, "2026-12-10")];
     expect(waitingEtas([line("a", 1, "2026-12-10")], inbound)).toEqual([]);
     expect(waitingEtas([line("a", 1, "2026-12-09")], inbound)).toEqual([
-      { lineId: "a", orderId: "o-a", eta: "2026-12-10", notify: true },
+      { lineId: "a", orderId: "o-a", eta: "2026-12-10", changed: true, notify: true },
     ]);
     // No longer covered: the ETA is cleared, nobody is emailed about "no date".
     expect(waitingEtas([line("a", 20, "2026-12-10")], inbound)).toEqual([
-      { lineId: "a", orderId: "o-a", eta: null, notify: false },
+      { lineId: "a", orderId: "o-a", eta: null, changed: true, notify: false },
     ]);
+  });
+
+  it("compares with the date the customer was told: back to it is news, an untold date too", () => {
+    const inbound = [notice("A", 10, "2026-12-10")];
+    // Stored 12-10 (A → B → A), but the customer was told 12-20 last.
+    expect(
+      waitingEtas([{ ...line("a", 1, "2026-12-10"), notifiedEta: "2026-12-20" }], inbound),
+    ).toEqual([{ lineId: "a", orderId: "o-a", eta: "2026-12-10", changed: false, notify: true }]);
+    // Written by a call that died before its email: still to tell.
+    expect(
+      waitingEtas([{ ...line("a", 1, "2026-12-10"), notifiedEta: null }], inbound),
+    ).toMatchObject([{ changed: false, notify: true }]);
   });
 });

@@ -424,3 +424,29 @@ describe("planOrder guards", () => {
     ).toThrow(RangeError);
   });
 });
+
+describe("the ETA of a backordered line from inbound notices", () => {
+  const inbound = [
+    { asnId: "A", supplierId: "s", qty: 5, estimatedDeliveryAt: "2026-12-10T00:00:00Z" },
+    { asnId: "B", supplierId: "s", qty: 50, estimatedDeliveryAt: "2027-01-20T00:00:00Z" },
+  ];
+
+  it("is when the line's last unit comes, after the queue and this order's earlier lines", () => {
+    const stock = stockOf(snapshot("W", { nextEta: "2026-12-10", inbound }));
+    const big = okLines(planOrder([line("1", "W", 20)], stock, TODAY));
+    expect(big.map((l) => [l.eta, l.promisedBy])).toEqual([["2027-01-20", "2027-01-20"]]);
+    const two = okLines(planOrder([line("1", "W", 3), line("2", "W", 3)], stock, TODAY));
+    expect(two.map((l) => l.eta)).toEqual(["2026-12-10", "2027-01-20"]);
+    const queued = stockOf(snapshot("W", { backorderedQty: 4, inbound }));
+    expect(okLines(planOrder([line("1", "W", 1)], queued, TODAY))[0]?.eta).toBe("2026-12-10");
+    expect(okLines(planOrder([line("1", "W", 2)], queued, TODAY))[0]?.eta).toBe("2027-01-20");
+  });
+
+  it("is unknown when inbound does not cover the line: the lead time promises it", () => {
+    const stock = stockOf(
+      snapshot("W", { inbound, backorder: { allowed: true, leadTimeDays: 90 } }),
+    );
+    const [only] = okLines(planOrder([line("1", "W", 60)], stock, TODAY));
+    expect(only).toMatchObject({ eta: null, promisedBy: addDays(TODAY, 90) });
+  });
+});

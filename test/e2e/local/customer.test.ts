@@ -133,7 +133,12 @@ describe("taking a substitute", () => {
     const lines = page.json.lines as { sku: string; status: string }[];
     expect(lines.find((l) => l.sku === w.sku)?.status).toBe("cancelled");
     expect(lines.find((l) => l.sku === alt)).toBeDefined();
-    // The waiting line is gone: substituting again is a conflict.
-    expect((await api(path, { method: "POST", body: { sku: alt } })).status).toBe(409);
+    // A repeat (a double click) answers the same and sells nothing more.
+    const again = await api(path, { method: "POST", body: { sku: alt } });
+    expect(again.status).toBe(200);
+    const ids = (r: typeof res) =>
+      (r.json.substitutedBy as { lineId: string }[]).map((l) => l.lineId);
+    expect(ids(again)).toEqual(ids(res));
+    expect(await getSku(alt)).toMatchObject({ allocated: 2 });
   });
 });
