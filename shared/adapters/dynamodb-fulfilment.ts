@@ -7,7 +7,13 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { config } from "../config.ts";
 import type { LineStatus } from "../domain/line-states.ts";
-import type { Line, Order, Shipment, ShipmentStatus } from "../domain/model.ts";
+import {
+  type Line,
+  type Order,
+  qtyBySku,
+  type Shipment,
+  type ShipmentStatus,
+} from "../domain/model.ts";
 import type { FulfilmentStore, ShipOutcome } from "../ports/fulfilment.ts";
 import { dynamo } from "./aws-clients.ts";
 import {
@@ -279,10 +285,7 @@ export class DynamoDbFulfilment implements FulfilmentStore {
     }
     if (shipment.status !== "requested") return "not-requested";
     const when = at.toISOString();
-    const bySku = new Map<string, number>();
-    for (const { sku, qty } of Object.values(shipment.lines)) {
-      bySku.set(sku, (bySku.get(sku) ?? 0) + qty);
-    }
+    const bySku = qtyBySku(Object.values(shipment.lines));
     const items: TransactItems = [
       {
         Update: {

@@ -16,7 +16,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { config } from "../config.ts";
 import type { LineStatus } from "../domain/line-states.ts";
-import type { Line, Order, Sku } from "../domain/model.ts";
+import { type Line, type Order, qtyBySku, type Sku } from "../domain/model.ts";
 import type { Notification } from "../domain/notifications.ts";
 import type {
   AllocateOutcome,
@@ -575,8 +575,7 @@ export class DynamoDbStore implements Store {
     receipt: ReceiptRecord,
     inboundUsed: readonly { key: { pk: string; sk: string }; qty: number }[] = [],
   ): Promise<boolean> {
-    const bySku = new Map<string, number>();
-    for (const l of receipt.lines) bySku.set(l.sku, (bySku.get(l.sku) ?? 0) + l.qty);
+    const bySku = qtyBySku(receipt.lines);
     try {
       await dynamo().send(
         new TransactWriteCommand({

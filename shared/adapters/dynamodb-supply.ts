@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { config } from "../config.ts";
 import type { Inbound } from "../domain/inbound.ts";
+import { qtyBySku } from "../domain/model.ts";
 import type { AsnBody } from "../http/schemas.ts";
 import { dynamo } from "./aws-clients.ts";
 import { cancellationCodes, isConditionFailure, keys, queryAll, strip } from "./dynamodb-store.ts";
@@ -82,8 +83,7 @@ export class DynamoDbSupply {
   async saveAsn(supplierId: string, asn: AsnBody, at: Date): Promise<boolean> {
     const previous = await this.getAsn(supplierId, asn.asnId);
     if (previous && previous.revision >= asn.revision) return false;
-    const qty = new Map<string, number>();
-    for (const l of asn.lines) qty.set(l.sku, (qty.get(l.sku) ?? 0) + l.qty);
+    const qty = qtyBySku(asn.lines);
     const gone = (previous?.lines ?? []).map((l) => l.sku).filter((sku) => !qty.has(sku));
     const stored: StoredAsn = { ...asn, supplierId, receivedAt: at.toISOString() };
     try {

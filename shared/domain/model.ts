@@ -155,3 +155,10 @@ export interface Shipment {
   shippedAt?: string;
   deliveredAt?: string;
 }
+
+/** Quantities added up per SKU (a receipt, a notice, a shipment may name a SKU twice). */
+export function qtyBySku(lines: Iterable<{ sku: string; qty: number }>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const { sku, qty } of lines) out.set(sku, (out.get(sku) ?? 0) + qty);
+  return out;
+}

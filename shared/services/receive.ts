@@ -1,4 +1,5 @@
 import { putAway } from "../domain/allocation.ts";
+import { qtyBySku } from "../domain/model.ts";
 import type { ReceiptRecord } from "../ports/store.ts";
 import { type AllocateDeps, allocateWaiting } from "./allocate.ts";
 import { requestHash } from "./place-order.ts";
@@ -17,10 +18,8 @@ export type ReceiveResult =
 
 /** `POST /v1/receipts` answer: the cross-dock list and what is left to put away. */
 export function receiptView(receipt: ReceiptRecord) {
-  const received = new Map<string, number>();
-  for (const l of receipt.lines) received.set(l.sku, (received.get(l.sku) ?? 0) + l.qty);
-  const allocated = new Map<string, number>();
-  for (const a of receipt.allocations) allocated.set(a.sku, (allocated.get(a.sku) ?? 0) + a.qty);
+  const received = qtyBySku(receipt.lines);
+  const allocated = qtyBySku(receipt.allocations);
   return {
     receiptId: receipt.receiptId,
     allocations: receipt.allocations.map(({ lineId, sku, qty }) => ({ lineId, sku, qty })),
@@ -58,10 +57,10 @@ export async function receiveStock(
     // Units received against a notice are no longer inbound.
     const inboundUsed = [];
     if (request.asnId) {
-      for (const line of request.lines) {
-        const notice = (await deps.supply.inbound(line.sku)).find((i) => i.asnId === request.asnId);
-        if (notice)
-          inboundUsed.push({ key: deps.supply.inboundKeyOf(line.sku, notice), qty: line.qty });
+      // One update per SKU: a transaction may not touch an item twice.
+      for (const [sku, qty] of qtyBySku(request.lines)) {
+        const notice = (await deps.supply.inbound(sku)).find((i) => i.asnId === request.asnId);
+        if (notice) inboundUsed.push({ key: deps.supply.inboundKeyOf(sku, notice), qty });
       }
     }
     receipt = (await deps.store.recordReceipt(fresh, inboundUsed))
@@ -71,8 +70,7 @@ export async function receiveStock(
   }
   if (receipt.requestHash !== hash) return { outcome: "receipt-id-reused" };
   if (!receipt.done) {
-    const received = new Map<string, number>();
-    for (const l of receipt.lines) received.set(l.sku, (received.get(l.sku) ?? 0) + l.qty);
+    const received = qtyBySku(receipt.lines);
     for (const [sku, qty] of received) {
       const already = receipt.allocations
         .filter((a) => a.sku === sku)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { LineStatus } from "../../shared/domain/line-states.ts";
-import { orderStatusOf } from "../../shared/domain/model.ts";
+import { orderStatusOf, qtyBySku } from "../../shared/domain/model.ts";
 
 const lines = (...statuses: LineStatus[]) => statuses.map((status) => ({ status }));
 
@@ -18,5 +18,22 @@ describe("orderStatusOf", () => {
 
   it("is cancelled only when every line is", () => {
     expect(orderStatusOf(lines("cancelled", "cancelled"))).toBe("cancelled");
+  });
+});
+
+describe("qtyBySku", () => {
+  it("adds up the quantities of each SKU", () => {
+    expect(
+      qtyBySku([
+        { sku: "A", qty: 2 },
+        { sku: "B", qty: 1 },
+        { sku: "A", qty: 3 },
+      ]),
+    ).toEqual(
+      new Map([
+        ["A", 5],
+        ["B", 1],
+      ]),
+    );
   });
 });

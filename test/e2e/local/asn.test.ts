@@ -87,7 +87,15 @@ describe("POST /v1/suppliers/{supplierId}/asns", () => {
     const received = await api("/v1/receipts", {
       method: "POST",
       key: keys.warehouse,
-      body: { receiptId: `RCV-${randomUUID()}`, asnId: notice.asnId, lines: [{ sku, qty: 20 }] },
+      // The same SKU twice in one receipt (two pallets): added up, one update.
+      body: {
+        receiptId: `RCV-${randomUUID()}`,
+        asnId: notice.asnId,
+        lines: [
+          { sku, qty: 12 },
+          { sku, qty: 8 },
+        ],
+      },
     });
     expect(received.status, received.text).toBe(200);
     expect(await getSku(sku)).toMatchObject({
