@@ -1,8 +1,8 @@
-import { fulfilmentDeps } from "../../shared/services/deps.ts";
-import { chargeLine } from "../../shared/services/fulfilment.ts";
+import { chargeLine } from "../../shared/services/charging.ts";
+import { appPorts } from "../../shared/services/deps.ts";
 import { lineTask, lineTaskInput } from "../../shared/workflow/handler.ts";
 
 /** Line workflow: charge a line whose shipment is formed (idempotent per line and attempt). */
 export const handler = lineTask(lineTaskInput, ({ orderId, lineId }) =>
-  chargeLine(fulfilmentDeps(), orderId, lineId),
+  chargeLine(appPorts(), orderId, lineId),
 );

@@ -1,9 +1,8 @@
-import { config } from "../../shared/config.ts";
-import { fulfilmentDeps } from "../../shared/services/deps.ts";
+import { appPorts } from "../../shared/services/deps.ts";
 import { escalateLine } from "../../shared/services/escalate.ts";
 import { lineTask, lineTaskInput } from "../../shared/workflow/handler.ts";
 
 /** Line workflow: a waiting line's timer fell due (delay, consent deadline, check-in). */
 export const handler = lineTask(lineTaskInput, ({ orderId, lineId }) =>
-  escalateLine({ ...fulfilmentDeps(), delays: config.delays() }, orderId, lineId),
+  escalateLine(appPorts(), orderId, lineId),
 );

@@ -1,21 +1,14 @@
-import { clock } from "../../shared/adapters/clock.ts";
-import { authorizeCustomer } from "../../shared/http/customer-auth.ts";
 import { httpHandler } from "../../shared/http/handler.ts";
-import { problems } from "../../shared/http/problem.ts";
 import { orderId as idSchema } from "../../shared/http/schemas.ts";
 import { parseOr400 } from "../../shared/http/validation.ts";
 import { customerOrderView, orderPageHtml } from "../../shared/pages/order-page.ts";
-import { appStore } from "../../shared/services/deps.ts";
+import { appPorts } from "../../shared/services/deps.ts";
+import { orderWithLines } from "../../shared/services/queries.ts";
 
 /** `GET /v1/customer/orders/{orderId}?token=…`: the order page (JSON, or HTML for browsers). */
 export const handler = httpHandler("get-customer-order", {}, async (req) => {
   const orderId = parseOr400(idSchema, req.pathParameters.orderId);
-  await authorizeCustomer(orderId, req.query.token, clock());
-  const [order, lines] = await Promise.all([
-    appStore().getOrder(orderId),
-    appStore().listLines(orderId),
-  ]);
-  if (!order) throw problems.notFound(`Order ${orderId} does not exist.`);
+  const { order, lines } = await orderWithLines(appPorts(), orderId);
   const view = customerOrderView(order, lines);
   if (!(req.headers.accept ?? "").includes("text/html")) return { status: 200, body: view };
   const cancelLineId = req.query.action === "cancel" ? req.query.lineId : undefined;

@@ -1,8 +1,5 @@
-import { clock } from "../../shared/adapters/clock.ts";
-import { sfnLineWorkflow } from "../../shared/adapters/sfn-line-workflow.ts";
-import { config } from "../../shared/config.ts";
 import { scheduledTask } from "../../shared/scheduled/handler.ts";
-import { appStore, placeOrderDeps } from "../../shared/services/deps.ts";
+import { appPorts } from "../../shared/services/deps.ts";
 import { finishPendingOrders } from "../../shared/services/place-order.ts";
 import { restartStoppedLines } from "../../shared/services/reconcile.ts";
 
@@ -12,12 +9,6 @@ import { restartStoppedLines } from "../../shared/services/reconcile.ts";
  * aborted, so nothing accepted is left waiting on a person.
  */
 export const handler = scheduledTask(async () => ({
-  finishedOrders: await finishPendingOrders(placeOrderDeps()),
-  restartedLines: await restartStoppedLines({
-    store: appStore(),
-    workflow: sfnLineWorkflow,
-    clock: clock(),
-    lookbackHours: config.reconcileLookbackHours(),
-    maxRestarts: config.maxExecutionRestarts(),
-  }),
+  finishedOrders: await finishPendingOrders(appPorts()),
+  restartedLines: await restartStoppedLines(appPorts()),
 }));

@@ -19,9 +19,9 @@ import {
 import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import type { LineStatus } from "../../shared/domain/line-states.ts";
+import type { WaitKind } from "../../shared/domain/waits.ts";
 import type { FunctionName } from "../../shared/http/routes.ts";
-import { LINE_CHANGED, NOTIFICATION_IN_FLIGHT } from "../../shared/workflow/handler.ts";
-import type { WaitKind } from "../../shared/workflow/waits.ts";
+import { LINE_CHANGED, NOTIFICATION_IN_FLIGHT } from "../../shared/workflow/errors.ts";
 
 /** State names of the line machine, shared with the tests that walk its paths. */
 export const LINE_STATES = {

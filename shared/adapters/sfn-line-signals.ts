@@ -1,5 +1,5 @@
 import { SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
-import type { Store } from "../ports/store.ts";
+import type { LineWaitStore } from "../ports/line-waits.ts";
 import type { LineSignals } from "../ports/workflow.ts";
 import { sfn } from "./aws-clients.ts";
 
@@ -7,7 +7,7 @@ import { sfn } from "./aws-clients.ts";
 const STALE = new Set(["TaskTimedOut", "InvalidToken", "TaskDoesNotExist"]);
 
 /** Wakes parked lines through SendTaskSuccess with the token the line recorded. */
-export function sfnLineSignals(store: Store): LineSignals {
+export function sfnLineSignals(store: Pick<LineWaitStore, "getWaitToken">): LineSignals {
   return {
     async wake(orderId, lineId, reason) {
       const token = await store.getWaitToken(orderId, lineId);

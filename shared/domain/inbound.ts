@@ -1,13 +1,15 @@
+import { z } from "zod";
 import { type IsoDate, toIsoDate } from "./dates.ts";
 
 /** Units of a SKU on their way, from a supplier's advance shipping notice. */
-export interface Inbound {
-  asnId: string;
-  supplierId: string;
-  qty: number;
+export const inboundSchema = z.object({
+  asnId: z.string(),
+  supplierId: z.string(),
+  qty: z.number().int(),
   /** ISO instant. */
-  estimatedDeliveryAt: string;
-}
+  estimatedDeliveryAt: z.string(),
+});
+export type Inbound = z.infer<typeof inboundSchema>;
 
 /**
  * The date a unit ordered now would arrive by from inbound notices (contract §4): the

@@ -1,120 +1,153 @@
-import type { IsoDate } from "./dates.ts";
-import type { LineStatus } from "./line-states.ts";
+import { z } from "zod";
+import { LINE_STATUSES } from "./line-states.ts";
+
+/**
+ * The entities, declared once as zod schemas: the types are inferred from them, and every
+ * item read back from the store is parsed by its entity's schema (no unchecked casts).
+ * Enumerations are `as const` arrays shared by the types and the schemas (HTTP included).
+ */
+
+export const SPLIT_POLICIES = ["ship_as_available", "ship_complete", "max_shipments"] as const;
+export type SplitPolicy = (typeof SPLIT_POLICIES)[number];
+
+export const PAYMENT_PROVIDERS = ["sandbox", "stripe"] as const;
+export type PaymentProvider = (typeof PAYMENT_PROVIDERS)[number];
+
+export const ORDER_STATUSES = ["open", "completed", "cancelled"] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const SHIPMENT_STATUSES = [
+  "forming",
+  "requested",
+  "shipped",
+  "delivered",
+  "cancelled",
+] as const;
+export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
 
 export type Currency = string;
 
-export interface Customer {
-  email: string;
-  name: string;
-}
+/** `YYYY-MM-DD`. */
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 
-export interface Address {
-  line1: string;
-  line2?: string;
-  city: string;
-  region?: string;
-  postalCode: string;
-  country: string;
-}
+export const customerSchema = z.object({ email: z.string(), name: z.string() });
+export type Customer = z.infer<typeof customerSchema>;
 
-export type PaymentProvider = "sandbox" | "stripe";
+export const addressSchema = z.object({
+  line1: z.string(),
+  line2: z.string().optional(),
+  city: z.string(),
+  region: z.string().optional(),
+  postalCode: z.string(),
+  country: z.string(),
+});
+export type Address = z.infer<typeof addressSchema>;
 
-export interface PaymentDetails {
-  provider: PaymentProvider;
-  customerRef: string;
-  paymentMethodRef: string;
-}
+export const paymentDetailsSchema = z.object({
+  provider: z.enum(PAYMENT_PROVIDERS),
+  customerRef: z.string(),
+  paymentMethodRef: z.string(),
+});
+export type PaymentDetails = z.infer<typeof paymentDetailsSchema>;
 
-export type SplitPolicy = "ship_as_available" | "ship_complete" | "max_shipments";
+export const historyEntrySchema = z.object({ status: z.enum(LINE_STATUSES), at: z.string() });
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 
-export interface HistoryEntry {
-  status: LineStatus;
-  at: string;
-}
+const chargeSchema = z.object({
+  chargeId: z.string(),
+  amount: z.number(),
+  currency: z.string(),
+  attempt: z.number(),
+});
 
-export interface Line {
-  orderId: string;
-  lineId: string;
-  lineRef: string;
-  sku: string;
-  qty: number;
+const refundSchema = z.object({ refundId: z.string(), amount: z.number(), currency: z.string() });
+
+export const lineSchema = z.object({
+  orderId: z.string(),
+  lineId: z.string(),
+  lineRef: z.string(),
+  sku: z.string(),
+  qty: z.number().int(),
   /** Price of one unit in minor units of the order's currency. */
-  unitPrice: number;
-  currency: Currency;
-  status: LineStatus;
-  eta: IsoDate | null;
-  promisedBy: IsoDate;
-  createdAt: string;
-  history: HistoryEntry[];
+  unitPrice: z.number().int(),
+  currency: z.string(),
+  status: z.enum(LINE_STATUSES),
+  eta: isoDate.nullable(),
+  promisedBy: isoDate,
+  createdAt: z.string(),
+  history: z.array(historyEntrySchema),
   /** When the customer was last emailed about this line. */
-  lastContactAt: string;
-  promiseEscalated: boolean;
+  lastContactAt: z.string(),
+  /** The passed promise has been dealt with (a revised date unknown, or a silent slip). */
+  promiseEscalated: z.boolean(),
   /** The date promised at intake (delays are measured from it). */
-  firstPromisedBy?: IsoDate;
+  firstPromisedBy: isoDate.optional(),
   /** Delay notices sent so far. */
-  delays?: number;
+  delays: z.number().int().optional(),
   /** The promise the customer was last told of (intake, then each delay notice). */
-  toldPromisedBy?: IsoDate;
+  toldPromisedBy: isoDate.optional(),
   /** The ETA the customer was last emailed about. */
-  notifiedEta?: IsoDate | null;
+  notifiedEta: isoDate.nullable().optional(),
   /** The FTC rule asks the customer's consent to keep waiting, due by this day. */
-  consentBy?: IsoDate | null;
+  consentBy: isoDate.nullable().optional(),
   /** The `consentBy` the customer consented to. */
-  consentedFor?: IsoDate | null;
-  charge?: { chargeId: string; amount: number; currency: Currency; attempt: number };
+  consentedFor: isoDate.nullable().optional(),
+  charge: chargeSchema.optional(),
   /** Charge attempts started so far; attempt n is charged with the key `<lineId>:charge:<n>`. */
-  chargeAttempts?: number;
+  chargeAttempts: z.number().int().optional(),
   /** The attempt started but not yet recorded: a retry after a crash reuses its key. */
-  chargingAttempt?: number | null;
+  chargingAttempt: z.number().int().nullable().optional(),
   /** The payment method of the attempt in flight (a resume must charge the same). */
-  chargingMethod?: string | null;
+  chargingMethod: z.string().nullable().optional(),
   /** When a declined line's payment window closes (then it is cancelled). */
-  paymentDueBy?: string | null;
+  paymentDueBy: z.string().nullable().optional(),
   /** The customer gave a new payment method since the last decline. */
-  retryCharge?: boolean;
-  refund?: { refundId: string; amount: number; currency: Currency } | null;
-  shipmentId?: string | null;
-  carrier?: string | null;
-  trackingNumber?: string | null;
+  retryCharge: z.boolean().optional(),
+  refund: refundSchema.nullable().optional(),
+  shipmentId: z.string().nullable().optional(),
+  carrier: z.string().nullable().optional(),
+  trackingNumber: z.string().nullable().optional(),
   /** The line this one was split from when stock filled only part of it. */
-  splitFrom?: string;
+  splitFrom: z.string().optional(),
   /** The name of the line's current execution (the line id, then `<lineId>-r<n>`). */
-  executionName?: string;
+  executionName: z.string().optional(),
   /** Times the reconciler restarted the line's execution. */
-  executionRestarts?: number;
-}
+  executionRestarts: z.number().int().optional(),
+});
+export type Line = z.infer<typeof lineSchema>;
 
-export type OrderStatus = "open" | "completed" | "cancelled";
+export const orderSchema = z.object({
+  orderId: z.string(),
+  orderRef: z.string(),
+  status: z.enum(ORDER_STATUSES),
+  customer: customerSchema,
+  shippingAddress: addressSchema,
+  splitPolicy: z.enum(SPLIT_POLICIES),
+  maxShipments: z.number().int().optional(),
+  payment: paymentDetailsSchema,
+  currency: z.string(),
+  createdAt: z.string(),
+});
+export type Order = z.infer<typeof orderSchema>;
 
-export interface Order {
-  orderId: string;
-  orderRef: string;
-  status: OrderStatus;
-  customer: Customer;
-  shippingAddress: Address;
-  splitPolicy: SplitPolicy;
-  maxShipments?: number;
-  payment: PaymentDetails;
-  currency: Currency;
-  createdAt: string;
-}
+export const backorderPolicySchema = z.object({
+  allowed: z.boolean(),
+  limit: z.number().int().optional(),
+  leadTimeDays: z.number().int().optional(),
+});
+export type BackorderPolicy = z.infer<typeof backorderPolicySchema>;
 
-export interface BackorderPolicy {
-  allowed: boolean;
-  limit?: number;
-  leadTimeDays?: number;
-}
-
-export interface Sku {
-  sku: string;
-  name: string;
-  onHand: number;
-  allocated: number;
-  backorderedQty: number;
-  backorder: BackorderPolicy;
-  substitutes: string[];
-  updatedAt: string;
-}
+export const skuSchema = z.object({
+  sku: z.string(),
+  name: z.string(),
+  onHand: z.number().int(),
+  allocated: z.number().int(),
+  backorderedQty: z.number().int(),
+  backorder: backorderPolicySchema,
+  substitutes: z.array(z.string()),
+  updatedAt: z.string(),
+});
+export type Sku = z.infer<typeof skuSchema>;
 
 export function available(sku: Pick<Sku, "onHand" | "allocated">): number {
   return Math.max(0, sku.onHand - sku.allocated);
@@ -136,25 +169,24 @@ export function orderStatusOf(lines: readonly Pick<Line, "status">[]): OrderStat
   return "open";
 }
 
-export type ShipmentStatus = "forming" | "requested" | "shipped" | "delivered" | "cancelled";
-
 /** Lines of one order sent together (contract §6). */
-export interface Shipment {
-  shipmentId: string;
-  orderId: string;
-  status: ShipmentStatus;
+export const shipmentSchema = z.object({
+  shipmentId: z.string(),
+  orderId: z.string(),
+  status: z.enum(SHIPMENT_STATUSES),
   /** The shipment's lines by line id. */
-  lines: Record<string, { sku: string; qty: number }>;
+  lines: z.record(z.string(), z.object({ sku: z.string(), qty: z.number().int() })),
   /** Lines not yet charged; the shipment is requested when none is left. */
-  pending?: string[];
-  shippingAddress: Address;
-  carrier?: string;
-  trackingNumber?: string;
-  createdAt: string;
-  requestedAt?: string;
-  shippedAt?: string;
-  deliveredAt?: string;
-}
+  pending: z.array(z.string()).optional(),
+  shippingAddress: addressSchema,
+  carrier: z.string().optional(),
+  trackingNumber: z.string().optional(),
+  createdAt: z.string(),
+  requestedAt: z.string().optional(),
+  shippedAt: z.string().optional(),
+  deliveredAt: z.string().optional(),
+});
+export type Shipment = z.infer<typeof shipmentSchema>;
 
 /** Quantities added up per SKU (a receipt, a notice, a shipment may name a SKU twice). */
 export function qtyBySku(lines: Iterable<{ sku: string; qty: number }>): Map<string, number> {

@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 export const NOTIFICATION_KINDS = [
   "backordered",
   "eta_updated",
@@ -12,13 +14,14 @@ export const NOTIFICATION_KINDS = [
 
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
-export interface Notification {
-  kind: NotificationKind;
-  to: string;
-  subject: string;
-  sentAt: string;
-  lineIds: string[];
-}
+export const notificationSchema = z.object({
+  kind: z.enum(NOTIFICATION_KINDS),
+  to: z.string(),
+  subject: z.string(),
+  sentAt: z.string(),
+  lineIds: z.array(z.string()),
+});
+export type Notification = z.infer<typeof notificationSchema>;
 
 /**
  * The key that makes an email happen once per event: the same kind for the same lines and

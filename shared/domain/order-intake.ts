@@ -5,7 +5,7 @@
  */
 import { addDays, type IsoDate } from "./dates.ts";
 import { type Inbound, inboundEta } from "./inbound.ts";
-import type { BackorderPolicy } from "./model.ts";
+import type { Address, BackorderPolicy, Customer, PaymentDetails, SplitPolicy } from "./model.ts";
 
 /** Days promised for a backordered line when neither an ETA nor a lead time is known. */
 export const DEFAULT_PROMISE_DAYS = 30;
@@ -18,6 +18,18 @@ export interface RequestedLine {
 }
 
 /** The stock of one SKU as read just before planning. */
+/** An order as a storefront asks for it (contract §5), validated. */
+export interface OrderRequest {
+  orderRef: string;
+  customer: Customer;
+  shippingAddress: Address;
+  splitPolicy: SplitPolicy;
+  maxShipments?: number | undefined;
+  payment: PaymentDetails;
+  currency: string;
+  lines: RequestedLine[];
+}
+
 export interface SkuSnapshot {
   sku: string;
   onHand: number;

@@ -162,3 +162,5 @@ export const asnBody = z.object({
 export type AsnBody = z.infer<typeof asnBody>;
 
 export const supplierId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "not a supplier id");
+
+export const substituteBody = z.object({ sku: z.string().min(1).max(255) });

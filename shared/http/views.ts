@@ -1,3 +1,4 @@
+import { putAway } from "../domain/allocation.ts";
 import { toIsoDate } from "../domain/dates.ts";
 import { type Inbound, inboundEta } from "../domain/inbound.ts";
 import {
@@ -5,11 +6,14 @@ import {
   type Line,
   type Order,
   orderStatusOf,
+  qtyBySku,
   type Shipment,
   type Sku,
 } from "../domain/model.ts";
 import type { Notification } from "../domain/notifications.ts";
 import { nextEtaOf } from "../domain/order-intake.ts";
+import type { ReceiptRecord } from "../ports/allocation.ts";
+import type { Cancelled } from "../services/cancel.ts";
 
 /** The SKU as the API shows it (contract §4), with what suppliers have on its way. */
 export function skuView(sku: Sku, now: Date, inbound: readonly Inbound[] = []) {
@@ -102,4 +106,28 @@ export function shipmentView(shipment: Shipment) {
     carrier: shipment.carrier ?? null,
     trackingNumber: shipment.trackingNumber ?? null,
   };
+}
+
+/** `POST /v1/receipts` answer: the cross-dock list and what is left to put away. */
+export function receiptView(receipt: ReceiptRecord) {
+  const received = qtyBySku(receipt.lines);
+  const allocated = qtyBySku(receipt.allocations);
+  return {
+    receiptId: receipt.receiptId,
+    status: receipt.done ? "done" : "processing",
+    allocations: receipt.allocations.map(({ lineId, orderId, sku, qty }) => ({
+      lineId,
+      orderId,
+      sku,
+      qty,
+    })),
+    putAway: [...received]
+      .map(([sku, qty]) => ({ sku, qty: putAway(qty, allocated.get(sku) ?? 0) }))
+      .filter((p) => p.qty > 0),
+  };
+}
+
+/** The answer to a line cancel (contract §5, §9), whoever asked for it. */
+export function cancelledView({ line, refund }: Cancelled) {
+  return { lineId: line.lineId, status: line.status, refund };
 }

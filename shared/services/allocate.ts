@@ -2,12 +2,15 @@ import { monotonicFactory } from "ulid";
 import { fillOldestFirst } from "../domain/allocation.ts";
 import type { Line } from "../domain/model.ts";
 import { logger } from "../logger.ts";
+import type { AllocationStore, LineFill } from "../ports/allocation.ts";
+import type { CatalogStore } from "../ports/catalog.ts";
 import type { Clock } from "../ports/clock.ts";
-import type { Store } from "../ports/store.ts";
 import type { LineSignals, LineWorkflow } from "../ports/workflow.ts";
+import { RACE_LOST, retryOnRace } from "./retry.ts";
 
 export interface AllocateDeps {
-  store: Store;
+  catalog: CatalogStore;
+  allocation: AllocationStore;
   workflow: LineWorkflow;
   signals: LineSignals;
   clock: Clock;
@@ -22,7 +25,6 @@ export interface Allocation {
 
 /** Lines filled per transaction (one transaction holds 100 writes: SKU, lines, a split). */
 const BATCH = 90;
-const MAX_CONFLICTS = 20;
 const nextUlid = monotonicFactory();
 
 /**
@@ -38,42 +40,44 @@ export async function allocateWaiting(
 ): Promise<Allocation[]> {
   const made: Allocation[] = [];
   let budget = options.maxUnits ?? Number.POSITIVE_INFINITY;
-  let conflicts = 0;
   // Reads go on past the lines already filled: the queue index is eventually consistent
   // on AWS, so a read from the head could still show them.
   let after: string | undefined;
   while (budget > 0) {
-    const current = await deps.store.getSku(sku);
-    if (!current) break;
-    const units = Math.min(budget, current.onHand - current.allocated);
-    if (units <= 0) break;
-    const page = await deps.store.waitingLines(sku, BATCH, after);
-    if (page.lines.length === 0) break;
-    const fills = fillOldestFirst(units, page.lines);
-    const now = deps.clock.now();
-    const result = await deps.store.allocateLines(
-      sku,
-      fills,
-      now,
-      () => `ln_${nextUlid(now.getTime())}`,
-      options.receiptId,
+    const batch = await retryOnRace(
+      `allocation of ${sku}`,
+      async () => {
+        const current = await deps.catalog.getSku(sku);
+        const units = current ? Math.min(budget, current.onHand - current.allocated) : 0;
+        if (units <= 0) return null;
+        const page = await deps.allocation.waitingLines(sku, BATCH, after);
+        if (page.lines.length === 0) return null;
+        const fills = fillOldestFirst(units, page.lines);
+        const now = deps.clock.now();
+        const result = await deps.allocation.allocateLines(
+          sku,
+          fills,
+          now,
+          () => `ln_${nextUlid(now.getTime())}`,
+          options.receiptId,
+        );
+        if (result.outcome === "allocated") return { fills, remainders: result.remainders };
+        // A line was cancelled or the stock moved meanwhile: read the queue again.
+        after = undefined;
+        return RACE_LOST;
+      },
+      { attempts: 20 },
     );
-    if (result.outcome === "changed") {
-      // A line was cancelled or the stock moved meanwhile: read again.
-      if (++conflicts > MAX_CONFLICTS) throw new Error(`allocation of ${sku} keeps conflicting`);
-      after = undefined;
-      await new Promise((r) => setTimeout(r, Math.random() * 20 * Math.min(conflicts, 5)));
-      continue;
-    }
-    for (const fill of fills) {
+    if (!batch) break;
+    for (const fill of batch.fills) {
       made.push({ orderId: fill.line.orderId, lineId: fill.line.lineId, sku, qty: fill.qty });
       budget -= fill.qty;
     }
-    const last = fills.at(-1);
-    if (last) after = deps.store.waitingCursor(last.line);
+    const last = batch.fills.at(-1);
+    if (last) after = deps.allocation.waitingCursor(last.line);
     await Promise.all([
-      ...fills.map((f) => wakeQuietly(deps, f.line)),
-      deps.workflow.start(result.remainders.map((l) => ({ orderId: l.orderId, lineId: l.lineId }))),
+      ...batch.fills.map((f: LineFill) => wakeQuietly(deps, f.line)),
+      deps.workflow.start(batch.remainders.map((l) => ({ orderId: l.orderId, lineId: l.lineId }))),
     ]);
   }
   return made;

@@ -1,7 +1,13 @@
 import { clock } from "../adapters/clock.ts";
-import { DynamoDbFulfilment } from "../adapters/dynamodb-fulfilment.ts";
-import { DynamoDbStore } from "../adapters/dynamodb-store.ts";
-import { DynamoDbSupply } from "../adapters/dynamodb-supply.ts";
+import { DynamoDbAllocation } from "../adapters/dynamodb/allocation.ts";
+import { DynamoDbCatalog } from "../adapters/dynamodb/catalog.ts";
+import { DynamoDbCharges } from "../adapters/dynamodb/charges.ts";
+import { DynamoDbLineWaits } from "../adapters/dynamodb/line-waits.ts";
+import { DynamoDbNotifications } from "../adapters/dynamodb/notifications.ts";
+import { DynamoDbOrders } from "../adapters/dynamodb/orders.ts";
+import { DynamoDbShipments } from "../adapters/dynamodb/shipments.ts";
+import { DynamoDbSupply } from "../adapters/dynamodb/supply.ts";
+import { Table } from "../adapters/dynamodb/table.ts";
 import { linkSigningSecret } from "../adapters/link-secret.ts";
 import { paymentGateway, paymentProviderAvailable } from "../adapters/payments.ts";
 import { sesMailer } from "../adapters/ses-mailer.ts";
@@ -9,68 +15,50 @@ import { sfnLineSignals } from "../adapters/sfn-line-signals.ts";
 import { sfnLineWorkflow } from "../adapters/sfn-line-workflow.ts";
 import { supplierSecrets } from "../adapters/supplier-secrets.ts";
 import { config } from "../config.ts";
-import type { AllocateDeps } from "./allocate.ts";
-import type { FulfilmentDeps } from "./fulfilment.ts";
-import type { NotifyDeps } from "./notify.ts";
-import type { PlaceOrderDeps } from "./place-order.ts";
-import type { SupplyDeps } from "./supply.ts";
+import type { AppPorts } from "../ports/app.ts";
 
-/** Wires the ports to their adapters, once per Lambda module. */
-let store: DynamoDbStore | undefined;
+let ports: AppPorts | undefined;
 
-export function appStore(): DynamoDbStore {
-  store ??= new DynamoDbStore();
-  return store;
-}
-
-export function notifyDeps(): NotifyDeps {
-  return {
-    store: appStore(),
-    mailer: sesMailer,
-    clock: clock(),
-    publicBaseUrl: config.publicBaseUrl(),
-    linkSecret: linkSigningSecret,
-    linkTtlDays: config.linkTtlDays(),
-  };
-}
-
-export function allocateDeps(): AllocateDeps {
-  return {
-    store: appStore(),
+/** Wires every port to its AWS adapter, once per Lambda module (the composition root). */
+export function appPorts(): AppPorts {
+  if (ports) return ports;
+  const table = new Table();
+  const waits = new DynamoDbLineWaits(table);
+  const notifications = new DynamoDbNotifications(table);
+  const now = { now: () => clock().now() };
+  ports = {
+    catalog: new DynamoDbCatalog(table),
+    orders: new DynamoDbOrders(table),
+    allocation: new DynamoDbAllocation(table),
+    waits,
+    notifications,
+    shipments: new DynamoDbShipments(table),
+    charges: new DynamoDbCharges(table),
+    supply: new DynamoDbSupply(table),
     workflow: sfnLineWorkflow,
-    signals: sfnLineSignals(appStore()),
-    clock: clock(),
-  };
-}
-
-let fulfilment: DynamoDbFulfilment | undefined;
-
-export function fulfilmentDeps(): FulfilmentDeps {
-  fulfilment ??= new DynamoDbFulfilment();
-  return {
-    ...allocateDeps(),
-    fulfilment,
-    notify: notifyDeps(),
+    workflowAdmin: sfnLineWorkflow,
+    signals: sfnLineSignals(waits),
+    clock: now,
+    notify: {
+      notifications,
+      mailer: sesMailer,
+      clock: now,
+      publicBaseUrl: config.publicBaseUrl(),
+      linkSecret: linkSigningSecret,
+      linkTtlDays: config.linkTtlDays(),
+    },
     payments: paymentGateway,
-    paymentWindowHours: config.paymentWindowHours(),
-  };
-}
-
-export function placeOrderDeps(): PlaceOrderDeps {
-  return {
-    store: appStore(),
-    workflow: sfnLineWorkflow,
-    notify: notifyDeps(),
-    clock: clock(),
-    idempotencyTtlDays: config.idempotencyTtlDays(),
     paymentProviderAvailable,
-    inbound: (sku) => supplyDeps().supply.inbound(sku),
+    supplierSecrets,
+    settings: {
+      paymentWindowHours: config.paymentWindowHours(),
+      idempotencyTtlDays: config.idempotencyTtlDays(),
+      delays: config.delays(),
+      checkInAfterSilentDays: config.checkInAfterSilentDays(),
+      recheckSeconds: config.recheckSeconds(),
+      maxExecutionRestarts: config.maxExecutionRestarts(),
+      reconcileLookbackHours: config.reconcileLookbackHours(),
+    },
   };
-}
-
-let supply: DynamoDbSupply | undefined;
-
-export function supplyDeps(): SupplyDeps {
-  supply ??= new DynamoDbSupply();
-  return { supply, secrets: supplierSecrets, store: appStore(), notify: notifyDeps() };
+  return ports;
 }

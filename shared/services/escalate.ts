@@ -1,9 +1,12 @@
 import { toIsoDate } from "../domain/dates.ts";
-import { type DelayConfig, decideDelay } from "../domain/delays.ts";
-import { NotificationInFlightError } from "../workflow/handler.ts";
-import { cancelLine, type FulfilmentDeps } from "./fulfilment.ts";
-import { nextEscalationOf } from "./line-context.ts";
-import { notifyCustomer } from "./notify.ts";
+import { decideDelay } from "../domain/delays.ts";
+import { refusals } from "../domain/errors.ts";
+import type { AppPorts } from "../ports/app.ts";
+import { type CancelDeps, cancelLine } from "./cancel.ts";
+import { nextEscalationOf, readOrderLine } from "./lines.ts";
+import { notifyOnce } from "./notify.ts";
+
+export type EscalateDeps = CancelDeps & Pick<AppPorts, "waits" | "notifications" | "settings">;
 
 /**
  * A waiting line's timer fell due (contract §8): a consent the FTC rule asked for and did
@@ -12,18 +15,14 @@ import { notifyCustomer } from "./notify.ts";
  * configured days gets a check-in. Emails go first, keyed by the delay, so a retry after a
  * crash sends nothing twice and still records the delay.
  */
-export async function escalateLine(
-  deps: FulfilmentDeps & { delays: DelayConfig },
-  orderId: string,
-  lineId: string,
-) {
+export async function escalateLine(deps: EscalateDeps, orderId: string, lineId: string) {
   const [order, line] = await Promise.all([
-    deps.store.getOrder(orderId),
-    deps.store.getLine(orderId, lineId),
+    deps.orders.getOrder(orderId),
+    deps.orders.getLine(orderId, lineId),
   ]);
   if (!order || line?.status !== "backordered") return { escalated: null };
   const now = deps.clock.now();
-  const due = nextEscalationOf(line);
+  const due = nextEscalationOf(line, deps.settings.checkInAfterSilentDays);
   if (due.at > now) return { escalated: null };
 
   if (due.kind === "consent_due") {
@@ -31,10 +30,9 @@ export async function escalateLine(
     return { escalated: "cancelled_without_consent" };
   }
   if (due.kind === "check_in") {
-    const sent = await notifyCustomer(deps.notify, "check_in", order, [line], line.lastContactAt);
-    if (sent === "in-flight") throw new NotificationInFlightError(`check-in of ${lineId}`);
+    const sent = await notifyOnce(deps.notify, "check_in", order, [line], line.lastContactAt);
     // Sent by a run that crashed before it noted it: note it now, or the timer fires again.
-    if (sent === "already-sent") await deps.store.touchLastContact(orderId, [lineId], now);
+    if (sent === "already-sent") await deps.notifications.touchLastContact(orderId, [lineId], now);
     return { escalated: "check_in" };
   }
   const decision = decideDelay(
@@ -46,10 +44,10 @@ export async function escalateLine(
       delays: line.delays ?? 0,
     },
     toIsoDate(now),
-    deps.delays,
+    deps.settings.delays,
   );
   if (decision.kind === "silent") {
-    await deps.store.recordDelay(line, line.promisedBy, {
+    await deps.waits.recordDelay(line, line.promisedBy, {
       promisedBy: decision.promisedBy,
       promiseEscalated: false,
       delays: line.delays ?? 0,
@@ -58,26 +56,18 @@ export async function escalateLine(
     });
     return { escalated: "silent" };
   }
-  const sku = await deps.store.getSku(line.sku);
+  const sku = await deps.catalog.getSku(line.sku);
   // The email shows the line as it will be: its new promise.
   const revisedLine = { ...line, promisedBy: decision.promisedBy };
-  const sent = await notifyCustomer(
-    deps.notify,
-    "delay_notice",
-    order,
-    [revisedLine],
-    `delay-${decision.delays}`,
-    {
-      delay: {
-        tier: decision.tier,
-        revised: decision.revised,
-        substitutes: sku?.substitutes ?? [],
-        consentBy: decision.consentBy,
-      },
+  await notifyOnce(deps.notify, "delay_notice", order, [revisedLine], `delay-${decision.delays}`, {
+    delay: {
+      tier: decision.tier,
+      revised: decision.revised,
+      substitutes: sku?.substitutes ?? [],
+      consentBy: decision.consentBy,
     },
-  );
-  if (sent === "in-flight") throw new NotificationInFlightError(`delay notice of ${lineId}`);
-  await deps.store.recordDelay(line, line.promisedBy, {
+  });
+  await deps.waits.recordDelay(line, line.promisedBy, {
     promisedBy: decision.promisedBy,
     // A known revised date is the new promise (its passing is the next delay); an unknown
     // one leaves the old promise passed and handled.
@@ -87,4 +77,40 @@ export async function escalateLine(
     toldPromisedBy: decision.promisedBy,
   });
   return { escalated: "delay_notice", tier: decision.tier, consentBy: decision.consentBy };
+}
+
+/**
+ * The customer keeps waiting for a delayed line (the FTC rule's consent); its timers are
+ * recomputed. A link names what the customer saw: after a split the consent is for the
+ * part still waiting.
+ */
+export async function consentToWait(
+  deps: Pick<AppPorts, "orders" | "waits" | "signals">,
+  orderId: string,
+  lineId: string,
+) {
+  const found = await readOrderLine(deps, orderId, lineId);
+  if (!found) throw refusals.notFound(`Line ${lineId} of order ${orderId}`);
+  const waiting =
+    found.line.status === "backordered"
+      ? found.line
+      : (found.lines.find((l) => l.splitFrom === lineId && l.status === "backordered") ??
+        found.line);
+  if (waiting.status !== "backordered") {
+    throw refusals.conflict(
+      "line-not-waiting",
+      "Line not waiting",
+      `The line is ${waiting.status}; there is nothing to consent to.`,
+    );
+  }
+  if (await deps.waits.recordConsent(orderId, waiting.lineId)) {
+    await deps.signals.wake(orderId, waiting.lineId, "consented");
+  }
+  const after = (await deps.orders.getLine(orderId, waiting.lineId)) ?? waiting;
+  return {
+    lineId: waiting.lineId,
+    status: after.status,
+    promisedBy: after.promisedBy,
+    consentedUntil: after.consentedFor ?? null,
+  };
 }

@@ -2,20 +2,10 @@ import type { Line, Order } from "../domain/model.ts";
 import { type NotificationKind, notificationKey } from "../domain/notifications.ts";
 import { type EmailContext, renderEmail } from "../emails/render.ts";
 import { customerLinks } from "../links/customer-links.ts";
-import type { Clock } from "../ports/clock.ts";
-import type { Mailer } from "../ports/mailer.ts";
-import type { Store } from "../ports/store.ts";
+import type { NotifyPorts } from "../ports/app.ts";
+import { NotificationInFlightError } from "../workflow/errors.ts";
 
-export interface NotifyDeps {
-  store: Store;
-  mailer: Mailer;
-  clock: Clock;
-  publicBaseUrl: string;
-  /** The secret customer links are signed with. */
-  linkSecret: () => Promise<string>;
-  /** How long the links in an email stay valid. */
-  linkTtlDays: number;
-}
+export type NotifyDeps = NotifyPorts;
 
 const DAY_MS = 86_400_000;
 
@@ -57,7 +47,7 @@ export async function notifyCustomer(
     sentAt: now.toISOString(),
     lineIds,
   };
-  const claim = await deps.store.claimNotification(order.orderId, key, draft, now);
+  const claim = await deps.notifications.claimNotification(order.orderId, key, draft, now);
   if (claim !== "claimed") return claim;
   let messageId: string;
   try {
@@ -67,11 +57,24 @@ export async function notifyCustomer(
     // so a retry can send it at once. After a timeout or a lost connection it may have gone:
     // the claim stays until its lease runs out, rather than risk sending it twice now.
     if (deps.mailer.definitelyNotSent(error)) {
-      await deps.store.releaseNotification(order.orderId, key, now).catch(() => undefined);
+      await deps.notifications.releaseNotification(order.orderId, key, now).catch(() => undefined);
     }
     throw error;
   }
-  await deps.store.markNotificationSent(order.orderId, key, messageId, now);
-  await deps.store.touchLastContact(order.orderId, lineIds, now);
+  await deps.notifications.markNotificationSent(order.orderId, key, messageId, now);
+  await deps.notifications.touchLastContact(order.orderId, lineIds, now);
   return "sent";
+}
+
+/** As notifyCustomer, for a workflow step: while another attempt may still be sending the
+ * same email, the step fails with NotificationInFlight and the machine retries it later. */
+export async function notifyOnce(
+  ...args: Parameters<typeof notifyCustomer>
+): Promise<"sent" | "already-sent"> {
+  const outcome = await notifyCustomer(...args);
+  if (outcome === "in-flight") {
+    const [, kind, order] = args;
+    throw new NotificationInFlightError(`the ${kind} email of order ${order.orderId} is in flight`);
+  }
+  return outcome;
 }

@@ -1,47 +1,45 @@
 import { createHash } from "node:crypto";
 import { monotonicFactory } from "ulid";
 import { toIsoDate } from "../domain/dates.ts";
+import { refusals } from "../domain/errors.ts";
 import { type Inbound, inboundEta } from "../domain/inbound.ts";
 import type { Line, Order, Sku } from "../domain/model.ts";
 import { notificationKey } from "../domain/notifications.ts";
 import {
+  type OrderRequest,
   type PlannedLine,
   planOrder,
-  type Shortage,
   type SkuSnapshot,
 } from "../domain/order-intake.ts";
-import type { PostOrderBody } from "../http/schemas.ts";
-import { createdOrderView } from "../http/views.ts";
 import { logger } from "../logger.ts";
-import type { Clock } from "../ports/clock.ts";
-import type { IdempotencyRecord, Store } from "../ports/store.ts";
-import type { LineRun, LineWorkflow } from "../ports/workflow.ts";
-import { type NotifyDeps, notifyCustomer } from "./notify.ts";
+import type { AppPorts } from "../ports/app.ts";
+import type { IdempotencyRecord } from "../ports/orders.ts";
+import type { LineRun } from "../ports/workflow.ts";
+import { loadOrderLine } from "./lines.ts";
+import { notifyCustomer, notifyOnce } from "./notify.ts";
+import { RACE_LOST, retryOnRace } from "./retry.ts";
 
 /** Idempotency keys of order intake live in their own scope. */
 export const ORDER_IDEMPOTENCY_SCOPE = "orders";
 
-/** Times intake plans again after a SKU moved under it, before answering 500 (retry). */
-const MAX_PLAN_ATTEMPTS = 10;
+export type PlaceOrderDeps = Pick<
+  AppPorts,
+  | "catalog"
+  | "orders"
+  | "supply"
+  | "workflow"
+  | "notify"
+  | "clock"
+  | "settings"
+  | "paymentProviderAvailable"
+>;
 
-export interface PlaceOrderDeps {
-  store: Store;
-  workflow: LineWorkflow;
-  notify: NotifyDeps;
-  clock: Clock;
-  idempotencyTtlDays: number;
-  /** What suppliers have on its way for a SKU (for the promised dates of backorders). */
-  inbound: (sku: string) => Promise<Inbound[]>;
-  /** Whether orders may name this payment provider here (its credentials are configured). */
-  paymentProviderAvailable: (provider: PostOrderBody["payment"]["provider"]) => Promise<boolean>;
+/** The order placed, as its first call placed it (a replay answers the same). */
+export interface PlacedOrder {
+  replayed: boolean;
+  order: Order;
+  lines: Line[];
 }
-
-export type PlaceOrderResult =
-  | { outcome: "created" | "replayed"; status: number; body: unknown }
-  | { outcome: "idempotency-key-reused" }
-  | { outcome: "unknown-sku"; skus: string[] }
-  | { outcome: "payment-provider-unavailable"; provider: string }
-  | { outcome: "insufficient-stock"; shortages: Shortage[] };
 
 const nextUlid = monotonicFactory();
 
@@ -80,70 +78,87 @@ export function backorderedEmailKey(lines: readonly Line[]): string {
  * conditioned on the SKUs still being as planned (else it plans again). Then it emails the
  * backordered lines and starts one execution per line. A replay of the same key and body
  * answers what the first call answered and finishes that call's follow-up if it was cut off.
+ * Refusals (nothing written): an unknown SKU, stock that cannot serve a line, a key reused
+ * with another body, a payment provider not configured here.
  */
 export async function placeOrder(
   deps: PlaceOrderDeps,
   key: string,
-  request: PostOrderBody,
-): Promise<PlaceOrderResult> {
+  request: OrderRequest,
+): Promise<PlacedOrder> {
   const hash = requestHash(request);
   if (!(await deps.paymentProviderAvailable(request.payment.provider))) {
-    return { outcome: "payment-provider-unavailable", provider: request.payment.provider };
-  }
-  for (let attempt = 1; ; attempt++) {
-    // Read on every attempt: a concurrent request with this key may have placed the order.
-    const existing = await deps.store.getIdempotency(ORDER_IDEMPOTENCY_SCOPE, key);
-    if (existing) return replay(deps, existing, hash);
-
-    const now = deps.clock.now();
-    const today = toIsoDate(now);
-    const skuCodes = [...new Set(request.lines.map((l) => l.sku))];
-    const [skus, inbound] = await Promise.all([
-      deps.store.getSkus(skuCodes),
-      Promise.all(skuCodes.map(async (sku) => [sku, await deps.inbound(sku)] as const)),
-    ]);
-    const inboundOf = new Map(inbound);
-    const stock = new Map<string, SkuSnapshot>(
-      [...skus.values()].map((s) => [s.sku, snapshotOf(s, inboundOf.get(s.sku) ?? [])]),
+    throw refusals.rejected(
+      "payment-provider-unavailable",
+      "Payment provider unavailable",
+      `Payments through ${request.payment.provider} are not configured here.`,
     );
-    const plan = planOrder(request.lines, stock, today);
-    if (!plan.ok) {
-      // The stock may be gone because this very key's first call took it.
-      const placed = await deps.store.getIdempotency(ORDER_IDEMPOTENCY_SCOPE, key);
-      if (placed) return replay(deps, placed, hash);
-      return plan.reason === "unknown-sku"
-        ? { outcome: "unknown-sku", skus: plan.skus }
-        : { outcome: "insufficient-stock", shortages: plan.shortages };
-    }
-
-    const { order, lines } = buildOrder(request, plan.lines, now);
-    const body = createdOrderView(order, lines);
-    const outcome = await deps.store.createOrder({
-      order,
-      lines,
-      stock: plan.deltas.map((d) => ({ ...d, limit: skus.get(d.sku)?.backorder.limit })),
-      idempotency: {
-        scope: ORDER_IDEMPOTENCY_SCOPE,
-        key,
-        requestHash: hash,
-        orderId: order.orderId,
-        response: { status: 201, body },
-        createdAt: now.toISOString(),
-        expiresAt: Math.floor(now.getTime() / 1000) + deps.idempotencyTtlDays * 86_400,
-      },
-    });
-    if (outcome === "created") {
-      await followUp(deps, key, order, lines);
-      return { outcome: "created", status: 201, body };
-    }
-    // A request with the same key won: the top of the loop replays its answer.
-    if (outcome === "idempotency-key-taken") continue;
-    if (attempt >= MAX_PLAN_ATTEMPTS) {
-      throw new Error(`order intake: stock kept changing, gave up after ${attempt} attempts`);
-    }
-    logger.info("stock changed while placing the order; planning again", { attempt });
-    await new Promise((r) => setTimeout(r, Math.random() * 10 * 2 ** attempt));
   }
+  return retryOnRace(
+    "order intake",
+    async () => {
+      // Read on every attempt: a concurrent request with this key may have placed the order.
+      const existing = await deps.orders.getIdempotency(ORDER_IDEMPOTENCY_SCOPE, key);
+      if (existing) return replay(deps, existing, hash);
+
+      const now = deps.clock.now();
+      const skuCodes = [...new Set(request.lines.map((l) => l.sku))];
+      const [skus, inbound] = await Promise.all([
+        deps.catalog.getSkus(skuCodes),
+        Promise.all(skuCodes.map(async (sku) => [sku, await deps.supply.inbound(sku)] as const)),
+      ]);
+      const inboundOf = new Map(inbound);
+      const stock = new Map<string, SkuSnapshot>(
+        [...skus.values()].map((s) => [s.sku, snapshotOf(s, inboundOf.get(s.sku) ?? [])]),
+      );
+      const plan = planOrder(request.lines, stock, toIsoDate(now));
+      if (!plan.ok) {
+        // The stock may be gone because this very key's first call took it.
+        const placed = await deps.orders.getIdempotency(ORDER_IDEMPOTENCY_SCOPE, key);
+        if (placed) return replay(deps, placed, hash);
+        throw plan.reason === "unknown-sku"
+          ? refusals.rejected(
+              "unknown-sku",
+              "Unknown SKU",
+              `No such SKU: ${plan.skus.join(", ")}.`,
+              {
+                skus: plan.skus,
+              },
+            )
+          : refusals.conflict(
+              "insufficient-stock",
+              "Insufficient stock",
+              "Some lines cannot be sold: not enough stock, and backorders are not allowed or their limit is reached. Nothing was ordered.",
+              { lines: plan.shortages },
+            );
+      }
+
+      const { order, lines } = buildOrder(request, plan.lines, now);
+      const outcome = await deps.orders.createOrder({
+        order,
+        lines,
+        stock: plan.deltas.map((d) => ({ ...d, limit: skus.get(d.sku)?.backorder.limit })),
+        idempotency: {
+          scope: ORDER_IDEMPOTENCY_SCOPE,
+          key,
+          requestHash: hash,
+          orderId: order.orderId,
+          created: { order, lines },
+          createdAt: now.toISOString(),
+          expiresAt: Math.floor(now.getTime() / 1000) + deps.settings.idempotencyTtlDays * 86_400,
+        },
+      });
+      if (outcome === "created") {
+        await followUp(deps, key, order, lines);
+        return { replayed: false, order, lines };
+      }
+      // A request with the same key won (the next attempt replays its answer), or a SKU
+      // moved since it was read (the next attempt plans again).
+      if (outcome === "stock-changed") logger.info("stock changed while placing the order");
+      return RACE_LOST;
+    },
+    { attempts: 10 },
+  );
 }
 
 /**
@@ -156,7 +171,7 @@ export async function finishPendingOrders(
   graceMs = 2 * 60_000,
 ): Promise<number> {
   const before = new Date(deps.clock.now().getTime() - graceMs);
-  const pending = await deps.store.pendingFollowUps(ORDER_IDEMPOTENCY_SCOPE, before);
+  const pending = await deps.orders.pendingFollowUps(ORDER_IDEMPOTENCY_SCOPE, before);
   let finished = 0;
   for (const record of pending) {
     try {
@@ -174,15 +189,15 @@ export async function finishPendingOrders(
 
 async function finishFollowUp(deps: PlaceOrderDeps, record: IdempotencyRecord): Promise<void> {
   const [order, lines] = await Promise.all([
-    deps.store.getOrder(record.orderId),
-    deps.store.listLines(record.orderId),
+    deps.orders.getOrder(record.orderId),
+    deps.orders.listLines(record.orderId),
   ]);
   if (!order) throw new Error(`order ${record.orderId} of an idempotency record is missing`);
   await followUp(deps, record.key, order, lines);
 }
 
 function buildOrder(
-  request: PostOrderBody,
+  request: OrderRequest,
   planned: readonly PlannedLine[],
   now: Date,
 ): { order: Order; lines: Line[] } {
@@ -256,10 +271,16 @@ async function replay(
   deps: PlaceOrderDeps,
   record: IdempotencyRecord,
   hash: string,
-): Promise<PlaceOrderResult> {
-  if (record.requestHash !== hash) return { outcome: "idempotency-key-reused" };
+): Promise<PlacedOrder> {
+  if (record.requestHash !== hash) {
+    throw refusals.rejected(
+      "idempotency-key-reused",
+      "Idempotency key reused",
+      "This Idempotency-Key was used with a different request body. Use a new key for a new order.",
+    );
+  }
   if (!record.followUpDone) await finishFollowUp(deps, record);
-  return { outcome: "replayed", status: record.response.status, body: record.response.body };
+  return { replayed: true, ...record.created };
 }
 
 /**
@@ -291,5 +312,21 @@ async function followUp(
     }),
   );
   await deps.workflow.start(runs);
-  await deps.store.markIdempotencyDone(ORDER_IDEMPOTENCY_SCOPE, key);
+  await deps.orders.markIdempotencyDone(ORDER_IDEMPOTENCY_SCOPE, key);
+}
+
+/**
+ * First task of a line backordered at intake: makes sure the order's `backordered` email
+ * went out. The API sends it as it takes the order; this is the backstop if that send
+ * failed or was cut off. The email is claimed per event, so it is sent once.
+ */
+export async function ensureBackorderedEmail(
+  deps: Pick<AppPorts, "orders" | "notify">,
+  orderId: string,
+  lineId: string,
+) {
+  const { order, lines } = await loadOrderLine(deps, orderId, lineId);
+  const waiting = backorderedAtIntake(lines);
+  if (waiting.length === 0) return { email: "none" };
+  return { email: await notifyOnce(deps.notify, "backordered", order, waiting) };
 }

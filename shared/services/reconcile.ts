@@ -1,17 +1,10 @@
 import { logger } from "../logger.ts";
-import type { Clock } from "../ports/clock.ts";
-import type { Store } from "../ports/store.ts";
-import type { LineWorkflowAdmin } from "../ports/workflow.ts";
+import type { AppPorts } from "../ports/app.ts";
 
-export interface ReconcileDeps {
-  store: Store;
-  workflow: LineWorkflowAdmin;
-  clock: Clock;
-  /** How far back stopped executions are looked at. */
-  lookbackHours: number;
-  /** Restarts of one line before it is left to an operator (a failure that keeps coming). */
-  maxRestarts: number;
-}
+export type ReconcileDeps = Pick<
+  AppPorts,
+  "orders" | "waits" | "workflowAdmin" | "clock" | "settings"
+>;
 
 /**
  * Lines whose execution failed, timed out or was aborted (a bug, an outage, a local stack
@@ -20,18 +13,20 @@ export interface ReconcileDeps {
  * or shipped twice. A line already running on a newer execution, or done, is left alone.
  */
 export async function restartStoppedLines(deps: ReconcileDeps): Promise<string[]> {
-  const since = new Date(deps.clock.now().getTime() - deps.lookbackHours * 3_600_000);
-  const stopped = await deps.workflow.stoppedRuns(since, 1000);
+  const since = new Date(
+    deps.clock.now().getTime() - deps.settings.reconcileLookbackHours * 3_600_000,
+  );
+  const stopped = await deps.workflowAdmin.stoppedRuns(since, 1000);
   const restarted: string[] = [];
   for (const run of stopped) {
-    const line = await deps.store.getLine(run.orderId, run.lineId);
+    const line = await deps.orders.getLine(run.orderId, run.lineId);
     // A delivered line may still owe its delivered email, a cancelled one the settling of
     // a charge left in flight; any other cancelled line is done.
     if (!line || (line.status === "cancelled" && !line.chargingAttempt)) continue;
     const current = line.executionName ?? line.lineId;
     if (run.name !== current) continue;
     const restarts = (line.executionRestarts ?? 0) + 1;
-    if (restarts > deps.maxRestarts) {
+    if (restarts > deps.settings.maxExecutionRestarts) {
       logger.error("line execution keeps stopping; left for an operator", {
         orderId: line.orderId,
         lineId: line.lineId,
@@ -41,8 +36,8 @@ export async function restartStoppedLines(deps: ReconcileDeps): Promise<string[]
       continue;
     }
     const name = `${line.lineId}-r${restarts}`;
-    await deps.workflow.startNamed({ orderId: line.orderId, lineId: line.lineId }, name);
-    if (await deps.store.recordExecutionRestart(line, current, name, restarts)) {
+    await deps.workflowAdmin.startNamed({ orderId: line.orderId, lineId: line.lineId }, name);
+    if (await deps.waits.recordExecutionRestart(line, current, name, restarts)) {
       restarted.push(line.lineId);
     }
   }

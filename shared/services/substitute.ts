@@ -1,74 +1,81 @@
 import { toIsoDate } from "../domain/dates.ts";
-import type { Inbound } from "../domain/inbound.ts";
+import { refusals } from "../domain/errors.ts";
 import type { Line } from "../domain/model.ts";
-import { planOrder, type Shortage } from "../domain/order-intake.ts";
-import { cancelLine, type FulfilmentDeps } from "./fulfilment.ts";
+import { planOrder } from "../domain/order-intake.ts";
+import type { AppPorts } from "../ports/app.ts";
+import { type CancelDeps, cancelLine } from "./cancel.ts";
 import { newLine, snapshotOf } from "./place-order.ts";
+import { RACE_LOST, retryOnRace } from "./retry.ts";
 
-export type SubstituteResult =
-  | { outcome: "substituted"; cancelledLineId: string; lines: Line[] }
-  | { outcome: "not-found" }
-  | { outcome: "not-waiting"; status: string }
-  | { outcome: "not-a-substitute"; allowed: string[] }
-  | { outcome: "insufficient-stock"; shortages: Shortage[] };
-
-const MAX_RACES = 8;
+export type SubstituteDeps = CancelDeps & Pick<AppPorts, "supply">;
 
 /**
  * The customer takes one of the SKU's substitutes instead of waiting (contract §8–§9):
  * the substitute is sold like a new line of the order (from stock, else on backorder by
  * its own policy; nothing happens if it cannot be sold), then the waiting line is
- * cancelled and its backorder released.
+ * cancelled and its backorder released. Returns the lines sold instead.
  */
 export async function substituteLine(
-  deps: FulfilmentDeps & { inbound: (sku: string) => Promise<Inbound[]> },
+  deps: SubstituteDeps,
   orderId: string,
   lineId: string,
   substituteSku: string,
-): Promise<SubstituteResult> {
-  for (let race = 0; race < MAX_RACES; race++) {
-    const [order, line] = await Promise.all([
-      deps.store.getOrder(orderId),
-      deps.store.getLine(orderId, lineId),
+): Promise<Line[]> {
+  return retryOnRace(`substituting line ${lineId}`, async () => {
+    const [order, line, siblings] = await Promise.all([
+      deps.orders.getOrder(orderId),
+      deps.orders.getLine(orderId, lineId),
+      deps.orders.listLines(orderId),
     ]);
-    if (!order || !line) return { outcome: "not-found" };
+    if (!order || !line) throw refusals.notFound(`Line ${lineId} of order ${orderId}`);
     // Substitute lines have ids derived from the line they replace: a repeated request
     // (a double click, a retry after a crash) finds them instead of selling twice.
-    const siblings = await deps.store.listLines(orderId);
     const made = siblings.filter((l) => l.lineId.startsWith(`${lineId}-s`));
     if (made.length > 0) {
       await cancelLine(deps, orderId, lineId);
-      return { outcome: "substituted", cancelledLineId: lineId, lines: made };
+      return made;
     }
-    if (line.status !== "backordered") return { outcome: "not-waiting", status: line.status };
-    const original = await deps.store.getSku(line.sku);
-    const allowed = original?.substitutes ?? [];
-    if (!allowed.includes(substituteSku)) return { outcome: "not-a-substitute", allowed };
-    const sku = await deps.store.getSku(substituteSku);
-    if (!sku) return { outcome: "not-a-substitute", allowed };
-
+    if (line.status !== "backordered") {
+      throw refusals.conflict(
+        "line-not-waiting",
+        "Line not waiting",
+        `The line is ${line.status}; only a waiting line can be substituted.`,
+      );
+    }
+    const allowed = (await deps.catalog.getSku(line.sku))?.substitutes ?? [];
+    const sku = allowed.includes(substituteSku) ? await deps.catalog.getSku(substituteSku) : null;
+    if (!sku) {
+      throw refusals.rejected(
+        "not-a-substitute",
+        "Not a substitute",
+        `${substituteSku} is not offered instead of this item.`,
+        { substitutes: allowed },
+      );
+    }
     const now = deps.clock.now();
     const plan = planOrder(
       [{ lineRef: line.lineRef, sku: substituteSku, qty: line.qty, unitPrice: line.unitPrice }],
-      new Map([[substituteSku, snapshotOf(sku, await deps.inbound(substituteSku))]]),
+      new Map([[substituteSku, snapshotOf(sku, await deps.supply.inbound(substituteSku))]]),
       toIsoDate(now),
     );
     if (!plan.ok) {
-      return plan.reason === "insufficient-stock"
-        ? { outcome: "insufficient-stock", shortages: plan.shortages }
-        : { outcome: "not-a-substitute", allowed };
+      throw refusals.conflict(
+        "insufficient-stock",
+        "Insufficient stock",
+        "The substitute cannot be sold now. Your item stays on order.",
+        { lines: plan.reason === "insufficient-stock" ? plan.shortages : [] },
+      );
     }
     const lines = plan.lines.map((p, i) =>
       newLine(orderId, line.currency, p, now, `${lineId}-s${i + 1}`),
     );
-    const taken = await deps.store.addLines(
+    const taken = await deps.orders.addLines(
       lines,
       plan.deltas.map((d) => ({ ...d, limit: sku.backorder.limit })),
     );
-    if (taken === "stock-changed") continue;
+    if (taken === "stock-changed") return RACE_LOST;
     await deps.workflow.start(lines.map((l) => ({ orderId, lineId: l.lineId })));
     await cancelLine(deps, orderId, lineId);
-    return { outcome: "substituted", cancelledLineId: lineId, lines };
-  }
-  throw new Error(`could not substitute line ${lineId}: stock keeps changing`);
+    return lines;
+  });
 }

@@ -15,26 +15,6 @@ export const lineTaskInput = z.object({
 
 export type LineTaskInput = z.infer<typeof lineTaskInput>;
 
-/** Errors a task raises on purpose carry an explicit `name`, which the ASL catches by. */
-export class LineNotFoundError extends Error {
-  override readonly name = "LineNotFound";
-}
-
-/** Error a parked line's task fails with when the line changed under it: the machine reloads. */
-export const LINE_CHANGED = "LineChanged";
-
-export class LineChangedError extends Error {
-  override readonly name = LINE_CHANGED;
-}
-
-/** Name of the error a task raises while another attempt holds a fresh claim on an email. */
-export const NOTIFICATION_IN_FLIGHT = "NotificationInFlight";
-
-/** Raised while another attempt may still be sending the same email; the task is retried. */
-export class NotificationInFlightError extends Error {
-  override readonly name = NOTIFICATION_IN_FLIGHT;
-}
-
 /**
  * The middy stack of the state machine's Lambda tasks: structured logs keyed by the line,
  * and input validation. Tasks are idempotent: a Retry may run them twice.

@@ -10,8 +10,8 @@
 import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
 import { GetExecutionHistoryCommand, SFNClient } from "@aws-sdk/client-sfn";
-import { DynamoDbStore } from "../../shared/adapters/dynamodb-store.ts";
 import { startStackProcess } from "../e2e/stack-process.ts";
+import { TestTable } from "../support/table.ts";
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
@@ -127,7 +127,7 @@ async function main() {
     process.env.AWS_ACCESS_KEY_ID = "local";
     process.env.AWS_SECRET_ACCESS_KEY = "local";
     process.env.AWS_ENDPOINT_URL_DYNAMODB = stack.manifest.urls.dynamodb;
-    const store = new DynamoDbStore(stack.manifest.tableName);
+    const store = new TestTable(stack.manifest.tableName);
     const items = (await store.scanAll()).filter(
       (i) => String(i.pk) === `ORDER#${sample.orderId}` || String(i.orderId) === sample.orderId,
     );

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { sesMailer } from "../../shared/adapters/ses-mailer.ts";
 import type { Line, Order } from "../../shared/domain/model.ts";
 import type { Mailer, OutgoingEmail } from "../../shared/ports/mailer.ts";
-import type { NotificationClaim, Store } from "../../shared/ports/store.ts";
+import type { NotificationClaim, NotificationStore } from "../../shared/ports/notifications.ts";
 import { notifyCustomer } from "../../shared/services/notify.ts";
 
 const NOW = new Date("2026-11-24T10:00:00Z");
@@ -33,7 +33,7 @@ function fakeStore() {
       claims.delete(key);
     },
     async touchLastContact() {},
-  } as unknown as Store;
+  } as unknown as NotificationStore;
   return { store, claims, calls };
 }
 
@@ -50,8 +50,8 @@ function mailer(fail?: unknown): Mailer & { sent: OutgoingEmail[] } {
   };
 }
 
-const deps = (store: Store, m: Mailer) => ({
-  store,
+const deps = (store: NotificationStore, m: Mailer) => ({
+  notifications: store,
   mailer: m,
   clock: { now: () => NOW },
   publicBaseUrl: "https://shop.example",

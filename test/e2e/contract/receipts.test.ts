@@ -38,12 +38,14 @@ describe("POST /v1/receipts", () => {
     const body = { receiptId: `RCV-${randomUUID()}`, lines: [{ sku, qty: 4 }] };
     const res = await receipt(body);
     expect(res.status, res.text).toBe(200);
+    // Contract §6: the cross-dock list names each line's order.
     expect(res.json).toEqual({
       receiptId: body.receiptId,
+      status: "done",
       allocations: [
-        { lineId: first.lineId, sku, qty: 2 },
-        { lineId: second.lineId, sku, qty: 1 },
-        { lineId: third.lineId, sku, qty: 1 },
+        { lineId: first.lineId, orderId: first.orderId, sku, qty: 2 },
+        { lineId: second.lineId, orderId: second.orderId, sku, qty: 1 },
+        { lineId: third.lineId, orderId: third.orderId, sku, qty: 1 },
       ],
       putAway: [],
     });
@@ -75,7 +77,8 @@ describe("POST /v1/receipts", () => {
     const rest = (await linesOf(third.orderId)).find((l) => l.qty === 2);
     expect(more.json).toEqual({
       receiptId: expect.any(String),
-      allocations: [{ lineId: rest?.lineId, sku, qty: 2 }],
+      status: "done",
+      allocations: [{ lineId: rest?.lineId, orderId: third.orderId, sku, qty: 2 }],
       putAway: [{ sku, qty: 3 }],
     });
     expect(await getSku(sku)).toMatchObject({ onHand: 9, allocated: 6, backorderedQty: 0 });

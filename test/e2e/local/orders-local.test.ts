@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { LINE_STATES } from "../../../infra/constructs/line-workflow.ts";
 import { lineRunInput } from "../../../shared/adapters/sfn-line-workflow.ts";
 import { postOrderBody } from "../../../shared/http/schemas.ts";
+import { createdOrderView } from "../../../shared/http/views.ts";
 import { verifyOrderToken } from "../../../shared/links/customer-links.ts";
 import { ORDER_IDEMPOTENCY_SCOPE, requestHash } from "../../../shared/services/place-order.ts";
 import { api, eventually, getSku, keys, newSku, orderBody, postOrder, putSku } from "../support.ts";
@@ -202,7 +203,7 @@ describe("an order whose API call died after its write", () => {
   async function cutOffOrder(body: unknown, key = randomUUID()) {
     const now = await virtualNow();
     const { order, line, email } = backorderedOrder(now, 10);
-    const response = { orderId: order.orderId, lines: [{ lineId: line.lineId }] };
+    const response = createdOrderView(order, [line]);
     const outcome = await store.createOrder({
       order,
       lines: [line],
@@ -212,7 +213,7 @@ describe("an order whose API call died after its write", () => {
         key,
         requestHash: requestHash(postOrderBody.parse(body)),
         orderId: order.orderId,
-        response: { status: 201, body: response },
+        created: { order, lines: [line] },
         createdAt: now.toISOString(),
         expiresAt: Math.floor(now.getTime() / 1000) + 86_400,
       },

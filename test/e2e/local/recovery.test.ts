@@ -60,7 +60,9 @@ describe("recovery", () => {
       body: { receiptId: `RCV-${randomUUID()}`, lines: [{ sku, qty: 1 }] },
     });
     expect(received.status, received.text).toBe(200);
-    expect(received.json.allocations).toEqual([{ lineId: line.lineId, sku, qty: 1 }]);
+    expect(received.json.allocations).toEqual([
+      { lineId: line.lineId, orderId: order.orderId, sku, qty: 1 },
+    ]);
     await eventually(
       async () =>
         (await store.getLine(order.orderId, line.lineId))?.status === "shipment_requested",

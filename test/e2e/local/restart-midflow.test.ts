@@ -3,7 +3,7 @@ import { rmSync } from "node:fs";
 import { GetExecutionHistoryCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { afterAll, describe, expect, it } from "vitest";
 import { LINE_STATES } from "../../../infra/constructs/line-workflow.ts";
-import { DynamoDbStore } from "../../../shared/adapters/dynamodb-store.ts";
+import { TestTable } from "../../support/table.ts";
 import { type RunningStack, startStackProcess } from "../stack-process.ts";
 import { eventually, keys, orderBody } from "../support.ts";
 
@@ -49,7 +49,7 @@ describe("a stack stopped mid-flow", () => {
     process.env.AWS_ACCESS_KEY_ID = "local";
     process.env.AWS_SECRET_ACCESS_KEY = "local";
     process.env.AWS_ENDPOINT_URL_DYNAMODB = first.manifest.urls.dynamodb;
-    const store = new DynamoDbStore(first.manifest.tableName);
+    const store = new TestTable(first.manifest.tableName);
     const sfn = new SFNClient({
       endpoint: first.manifest.urls.sfn,
       region: "us-east-1",

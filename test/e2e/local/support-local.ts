@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { GetExecutionHistoryCommand, SFNClient } from "@aws-sdk/client-sfn";
-import { DynamoDbStore } from "../../../shared/adapters/dynamodb-store.ts";
 import { addDays, toIsoDate } from "../../../shared/domain/dates.ts";
 import type { Line, Order } from "../../../shared/domain/model.ts";
 import { signWebhook } from "../../../shared/links/standard-webhooks.ts";
+import { TestTable } from "../../support/table.ts";
 import { api, localStack } from "../support.ts";
 
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
@@ -17,7 +17,7 @@ export function localAdapters() {
   process.env.AWS_ENDPOINT_URL_DYNAMODB = stack.urls.dynamodb;
   return {
     stack,
-    store: new DynamoDbStore(stack.tableName),
+    store: new TestTable(stack.tableName),
     sfn: new SFNClient({ endpoint: stack.urls.sfn, region: "us-east-1", credentials }),
   };
 }

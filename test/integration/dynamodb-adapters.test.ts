@@ -10,17 +10,25 @@ import {
 } from "../../infra/local/dynamodb-local.ts";
 import { freePort } from "../../infra/local/ports.ts";
 import { synthTemplate } from "../../infra/local/template.ts";
-import { DynamoDbStore, keys } from "../../shared/adapters/dynamodb-store.ts";
+import { keys, lineItem, lineTransition } from "../../shared/adapters/dynamodb/table.ts";
+import {
+  canTransition,
+  LINE_STATUSES,
+  LINE_TRANSITIONS,
+  type LineStatus,
+  sourcesOf,
+} from "../../shared/domain/line-states.ts";
 import type { Line, Order } from "../../shared/domain/model.ts";
-import type { IdempotencyRecord, NewOrder } from "../../shared/ports/store.ts";
+import type { IdempotencyRecord, NewOrder } from "../../shared/ports/orders.ts";
+import { TestTable } from "../support/table.ts";
 
-/** The DynamoDB store against DynamoDB Local, on the table the CDK app defines. */
+/** The DynamoDB store adapters against DynamoDB Local, on the table the CDK app defines. */
 const cacheDir = join(fileURLToPath(new URL("../../", import.meta.url)), ".cache");
 const TABLE = "store-test-table";
 const AT = new Date("2026-11-24T10:00:00.000Z");
 
 let handle: DynamoDbLocalHandle | undefined;
-let store: DynamoDbStore;
+let store: TestTable;
 
 beforeAll(async () => {
   handle = await startDynamoDbLocal({ port: await freePort(), cacheDir, inMemory: true });
@@ -33,7 +41,7 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: handle.endpoint,
   });
-  store = new DynamoDbStore(TABLE);
+  store = new TestTable(TABLE);
 });
 
 afterAll(async () => {
@@ -65,7 +73,7 @@ function newOrder(
     currency: "USD",
     createdAt: AT.toISOString(),
   };
-  const line = (status: "allocated" | "backordered", qty: number): Line => ({
+  const line = (status: LineStatus, qty: number): Line => ({
     orderId,
     lineId: unique("ln"),
     lineRef: "1",
@@ -90,7 +98,7 @@ function newOrder(
     key,
     requestHash: "h",
     orderId,
-    response: { status: 201, body: { orderId } },
+    created: { order, lines },
     createdAt: AT.toISOString(),
     expiresAt: 2_000_000_000,
   };
@@ -320,5 +328,67 @@ describe("counters under change", () => {
     expect(raw?.allocated).toBe(2 * created);
     expect(raw?.committed).toBe(2 * created);
     expect(raw?.atp).toBe(Number(raw?.onHand) - 2 * created);
+  });
+});
+
+describe("line status writes", () => {
+  /** A line stored in `status`, of an order of its own. */
+  async function storedLine(status: LineStatus): Promise<Line> {
+    const input = newOrder(unique("SKU"), { allocate: 1, backorder: 0 });
+    const line = { ...(input.lines[0] as Line), status };
+    await store.table.transact([
+      {
+        Put: {
+          TableName: TABLE,
+          Item: lineItem(line),
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      },
+    ]);
+    return line;
+  }
+
+  it("refuses, by DynamoDB's condition, every move the transitions table forbids", async () => {
+    const pairs = LINE_STATUSES.flatMap((from) => LINE_STATUSES.map((to) => [from, to] as const));
+    const results = await Promise.all(
+      pairs.map(async ([from, to]) => {
+        const line = await storedLine(from);
+        if (sourcesOf(to).length === 0) {
+          // No status may move here: the write cannot even be built.
+          expect(() => lineTransition(to, AT)).toThrow(RangeError);
+          return {
+            from,
+            to,
+            written: false,
+            after: await store.getLine(line.orderId, line.lineId),
+          };
+        }
+        const written = await store.table.updateIf(
+          keys.line(line.orderId, line.lineId),
+          lineTransition(to, AT),
+        );
+        return { from, to, written, after: await store.getLine(line.orderId, line.lineId) };
+      }),
+    );
+    const forbidden = results.filter((r) => !canTransition(r.from, r.to));
+    const allowed = Object.values(LINE_TRANSITIONS).flat().length;
+    expect(forbidden.length).toBe(LINE_STATUSES.length ** 2 - allowed);
+    for (const r of forbidden) {
+      expect(r.written, `${r.from} → ${r.to} must be refused`).toBe(false);
+      expect(r.after?.status, `${r.from} → ${r.to} left the line as it was`).toBe(r.from);
+      expect(r.after?.history).toHaveLength(1);
+    }
+    for (const r of results.filter((x) => canTransition(x.from, x.to))) {
+      expect(r.written, `${r.from} → ${r.to} is allowed`).toBe(true);
+      expect(r.after?.status).toBe(r.to);
+      expect(r.after?.history.at(-1)).toEqual({ status: r.to, at: AT.toISOString() });
+    }
+  });
+
+  it("cannot build a narrowed write from a status the table does not allow", () => {
+    // The type already refuses it; a cast past the type is refused at run time.
+    expect(() => lineTransition("charged", AT, ["backordered" as never])).toThrow(
+      "a line cannot go from backordered to charged",
+    );
   });
 });

@@ -1,0 +1,145 @@
+import { type Line, qtyBySku } from "../../domain/model.ts";
+import {
+  type AllocateOutcome,
+  type AllocationStore,
+  type InboundUse,
+  type LineFill,
+  type ReceiptRecord,
+  receiptAllocationSchema,
+  receiptRecordSchema,
+  type WaitingPage,
+} from "../../ports/allocation.ts";
+import { fillFromFree, receiveUnits } from "./stock.ts";
+import {
+  encodeCursor,
+  type Item,
+  keys,
+  lineItem,
+  lineTransition,
+  parseItem,
+  putsIfAbsent,
+  readLine,
+  Table,
+  type TransactItem,
+} from "./table.ts";
+
+const ALLOCATIONS_PREFIX = "ALLOC#";
+
+/** The waiting queue (index gsi1, WAITING#<sku>, oldest first), allocation, receipts. */
+export class DynamoDbAllocation implements AllocationStore {
+  constructor(private readonly table = new Table()) {}
+
+  async waitingLines(sku: string, limit = 100, after?: string): Promise<WaitingPage> {
+    const page = await this.table.queryPage(
+      {
+        IndexName: "gsi1",
+        KeyConditionExpression: "gsi1pk = :pk",
+        ExpressionAttributeValues: {
+          ":pk": keys.waiting({ sku, createdAt: "", lineId: "" }).gsi1pk,
+        },
+        ScanIndexForward: true,
+        Limit: limit,
+      },
+      after,
+    );
+    return { lines: page.items.map(readLine), next: page.next };
+  }
+
+  waitingCursor(line: Line): string {
+    return encodeCursor({ ...keys.line(line.orderId, line.lineId), ...keys.waiting(line) }) ?? "";
+  }
+
+  async allocateLines(
+    sku: string,
+    fills: readonly LineFill[],
+    at: Date,
+    newLineId: () => string,
+    receiptId?: string,
+  ): Promise<AllocateOutcome> {
+    const total = fills.reduce((n, f) => n + f.qty, 0);
+    if (total === 0) return { outcome: "allocated", remainders: [] };
+    const remainders: Line[] = [];
+    const items: TransactItem[] = [
+      { Update: this.table.update(keys.sku(sku), fillFromFree(total)) },
+    ];
+    for (const { line, qty, remainder } of fills) {
+      const filled = lineTransition("allocated", at);
+      items.push({
+        Update: this.table.update(keys.line(line.orderId, line.lineId), {
+          ...filled,
+          set: [...(filled.set ?? []), "qty = :qty"],
+          condition: [...(filled.condition ?? []), "qty = :was"],
+          values: { ...filled.values, ":qty": qty, ":was": line.qty },
+        }),
+      });
+      if (remainder > 0) {
+        const rest: Line = {
+          ...line,
+          lineId: newLineId(),
+          qty: remainder,
+          status: "backordered",
+          splitFrom: line.lineId,
+        };
+        remainders.push(rest);
+        items.push(...putsIfAbsent(this.table.name, [lineItem(rest)]));
+      }
+    }
+    if (receiptId) {
+      // One item per batch beside the receipt (a 10,000-line receipt would not fit in one
+      // 400 KB item); the first fill's line id orders them and makes a replay collide.
+      const batch: Item = {
+        pk: keys.receipt(receiptId).pk,
+        sk: `${ALLOCATIONS_PREFIX}${at.toISOString()}#${fills[0]?.line.lineId}`,
+        type: "receipt-allocations",
+        fills: fills.map((f) => ({
+          lineId: f.line.lineId,
+          orderId: f.line.orderId,
+          sku,
+          qty: f.qty,
+        })),
+      };
+      items.push(...putsIfAbsent(this.table.name, [batch]));
+    }
+    const done = await this.table.transactIf(items);
+    return done ? { outcome: "allocated", remainders } : { outcome: "changed" };
+  }
+
+  async getReceipt(receiptId: string): Promise<ReceiptRecord | null> {
+    const items = await this.table.queryAll(keys.receipt(receiptId).pk, "");
+    const head = items.find((i) => i.sk === keys.receipt(receiptId).sk);
+    if (!head) return null;
+    const allocations = items
+      .filter((i) => String(i.sk).startsWith(ALLOCATIONS_PREFIX))
+      .sort((a, b) => String(a.sk).localeCompare(String(b.sk)))
+      .flatMap((i) => receiptAllocationSchema.array().parse(i.fills));
+    return parseItem(receiptRecordSchema, { ...head, allocations });
+  }
+
+  recordReceipt(receipt: ReceiptRecord, inboundUsed: readonly InboundUse[] = []): Promise<boolean> {
+    const bySku = qtyBySku(receipt.lines);
+    return this.table.transactIf([
+      ...putsIfAbsent(this.table.name, [
+        { ...keys.receipt(receipt.receiptId), type: "receipt", ...receipt, allocations: [] },
+      ]),
+      ...[...bySku].map(([sku, qty]) => ({
+        Update: this.table.update(keys.sku(sku), receiveUnits(qty)),
+      })),
+      // What arrived is no longer on its way.
+      ...inboundUsed.map(({ sku, supplierId, asnId, qty }) => ({
+        Update: this.table.update(keys.inbound(sku, supplierId, asnId), {
+          set: ["qty = qty - :q"],
+          condition: ["attribute_exists(pk)"],
+          values: { ":q": qty },
+        }),
+      })),
+    ]);
+  }
+
+  async markReceiptDone(receiptId: string): Promise<void> {
+    await this.table.updateIf(keys.receipt(receiptId), {
+      set: ["done = :true"],
+      condition: ["attribute_exists(pk)"],
+      values: { ":true": true },
+    });
+  }
+}

@@ -1,0 +1,126 @@
+import { BatchGetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type Sku, skuSchema } from "../../domain/model.ts";
+import type { CatalogStore, SkuPolicyInput } from "../../ports/catalog.ts";
+import { dynamo } from "../aws-clients.ts";
+import { type Item, keys, parseItem, Table } from "./table.ts";
+
+const readSku = (item: Item): Sku => parseItem(skuSchema, item);
+
+/** SKUs in the single table (see ./table.ts and ./stock.ts for their counters). */
+export class DynamoDbCatalog implements CatalogStore {
+  constructor(private readonly table = new Table()) {}
+
+  async getSku(sku: string): Promise<Sku | null> {
+    const item = await this.table.get(keys.sku(sku));
+    return item ? readSku(item) : null;
+  }
+
+  async getSkus(skus: readonly string[]): Promise<Map<string, Sku>> {
+    const found = new Map<string, Sku>();
+    const unique = [...new Set(skus)];
+    const name = this.table.name;
+    for (let i = 0; i < unique.length; i += 100) {
+      let request: Record<string, { Keys: Item[]; ConsistentRead: boolean }> = {
+        [name]: {
+          Keys: unique.slice(i, i + 100).map((sku) => keys.sku(sku)),
+          ConsistentRead: true,
+        },
+      };
+      // BatchGetItem may leave keys unprocessed under load: ask again for those, backing off.
+      for (let round = 0; Object.keys(request).length > 0; round++) {
+        if (round > 0) await backoff(round);
+        const out = await dynamo().send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of out.Responses?.[name] ?? []) {
+          if (item.free === undefined || item.committed === undefined) await this.backfill(item);
+          const sku = readSku(item);
+          found.set(sku.sku, sku);
+        }
+        request = (out.UnprocessedKeys ?? {}) as typeof request;
+      }
+    }
+    return found;
+  }
+
+  /** Gives a SKU written before its derived figures existed the figures. */
+  private async backfill(item: Item): Promise<void> {
+    const onHand = Number(item.onHand ?? 0);
+    const allocated = Number(item.allocated ?? 0);
+    const backordered = Number(item.backorderedQty ?? 0);
+    const committed = allocated + backordered;
+    // Someone else may write it meanwhile; they keep the figures in step.
+    await this.table.updateIf(keys.sku(String(item.sku)), {
+      set: [
+        "committed = :committed",
+        "atp = :atp",
+        "#free = :free",
+        "allocated = :allocated",
+        "backorderedQty = :backordered",
+      ],
+      condition: [
+        "attribute_not_exists(#free)",
+        "onHand = :onHand",
+        "(attribute_not_exists(allocated) OR allocated = :allocated)",
+        "(attribute_not_exists(backorderedQty) OR backorderedQty = :backordered)",
+      ],
+      names: { "#free": "free" },
+      values: {
+        ":committed": committed,
+        ":atp": onHand - committed,
+        ":free": onHand - allocated,
+        ":onHand": onHand,
+        ":allocated": allocated,
+        ":backordered": backordered,
+      },
+    });
+  }
+
+  async putSkuPolicy(input: SkuPolicyInput, at: Date): Promise<{ sku: Sku; created: boolean }> {
+    // One update, no read: the counters stay as concurrent orders leave them, and `atp`
+    // is recomputed from `committed` (allocated + backordered) as it is at this write.
+    const out = await dynamo().send(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: keys.sku(input.sku),
+        UpdateExpression:
+          "SET #type = :type, sku = :sku, #name = :name, onHand = :onHand, backorder = :backorder, " +
+          "substitutes = :substitutes, updatedAt = :at, " +
+          "allocated = if_not_exists(allocated, :zero), " +
+          "backorderedQty = if_not_exists(backorderedQty, :zero), " +
+          "committed = if_not_exists(committed, :zero), " +
+          "atp = :onHand - if_not_exists(committed, :zero), " +
+          "#free = :onHand - if_not_exists(allocated, :zero)",
+        ExpressionAttributeNames: { "#type": "type", "#name": "name", "#free": "free" },
+        ExpressionAttributeValues: {
+          ":type": "sku",
+          ":sku": input.sku,
+          ":name": input.name,
+          ":onHand": input.onHand,
+          ":backorder": input.backorder,
+          ":substitutes": input.substitutes,
+          ":at": at.toISOString(),
+          ":zero": 0,
+        },
+        // The item as it was just before this very update: absent when it is new.
+        ReturnValues: "ALL_OLD",
+      }),
+    );
+    const before = out.Attributes;
+    const sku: Sku = {
+      sku: input.sku,
+      name: input.name,
+      onHand: input.onHand,
+      allocated: Number(before?.allocated ?? 0),
+      backorderedQty: Number(before?.backorderedQty ?? 0),
+      backorder: input.backorder,
+      substitutes: input.substitutes,
+      updatedAt: at.toISOString(),
+    };
+    return { sku, created: before === undefined };
+  }
+}
+
+/** Jittered exponential backoff: 10–20 ms, doubling, capped at 400 ms. */
+function backoff(attempt: number): Promise<void> {
+  const base = Math.min(400, 10 * 2 ** (attempt - 1));
+  return new Promise((resolve) => setTimeout(resolve, base + Math.random() * base));
+}

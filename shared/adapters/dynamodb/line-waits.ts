@@ -1,0 +1,120 @@
+import type { Line } from "../../domain/model.ts";
+import { WAIT_STATUS, type WaitKind } from "../../domain/waits.ts";
+import type { DelayPatch, LineWaitStore } from "../../ports/line-waits.ts";
+import { keys, mergeParts, statusIn, Table, type UpdateParts } from "./table.ts";
+
+/** What else must still hold for a line to park, beyond its status (see domain/waits.ts). */
+const PARK_ALSO: Partial<Record<WaitKind, UpdateParts>> = {
+  // Its shipment not formed yet.
+  group: {
+    condition: ["(attribute_not_exists(shipmentId) OR shipmentId = :null)"],
+    values: { ":null": null },
+  },
+  // No new payment method given since the decline.
+  payment: {
+    condition: ["(attribute_not_exists(retryCharge) OR retryCharge = :false)"],
+    values: { ":false": false },
+  },
+};
+
+/** A line's task token, dates and promises while it waits, and its execution's name. */
+export class DynamoDbLineWaits implements LineWaitStore {
+  constructor(private readonly table = new Table()) {}
+
+  parkLine(orderId: string, lineId: string, token: string, wait: WaitKind): Promise<boolean> {
+    return this.table.updateIf(
+      keys.line(orderId, lineId),
+      mergeParts(
+        {
+          set: ["waitToken = :token", "waitingFor = :wait"],
+          values: { ":token": token, ":wait": wait },
+        },
+        statusIn(WAIT_STATUS[wait]),
+        PARK_ALSO[wait] ?? {},
+      ),
+    );
+  }
+
+  async getWaitToken(orderId: string, lineId: string): Promise<string | null> {
+    const item = await this.table.get(keys.line(orderId, lineId), ["waitToken"]);
+    return typeof item?.waitToken === "string" ? item.waitToken : null;
+  }
+
+  setLineEta(
+    orderId: string,
+    lineId: string,
+    eta: string | null,
+    promisedBy: string | null = null,
+  ): Promise<boolean> {
+    return this.table.updateIf(
+      keys.line(orderId, lineId),
+      mergeParts(
+        promisedBy
+          ? {
+              set: ["eta = :eta", "promisedBy = :promise", "promiseEscalated = :false"],
+              values: { ":eta": eta, ":promise": promisedBy, ":false": false },
+            }
+          : { set: ["eta = :eta"], values: { ":eta": eta } },
+        statusIn("backordered"),
+      ),
+    );
+  }
+
+  async setNotifiedEta(orderId: string, lineId: string, eta: string | null): Promise<void> {
+    await this.table.updateIf(keys.line(orderId, lineId), {
+      set: ["notifiedEta = :eta"],
+      condition: ["attribute_exists(pk)"],
+      values: { ":eta": eta },
+    });
+  }
+
+  recordDelay(line: Line, from: string, patch: DelayPatch): Promise<boolean> {
+    return this.table.updateIf(
+      keys.line(line.orderId, line.lineId),
+      mergeParts(
+        {
+          set: [
+            "promisedBy = :promisedBy",
+            "promiseEscalated = :escalated",
+            "delays = :delays",
+            "consentBy = :consentBy",
+            "toldPromisedBy = :told",
+            "firstPromisedBy = if_not_exists(firstPromisedBy, :from)",
+          ],
+          condition: ["promisedBy = :from"],
+          values: {
+            ":promisedBy": patch.promisedBy,
+            ":escalated": patch.promiseEscalated,
+            ":delays": patch.delays,
+            ":consentBy": patch.consentBy,
+            ":told": patch.toldPromisedBy,
+            ":from": from,
+          },
+        },
+        statusIn("backordered"),
+      ),
+    );
+  }
+
+  recordConsent(orderId: string, lineId: string): Promise<boolean> {
+    return this.table.updateIf(
+      keys.line(orderId, lineId),
+      mergeParts(
+        { set: ["consentedFor = consentBy"], condition: ["attribute_exists(consentBy)"] },
+        statusIn("backordered"),
+      ),
+    );
+  }
+
+  recordExecutionRestart(line: Line, from: string, to: string, restarts: number): Promise<boolean> {
+    return this.table.updateIf(keys.line(line.orderId, line.lineId), {
+      set: ["executionName = :to", "executionRestarts = :n"],
+      condition: [
+        from === line.lineId
+          ? "(attribute_not_exists(executionName) OR executionName = :from)"
+          : "executionName = :from",
+      ],
+      values: { ":to": to, ":from": from, ":n": restarts },
+    });
+  }
+}

@@ -1,0 +1,372 @@
+import {
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+} from "@aws-sdk/client-dynamodb";
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+import type { z } from "zod";
+import { config } from "../../config.ts";
+import {
+  assertTransition,
+  type LineStatus,
+  type SourceOf,
+  sourcesOf,
+} from "../../domain/line-states.ts";
+import { type Line, lineSchema, type Order, orderSchema } from "../../domain/model.ts";
+import { dynamo } from "../aws-clients.ts";
+
+/**
+ * The single table (docs/data-model.md): every key, the conditional-write and transaction
+ * helpers (a lost race is told from an error here and nowhere else), paging, item parsing,
+ * and the one builder of line status writes. The store adapters beside this file use it.
+ *
+ *   SKU           pk SKU#<sku>                 sk SKU
+ *   inbound       pk SKU#<sku>                 sk INBOUND#<supplierId>#<asnId>
+ *   order         pk ORDER#<orderId>           sk ORDER
+ *   line          pk ORDER#<orderId>           sk LINE#<lineId>
+ *                 gsi1pk WAITING#<sku> gsi1sk <createdAt>#<lineId>   (only while backordered)
+ *   notification  pk ORDER#<orderId>           sk NOTIF#<event key>
+ *   idempotency   pk IDEMP#<scope>#<key>       sk IDEMP   (TTL; on PENDING#… while unfinished)
+ *   receipt       pk RECEIPT#<receiptId>       sk RECEIPT, ALLOC#<at>#<first lineId> per batch
+ *   shipment      pk SHIP#<shipmentId>         sk SHIP    gsi1pk SHIPMENTS#<status>
+ *   ASN           pk ASN#<supplierId>#<asnId>  sk ASN
+ *   delivery      pk WEBHOOK#<supplierId>#<id> sk WEBHOOK  (TTL)
+ */
+export const keys = {
+  sku: (sku: string) => ({ pk: `SKU#${sku}`, sk: "SKU" }),
+  inbound: (sku: string, supplierId: string, asnId: string) => ({
+    pk: `SKU#${sku}`,
+    sk: `INBOUND#${supplierId}#${asnId}`,
+  }),
+  order: (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: "ORDER" }),
+  line: (orderId: string, lineId: string) => ({ pk: `ORDER#${orderId}`, sk: `LINE#${lineId}` }),
+  waiting: (line: Pick<Line, "sku" | "createdAt" | "lineId">) => ({
+    gsi1pk: `WAITING#${line.sku}`,
+    gsi1sk: `${line.createdAt}#${line.lineId}`,
+  }),
+  notification: (orderId: string, key: string) => ({ pk: `ORDER#${orderId}`, sk: `NOTIF#${key}` }),
+  idempotency: (scope: string, key: string) => ({ pk: `IDEMP#${scope}#${key}`, sk: "IDEMP" }),
+  receipt: (receiptId: string) => ({ pk: `RECEIPT#${receiptId}`, sk: "RECEIPT" }),
+  shipment: (shipmentId: string) => ({ pk: `SHIP#${shipmentId}`, sk: "SHIP" }),
+  shipmentsByStatus: (status: string, createdAt: string, shipmentId: string) => ({
+    gsi1pk: `SHIPMENTS#${status}`,
+    gsi1sk: `${createdAt}#${shipmentId}`,
+  }),
+  asn: (supplierId: string, asnId: string) => ({ pk: `ASN#${supplierId}#${asnId}`, sk: "ASN" }),
+  delivery: (supplierId: string, webhookId: string) => ({
+    pk: `WEBHOOK#${supplierId}#${webhookId}`,
+    sk: "WEBHOOK",
+  }),
+};
+
+export type Key = { pk: string; sk: string };
+export type Item = Record<string, unknown>;
+export type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
+
+/** Parses a stored item by its entity's schema; storage fields (keys, index keys, counters
+ * derived for conditions) are not part of the entity and are dropped. */
+export function parseItem<T>(schema: z.ZodType<T>, item: Item): T {
+  return schema.parse(item);
+}
+
+/** A line as stored: on the waiting index while backordered. */
+export function lineItem(line: Line): Item {
+  return {
+    ...keys.line(line.orderId, line.lineId),
+    ...(line.status === "backordered" ? keys.waiting(line) : {}),
+    type: "line",
+    ...line,
+  };
+}
+
+export function orderItem(order: Order): Item {
+  return { ...keys.order(order.orderId), type: "order", ...order };
+}
+
+export const readLine = (item: Item): Line => parseItem(lineSchema, item);
+export const readOrder = (item: Item): Order => parseItem(orderSchema, item);
+
+/** Puts of new items, each only if absent (a transaction's actions). */
+export function putsIfAbsent(tableName: string, items: readonly Item[]): TransactItem[] {
+  return items.map((Item) => ({
+    Put: { TableName: tableName, Item, ConditionExpression: "attribute_not_exists(pk)" },
+  }));
+}
+
+/** The parts of an UpdateItem, to be combined: a status write and the fields it sets. */
+export interface UpdateParts {
+  set?: string[];
+  remove?: string[];
+  add?: string[];
+  delete?: string[];
+  /** Conditions, all of which must hold. */
+  condition?: string[];
+  names?: Record<string, string>;
+  values?: Record<string, unknown>;
+}
+
+export function mergeParts(...parts: UpdateParts[]): UpdateParts {
+  const out: Required<UpdateParts> = {
+    set: [],
+    remove: [],
+    add: [],
+    delete: [],
+    condition: [],
+    names: {},
+    values: {},
+  };
+  for (const p of parts) {
+    out.set.push(...(p.set ?? []));
+    out.remove.push(...(p.remove ?? []));
+    out.add.push(...(p.add ?? []));
+    out.delete.push(...(p.delete ?? []));
+    out.condition.push(...(p.condition ?? []));
+    Object.assign(out.names, p.names);
+    Object.assign(out.values, p.values);
+  }
+  return out;
+}
+
+/** An UpdateItem (or a transaction's Update) from its parts. */
+export function buildUpdate(tableName: string, key: Key, parts: UpdateParts) {
+  const clauses = [
+    parts.set?.length ? `SET ${parts.set.join(", ")}` : "",
+    parts.remove?.length ? `REMOVE ${[...new Set(parts.remove)].join(", ")}` : "",
+    parts.add?.length ? `ADD ${parts.add.join(", ")}` : "",
+    parts.delete?.length ? `DELETE ${parts.delete.join(", ")}` : "",
+  ].filter(Boolean);
+  const names = parts.names ?? {};
+  const values = parts.values ?? {};
+  return {
+    TableName: tableName,
+    Key: key,
+    UpdateExpression: clauses.join(" "),
+    ...(parts.condition?.length ? { ConditionExpression: parts.condition.join(" AND ") } : {}),
+    ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+    ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+  } satisfies UpdateCommandInput;
+}
+
+/** A condition that a line is in one of `statuses` (a read of status, not a write). */
+export function statusIn(...statuses: LineStatus[]): UpdateParts {
+  const values = Object.fromEntries(statuses.map((s, i) => [`:statusIs${i}`, s]));
+  return {
+    condition: [`#status IN (${Object.keys(values).join(", ")})`],
+    names: { "#status": "status" },
+    values,
+  };
+}
+
+/**
+ * The one way a line's status is written: to `to`, only from a status the transitions
+ * table allows (by default every source of `to`; a narrower `from` must be among them,
+ * which the type already demands), with its history entry; the line leaves the waiting
+ * index, which holds only backordered lines. A write the table forbids cannot be built.
+ */
+export function lineTransition<To extends LineStatus>(
+  to: To,
+  at: Date,
+  from: readonly SourceOf<To>[] = sourcesOf(to),
+): UpdateParts {
+  if (from.length === 0) throw new RangeError(`no status may move to ${to}`);
+  for (const f of from) assertTransition(f, to);
+  const fromValues = Object.fromEntries(from.map((f, i) => [`:statusFrom${i}`, f]));
+  return {
+    set: ["#status = :statusTo", "history = list_append(history, :statusEntry)"],
+    remove: ["gsi1pk", "gsi1sk"],
+    condition: [`#status IN (${Object.keys(fromValues).join(", ")})`],
+    names: { "#status": "status" },
+    values: {
+      ":statusTo": to,
+      ":statusEntry": [{ status: to, at: at.toISOString() }],
+      ...fromValues,
+    },
+  };
+}
+
+/** Why each action of a cancelled transaction failed ("None" where it did not). */
+export function cancellationCodes(error: unknown): string[] | null {
+  if (
+    !(error instanceof TransactionCanceledException) &&
+    !(error instanceof Error && error.name === "TransactionCanceledException")
+  ) {
+    return null;
+  }
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+  return (reasons ?? []).map((r) => r.Code ?? "None");
+}
+
+/**
+ * True when a write failed because it lost a race to a concurrent one: its condition no
+ * longer held, or a transaction conflicted. Anything else (validation, size, throttling)
+ * is an error, never a race.
+ */
+export function isLostRace(error: unknown): boolean {
+  if (
+    error instanceof ConditionalCheckFailedException ||
+    (error instanceof Error && error.name === "ConditionalCheckFailedException")
+  ) {
+    return true;
+  }
+  const codes = cancellationCodes(error);
+  const raceCodes = new Set(["None", "ConditionalCheckFailed", "TransactionConflict"]);
+  return codes?.every((c) => raceCodes.has(c)) ?? false;
+}
+
+/** Runs a write; false when it lost a race, the error otherwise. */
+async function unlessRaceLost(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (isLostRace(error)) return false;
+    throw error;
+  }
+}
+
+/** A page of a query, and the opaque cursor that continues it (null on the last page). */
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+export function encodeCursor(key: Record<string, unknown> | undefined): string | null {
+  return key ? Buffer.from(JSON.stringify(key)).toString("base64url") : null;
+}
+
+export function decodeCursor(cursor: string | undefined | null): Item | undefined {
+  if (!cursor) return undefined;
+  try {
+    const key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
+    if (key && typeof key === "object" && !Array.isArray(key)) return key as Item;
+  } catch {
+    // fall through
+  }
+  throw new InvalidCursorError("the cursor is not one this API gave out");
+}
+
+export class InvalidCursorError extends Error {
+  override readonly name = "InvalidCursorError";
+}
+
+/** The table and the ways this code base reads and writes it. */
+export class Table {
+  constructor(readonly name: string = config.tableName()) {}
+
+  async get(key: Key, projection?: string[]): Promise<Item | undefined> {
+    const out = await dynamo().send(
+      new GetCommand({
+        TableName: this.name,
+        Key: key,
+        ConsistentRead: true,
+        ...(projection
+          ? {
+              ProjectionExpression: projection.map((_, i) => `#p${i}`).join(", "),
+              ExpressionAttributeNames: Object.fromEntries(projection.map((p, i) => [`#p${i}`, p])),
+            }
+          : {}),
+      }),
+    );
+    return out.Item;
+  }
+
+  /** Puts an item if `condition` holds (default: none there); false when it did not. */
+  putIf(
+    item: Item,
+    condition = "attribute_not_exists(pk)",
+    values?: Item,
+    names?: Record<string, string>,
+  ): Promise<boolean> {
+    return unlessRaceLost(() =>
+      dynamo().send(
+        new PutCommand({
+          TableName: this.name,
+          Item: item,
+          ConditionExpression: condition,
+          ...(values ? { ExpressionAttributeValues: values } : {}),
+          ...(names ? { ExpressionAttributeNames: names } : {}),
+        }),
+      ),
+    );
+  }
+
+  /** Deletes an item if the conditions of `parts` hold; false when they did not. */
+  deleteIf(key: Key, parts: Pick<UpdateParts, "condition" | "names" | "values">): Promise<boolean> {
+    const { UpdateExpression: _, ...condition } = buildUpdate(this.name, key, parts);
+    return unlessRaceLost(() => dynamo().send(new DeleteCommand(condition)));
+  }
+
+  /** An UpdateItem that may lose a race: false when its condition failed. */
+  updateIf(key: Key, parts: UpdateParts): Promise<boolean> {
+    return unlessRaceLost(() => dynamo().send(new UpdateCommand(this.update(key, parts))));
+  }
+
+  /** An UpdateItem returning the item as it is after it; null when its condition failed. */
+  async updateReturning(key: Key, parts: UpdateParts): Promise<Item | null> {
+    let after: Item | null = null;
+    const done = await unlessRaceLost(async () => {
+      const out = await dynamo().send(
+        new UpdateCommand({ ...this.update(key, parts), ReturnValues: "ALL_NEW" }),
+      );
+      after = out.Attributes ?? null;
+    });
+    return done ? after : null;
+  }
+
+  update(key: Key, parts: UpdateParts) {
+    return buildUpdate(this.name, key, parts);
+  }
+
+  /** Runs a transaction; false when it lost a race (a condition failed or it conflicted). */
+  transactIf(items: TransactItem[]): Promise<boolean> {
+    return unlessRaceLost(() => this.transact(items));
+  }
+
+  transact(items: TransactItem[]) {
+    return dynamo().send(new TransactWriteCommand({ TransactItems: items }));
+  }
+
+  /** Every item of a partition whose sort key starts with `skPrefix` ("" = all). */
+  async queryAll(pk: string, skPrefix: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Page<Item> = await this.queryPage(
+        {
+          KeyConditionExpression: skPrefix ? "pk = :pk AND begins_with(sk, :prefix)" : "pk = :pk",
+          ExpressionAttributeValues: skPrefix ? { ":pk": pk, ":prefix": skPrefix } : { ":pk": pk },
+          ConsistentRead: true,
+        },
+        cursor,
+      );
+      items.push(...page.items);
+      cursor = page.next;
+    } while (cursor);
+    return items;
+  }
+
+  /** One page of a query on the table or an index. */
+  async queryPage(
+    input: Omit<QueryCommandInput, "TableName" | "ExclusiveStartKey">,
+    cursor?: string | null,
+  ): Promise<Page<Item>> {
+    const start = decodeCursor(cursor);
+    const out = await dynamo().send(
+      new QueryCommand({
+        TableName: this.name,
+        ...input,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    return { items: out.Items ?? [], next: encodeCursor(out.LastEvaluatedKey) };
+  }
+}

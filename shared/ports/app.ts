@@ -1,0 +1,65 @@
+import type { DelayConfig } from "../domain/delays.ts";
+import type { PaymentProvider } from "../domain/model.ts";
+import type { AllocationStore } from "./allocation.ts";
+import type { CatalogStore } from "./catalog.ts";
+import type { ChargeStore } from "./charges.ts";
+import type { Clock } from "./clock.ts";
+import type { LineWaitStore } from "./line-waits.ts";
+import type { Mailer } from "./mailer.ts";
+import type { NotificationStore } from "./notifications.ts";
+import type { OrderStore } from "./orders.ts";
+import type { PaymentGateway } from "./payment-gateway.ts";
+import type { ShipmentStore } from "./shipments.ts";
+import type { SupplyStore } from "./supply.ts";
+import type { LineSignals, LineWorkflow, LineWorkflowAdmin } from "./workflow.ts";
+
+/** What emailing a customer needs. */
+export interface NotifyPorts {
+  notifications: NotificationStore;
+  mailer: Mailer;
+  clock: Clock;
+  publicBaseUrl: string;
+  /** The secret customer links are signed with. */
+  linkSecret: () => Promise<string>;
+  /** How long the links in an email stay valid. */
+  linkTtlDays: number;
+}
+
+/**
+ * Every port and setting the services use. Each service names the few it needs
+ * (`Pick<AppPorts, …>`), so a test gives it just those (test/fakes/).
+ */
+export interface AppPorts {
+  catalog: CatalogStore;
+  orders: OrderStore;
+  allocation: AllocationStore;
+  waits: LineWaitStore;
+  notifications: NotificationStore;
+  shipments: ShipmentStore;
+  charges: ChargeStore;
+  supply: SupplyStore;
+  workflow: LineWorkflow;
+  workflowAdmin: LineWorkflowAdmin;
+  signals: LineSignals;
+  clock: Clock;
+  notify: NotifyPorts;
+  payments: (provider: PaymentProvider) => PaymentGateway;
+  /** Whether orders may name this payment provider here (its credentials are configured). */
+  paymentProviderAvailable: (provider: PaymentProvider) => Promise<boolean>;
+  /** The suppliers' webhook secrets by supplier id. */
+  supplierSecrets: () => Promise<Record<string, string>>;
+  settings: {
+    /** Hours a declined line waits for a new payment method before it is cancelled. */
+    paymentWindowHours: number;
+    idempotencyTtlDays: number;
+    delays: DelayConfig;
+    /** Days a waiting line may go without an email before it gets a check-in. */
+    checkInAfterSilentDays: number;
+    /** Seconds a line parked for a shipment, a group or a callback re-checks itself. */
+    recheckSeconds: number;
+    /** Restarts of one line's execution before it is left to an operator. */
+    maxExecutionRestarts: number;
+    /** Hours back the reconciler looks for stopped line executions. */
+    reconcileLookbackHours: number;
+  };
+}

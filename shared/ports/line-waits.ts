@@ -1,0 +1,42 @@
+import type { Line } from "../domain/model.ts";
+import type { WaitKind } from "../domain/waits.ts";
+
+/** What a delay decision changes on a waiting line. */
+export interface DelayPatch {
+  promisedBy: string;
+  promiseEscalated: boolean;
+  delays: number;
+  consentBy: string | null;
+  toldPromisedBy: string;
+}
+
+/** A line's waits: its task token, its dates and promises while it waits, its execution. */
+export interface LineWaitStore {
+  /**
+   * Records a parked line's task token if what it waits for has not happened yet (see
+   * shared/domain/waits.ts); false when it has, and the line should reload instead.
+   */
+  parkLine(orderId: string, lineId: string, token: string, wait: WaitKind): Promise<boolean>;
+  getWaitToken(orderId: string, lineId: string): Promise<string | null>;
+  /**
+   * Sets a waiting line's ETA (and, given one, a new promise whose passing is handled
+   * afresh); false when the line is no longer waiting.
+   */
+  setLineEta(
+    orderId: string,
+    lineId: string,
+    eta: string | null,
+    promisedBy?: string | null,
+  ): Promise<boolean>;
+  /** Records the ETA the customer was emailed about. */
+  setNotifiedEta(orderId: string, lineId: string, eta: string | null): Promise<void>;
+  /**
+   * Applies a delay decision to a waiting line still promised for `from`: the new promise,
+   * the delay count and the consent it needs. False if the line moved meanwhile.
+   */
+  recordDelay(line: Line, from: string, patch: DelayPatch): Promise<boolean>;
+  /** The customer consents to keep waiting until the date they were asked about. */
+  recordConsent(orderId: string, lineId: string): Promise<boolean>;
+  /** Records that the line runs on a new execution now, if it still ran on `from`. */
+  recordExecutionRestart(line: Line, from: string, to: string, restarts: number): Promise<boolean>;
+}

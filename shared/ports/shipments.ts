@@ -1,0 +1,27 @@
+import type { Line, Order, Shipment, ShipmentStatus } from "../domain/model.ts";
+
+export type ShipOutcome = "shipped" | "already-shipped" | "not-requested" | "not-found";
+export type DeliverOutcome = "delivered" | "already-delivered" | "not-shipped" | "not-found";
+
+/** Shipments: formed from allocated lines, requested once paid, shipped, delivered. */
+export interface ShipmentStore {
+  /** Forms a shipment of allocated lines not in one yet; false if one of them moved. */
+  createShipment(
+    order: Order,
+    lines: readonly Line[],
+    shipmentId: string,
+    at: Date,
+  ): Promise<boolean>;
+  getShipment(shipmentId: string): Promise<Shipment | null>;
+  listShipments(status: ShipmentStatus, limit?: number): Promise<Shipment[]>;
+  /** A charged line joins its shipment's request; the last one makes it `requested`. */
+  requestShipmentLine(line: Line, at: Date): Promise<void>;
+  removeFromShipment(shipmentId: string, lineId: string, at: Date): Promise<void>;
+  shipShipment(
+    shipmentId: string,
+    carrier: string,
+    trackingNumber: string,
+    at: Date,
+  ): Promise<ShipOutcome>;
+  deliverShipment(shipmentId: string, at: Date): Promise<DeliverOutcome>;
+}

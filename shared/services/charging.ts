@@ -1,0 +1,147 @@
+import { refusals } from "../domain/errors.ts";
+import { type Line, lineAmount, type Order } from "../domain/model.ts";
+import type { AppPorts } from "../ports/app.ts";
+import { loadOrderLine, wakeAll } from "./lines.ts";
+import { notifyCustomer } from "./notify.ts";
+
+export type ChargeDeps = Pick<
+  AppPorts,
+  "orders" | "charges" | "payments" | "notify" | "clock" | "settings"
+>;
+
+/**
+ * Charges a line whose shipment is formed: attempt n is charged with the idempotency key
+ * `<lineId>:charge:<n>` and the payment method recorded with it before the call, so a retry
+ * after a crash reuses both and the provider returns the same charge. A decline waits for
+ * a new payment method. Emails of a step recorded before a crash are sent on the retry.
+ */
+export async function chargeLine(deps: ChargeDeps, orderId: string, lineId: string) {
+  const { order, line } = await loadOrderLine(deps, orderId, lineId);
+  if (line.status === "cancelled") {
+    // A cancel won the race with a charge in flight: finish that attempt, give money back.
+    if (line.chargingAttempt) await settleCancelledAttempt(deps, order, line);
+    return { status: line.status };
+  }
+  if (line.status === "charged" && line.charge) {
+    await notifyCustomer(deps.notify, "charged", order, [line], line.charge.chargeId);
+    return { status: line.status, chargeId: line.charge.chargeId };
+  }
+  const retrying = line.status === "awaiting_payment" && (line.retryCharge || line.chargingAttempt);
+  if (line.status === "awaiting_payment" && !retrying) {
+    const attempt = `attempt-${line.chargeAttempts ?? 1}`;
+    await notifyCustomer(deps.notify, "payment_failed", order, [line], attempt);
+    return { status: line.status };
+  }
+  if (line.status !== "allocated" && !retrying) return { status: line.status };
+
+  const method = line.chargingMethod ?? order.payment.paymentMethodRef;
+  const attempt = await deps.charges.beginChargeAttempt(line, method);
+  if (attempt === null) return { status: "changed" };
+  const result = await chargeAttempt(deps, order, line, attempt, method);
+  const now = deps.clock.now();
+  const current = { ...line, chargingAttempt: attempt };
+  if (result.outcome === "declined") {
+    const dueBy = new Date(now.getTime() + deps.settings.paymentWindowHours * 3_600_000);
+    if (await deps.charges.recordDecline(current, attempt, dueBy, now)) {
+      const updated = (await deps.orders.getLine(orderId, lineId)) ?? line;
+      await notifyCustomer(deps.notify, "payment_failed", order, [updated], `attempt-${attempt}`);
+    } else {
+      const after = await deps.orders.getLine(orderId, lineId);
+      if (after?.status === "cancelled") await deps.charges.settleCancelledAttempt(after, attempt);
+    }
+    return { status: "awaiting_payment", decline: result.code };
+  }
+  const charge = {
+    chargeId: result.chargeId,
+    amount: lineAmount(line),
+    currency: line.currency,
+    attempt,
+  };
+  if (await deps.charges.recordCharge(current, attempt, charge, now)) {
+    const charged = (await deps.orders.getLine(orderId, lineId)) ?? line;
+    await notifyCustomer(deps.notify, "charged", order, [charged], charge.chargeId);
+    return { status: "charged", chargeId: charge.chargeId };
+  }
+  // The line was cancelled while it was being charged: give the money back.
+  const after = await deps.orders.getLine(orderId, lineId);
+  if (after?.status === "cancelled") await refundLine(deps, order, { ...after, charge });
+  return { status: after?.status ?? "changed" };
+}
+
+function chargeAttempt(
+  deps: Pick<AppPorts, "payments">,
+  order: Order,
+  line: Line,
+  attempt: number,
+  paymentMethodRef: string,
+) {
+  return deps.payments(order.payment.provider).charge({
+    payment: { ...order.payment, paymentMethodRef },
+    amount: lineAmount(line),
+    currency: line.currency,
+    idempotencyKey: `${line.lineId}:charge:${attempt}`,
+    description: `Order ${order.orderRef} line ${line.lineRef}`,
+  });
+}
+
+/** Replays a cancelled line's in-flight attempt (same key: same outcome) and refunds it. */
+async function settleCancelledAttempt(
+  deps: Pick<AppPorts, "payments" | "charges">,
+  order: Order,
+  line: Line,
+) {
+  const attempt = line.chargingAttempt as number;
+  const method = line.chargingMethod ?? order.payment.paymentMethodRef;
+  const result = await chargeAttempt(deps, order, line, attempt, method);
+  if (result.outcome === "declined") {
+    await deps.charges.settleCancelledAttempt(line, attempt);
+    return;
+  }
+  const charge = {
+    chargeId: result.chargeId,
+    amount: lineAmount(line),
+    currency: line.currency,
+    attempt,
+  };
+  await refundLine(deps, order, { ...line, charge });
+}
+
+/** Gives a line's charge back (once: the refund's key is the line's). */
+export async function refundLine(
+  deps: Pick<AppPorts, "payments" | "charges">,
+  order: Order,
+  line: Line,
+) {
+  if (!line.charge) return null;
+  if (line.refund) return { amount: line.refund.amount, currency: line.refund.currency };
+  const { amount, currency, chargeId } = line.charge;
+  const { refundId } = await deps.payments(order.payment.provider).refund({
+    payment: order.payment,
+    chargeId,
+    amount,
+    currency,
+    idempotencyKey: `${line.lineId}:refund`,
+  });
+  await deps.charges.recordRefund(line, { refundId, amount, currency });
+  return { amount, currency };
+}
+
+/**
+ * The customer gave a new payment method: it is stored on the order, and every line
+ * waiting for payment is charged again (each through its own execution).
+ */
+export async function updatePaymentMethod(
+  deps: Pick<AppPorts, "orders" | "charges" | "signals">,
+  orderId: string,
+  paymentMethodRef: string,
+): Promise<string[]> {
+  if (!(await deps.orders.getOrder(orderId))) throw refusals.notFound(`Order ${orderId}`);
+  await deps.charges.setPaymentMethod(orderId, paymentMethodRef);
+  const lines = await deps.orders.listLines(orderId);
+  const retrying: Line[] = [];
+  for (const line of lines.filter((l) => l.status === "awaiting_payment")) {
+    if (await deps.charges.requestChargeRetry(orderId, line.lineId)) retrying.push(line);
+  }
+  await wakeAll(deps, retrying, "payment method updated");
+  return retrying.map((l) => l.lineId);
+}

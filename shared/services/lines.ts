@@ -1,0 +1,59 @@
+import { type EscalationPoint, nextEscalation } from "../domain/escalation.ts";
+import type { Line, Order } from "../domain/model.ts";
+import { logger } from "../logger.ts";
+import type { AppPorts } from "../ports/app.ts";
+import { LineNotFoundError } from "../workflow/errors.ts";
+
+/** An order with all its lines and the one asked for; null when either does not exist. */
+export async function readOrderLine(
+  deps: Pick<AppPorts, "orders">,
+  orderId: string,
+  lineId: string,
+): Promise<{ order: Order; lines: Line[]; line: Line } | null> {
+  const [order, lines] = await Promise.all([
+    deps.orders.getOrder(orderId),
+    deps.orders.listLines(orderId),
+  ]);
+  const line = lines.find((l) => l.lineId === lineId);
+  return order && line ? { order, lines, line } : null;
+}
+
+/** As readOrderLine, for a workflow task: a line that does not exist fails it. */
+export async function loadOrderLine(
+  deps: Pick<AppPorts, "orders">,
+  orderId: string,
+  lineId: string,
+): Promise<{ order: Order; lines: Line[]; line: Line }> {
+  const found = await readOrderLine(deps, orderId, lineId);
+  if (!found) throw new LineNotFoundError(`line ${lineId} of order ${orderId} does not exist`);
+  return found;
+}
+
+/** The next escalation point of a waiting line, under the configured thresholds. */
+export function nextEscalationOf(line: Line, checkInAfterSilentDays: number): EscalationPoint {
+  return nextEscalation(
+    {
+      promisedBy: line.promisedBy,
+      lastContactAt: new Date(line.lastContactAt),
+      promiseEscalated: line.promiseEscalated,
+      consentPendingBy:
+        line.consentBy && line.consentedFor !== line.consentBy ? line.consentBy : null,
+    },
+    { checkInAfterSilentDays },
+  );
+}
+
+/** Wakes lines whose state changed; one that cannot be woken reloads at its next timer. */
+export async function wakeAll(
+  deps: Pick<AppPorts, "signals">,
+  lines: readonly Pick<Line, "orderId" | "lineId">[],
+  reason: string,
+): Promise<void> {
+  await Promise.all(
+    lines.map((l) =>
+      deps.signals.wake(l.orderId, l.lineId, reason).catch((error: unknown) => {
+        logger.warn("could not wake a line", { lineId: l.lineId, error: String(error) });
+      }),
+    ),
+  );
+}

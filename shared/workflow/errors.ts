@@ -1,0 +1,23 @@
+/**
+ * Errors a line task raises on purpose. Each carries an explicit `name` (esbuild renames
+ * classes), which the state machine's Retry and Catch match (infra/constructs/line-workflow.ts).
+ */
+
+export class LineNotFoundError extends Error {
+  override readonly name = "LineNotFound";
+}
+
+/** Error a parked line's task fails with when the line changed under it: the machine reloads. */
+export const LINE_CHANGED = "LineChanged";
+
+export class LineChangedError extends Error {
+  override readonly name = LINE_CHANGED;
+}
+
+/** Name of the error a task raises while another attempt holds a fresh claim on an email. */
+export const NOTIFICATION_IN_FLIGHT = "NotificationInFlight";
+
+/** Raised while another attempt may still be sending the same email; the task is retried. */
+export class NotificationInFlightError extends Error {
+  override readonly name = NOTIFICATION_IN_FLIGHT;
+}
