@@ -32,6 +32,17 @@ export interface FunctionSpec {
   scheduleMinutes?: number;
 }
 
+/** What a function that may cancel a line needs: release its units to the next waiting
+ * line (start and wake executions), refund it, email the customer. */
+const CANCELS_LINES = [
+  "table:read",
+  "table:write",
+  "workflow:start",
+  "workflow:signal",
+  "email:send",
+  "payments:read",
+] as const satisfies readonly Access[];
+
 export const FUNCTIONS = {
   "get-health": {
     description: "GET /health: the API and its table are reachable",
@@ -80,15 +91,7 @@ export const FUNCTIONS = {
   },
   "cancel-line": {
     description: "POST /v1/orders/{orderId}/lines/{lineId}/cancel: cancel a line before it ships",
-    access: [
-      "table:read",
-      "table:write",
-      "workflow:start",
-      "workflow:signal",
-      "email:send",
-      "api-keys:read",
-      "payments:read",
-    ],
+    access: [...CANCELS_LINES, "api-keys:read"],
     timeoutSeconds: 30,
   },
   "get-shipments": {
@@ -116,15 +119,7 @@ export const FUNCTIONS = {
   },
   "customer-cancel-line": {
     description: "POST /v1/customer/orders/{orderId}/lines/{lineId}/cancel: the customer cancels",
-    access: [
-      "table:read",
-      "table:write",
-      "workflow:start",
-      "workflow:signal",
-      "email:send",
-      "links:read",
-      "payments:read",
-    ],
+    access: [...CANCELS_LINES, "links:read"],
     timeoutSeconds: 30,
   },
   "post-consent": {
@@ -133,15 +128,7 @@ export const FUNCTIONS = {
   },
   "post-substitute": {
     description: "POST /v1/customer/orders/{orderId}/lines/{lineId}/substitute: take a substitute",
-    access: [
-      "table:read",
-      "table:write",
-      "workflow:start",
-      "workflow:signal",
-      "email:send",
-      "links:read",
-      "payments:read",
-    ],
+    access: [...CANCELS_LINES, "links:read"],
     timeoutSeconds: 30,
   },
   "post-payment-method": {
@@ -181,26 +168,12 @@ export const FUNCTIONS = {
   },
   "cancel-unpaid": {
     description: "Line workflow: cancel a declined line whose payment window closed",
-    access: [
-      "table:read",
-      "table:write",
-      "workflow:start",
-      "workflow:signal",
-      "email:send",
-      "payments:read",
-    ],
+    access: CANCELS_LINES,
     timeoutSeconds: 30,
   },
   "escalate-line": {
     description: "Line workflow: a waiting line's timer fell due (delay, consent, check-in)",
-    access: [
-      "table:read",
-      "table:write",
-      "workflow:start",
-      "workflow:signal",
-      "email:send",
-      "payments:read",
-    ],
+    access: CANCELS_LINES,
     timeoutSeconds: 30,
   },
   "charge-line": {

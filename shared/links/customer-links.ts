@@ -1,45 +1,46 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { errors, jwtVerify, SignJWT } from "jose";
 
 /**
- * Signed customer links (contract §3, §9): a token scoped to one order that expires.
- * Format: `<payload>.<signature>`, both base64url; the payload is `{"o":orderId,"e":exp}`
- * with `exp` in epoch seconds, the signature HMAC-SHA256 of the payload text.
+ * Signed customer links (contract §3, §9): a token scoped to one order that expires. The
+ * token is a compact JWS (HS256, by `jose`) whose claims are `o` (the order id) and `exp`.
  */
 export type TokenCheck =
   | { ok: true; orderId: string; expiresAt: Date }
   | { ok: false; reason: "malformed" | "bad-signature" | "expired" };
 
-function sign(secret: string, payload: string): Buffer {
-  return createHmac("sha256", secret).update(payload).digest();
-}
+const keyOf = (secret: string) => new TextEncoder().encode(secret);
 
-export function signOrderToken(secret: string, orderId: string, expiresAt: Date): string {
-  const payload = Buffer.from(
-    JSON.stringify({ o: orderId, e: Math.floor(expiresAt.getTime() / 1000) }),
-  ).toString("base64url");
-  return `${payload}.${sign(secret, payload).toString("base64url")}`;
+export function signOrderToken(secret: string, orderId: string, expiresAt: Date): Promise<string> {
+  return new SignJWT({ o: orderId })
+    .setProtectedHeader({ alg: "HS256" })
+    .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
+    .sign(keyOf(secret));
 }
 
 /** Checks a token's signature and expiry; it says nothing of which order is asked for. */
-export function verifyOrderToken(secret: string, token: string, now: Date): TokenCheck {
-  const [payload, signature, ...rest] = token.split(".");
-  if (!payload || !signature || rest.length > 0) return { ok: false, reason: "malformed" };
-  const given = Buffer.from(signature, "base64url");
-  const expected = sign(secret, payload);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    return { ok: false, reason: "bad-signature" };
-  }
-  let claims: unknown;
+export async function verifyOrderToken(
+  secret: string,
+  token: string,
+  now: Date,
+): Promise<TokenCheck> {
   try {
-    claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
-  } catch {
-    return { ok: false, reason: "malformed" };
+    const { payload } = await jwtVerify(token, keyOf(secret), {
+      algorithms: ["HS256"],
+      currentDate: now,
+      requiredClaims: ["exp"],
+    });
+    if (typeof payload.o !== "string" || typeof payload.exp !== "number") {
+      return { ok: false, reason: "malformed" };
+    }
+    return { ok: true, orderId: payload.o, expiresAt: new Date(payload.exp * 1000) };
+  } catch (error) {
+    if (error instanceof errors.JWTExpired) return { ok: false, reason: "expired" };
+    if (error instanceof errors.JWSSignatureVerificationFailed) {
+      return { ok: false, reason: "bad-signature" };
+    }
+    if (error instanceof errors.JOSEError) return { ok: false, reason: "malformed" };
+    throw error;
   }
-  const { o, e } = (claims ?? {}) as { o?: unknown; e?: unknown };
-  if (typeof o !== "string" || typeof e !== "number") return { ok: false, reason: "malformed" };
-  const expiresAt = new Date(e * 1000);
-  if (now.getTime() >= expiresAt.getTime()) return { ok: false, reason: "expired" };
-  return { ok: true, orderId: o, expiresAt };
 }
 
 export interface CustomerLinks {
@@ -52,13 +53,13 @@ export interface CustomerLinks {
 }
 
 /** The links an email gives the customer of one order, signed with a fresh token. */
-export function customerLinks(
+export async function customerLinks(
   publicBaseUrl: string,
   secret: string,
   orderId: string,
   expiresAt: Date,
-): CustomerLinks {
-  const token = encodeURIComponent(signOrderToken(secret, orderId, expiresAt));
+): Promise<CustomerLinks> {
+  const token = encodeURIComponent(await signOrderToken(secret, orderId, expiresAt));
   const order = `${publicBaseUrl}/v1/customer/orders/${encodeURIComponent(orderId)}?token=${token}`;
   return {
     order,

@@ -26,7 +26,7 @@ export async function notifyCustomer(
   const lineIds = lines.map((l) => l.lineId);
   const key = notificationKey(kind, lineIds, occasion);
   const now = deps.clock.now();
-  const links = customerLinks(
+  const links = await customerLinks(
     deps.publicBaseUrl,
     await deps.linkSecret(),
     order.orderId,

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { stringify as stableStringify } from "safe-stable-stringify";
 import { monotonicFactory } from "ulid";
 import { toIsoDate } from "../domain/dates.ts";
 import { refusals } from "../domain/errors.ts";
@@ -43,20 +44,11 @@ export interface PlacedOrder {
 
 const nextUlid = monotonicFactory();
 
-/** JSON with object keys sorted, so equal bodies hash equally whatever their key order. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
 export function requestHash(body: unknown): string {
-  return createHash("sha256").update(canonicalJson(body)).digest("hex");
+  // Keys sorted, so equal bodies hash equally whatever their key order.
+  return createHash("sha256")
+    .update(stableStringify(body) ?? "")
+    .digest("hex");
 }
 
 /** Lines the order put on backorder at intake: the `backordered` email is about them. */

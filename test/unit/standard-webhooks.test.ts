@@ -1,6 +1,10 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { signWebhook, verifyWebhook } from "../../shared/links/standard-webhooks.ts";
+import {
+  MAX_WEBHOOK_ID_LENGTH,
+  signWebhook,
+  verifyWebhook,
+} from "../../shared/links/standard-webhooks.ts";
 
 const SECRET = "whsec_bG9jYWwtYWNtZS1zdXBwbGllci1zZWNyZXQtMDAwMQ==";
 const NOW = 1_800_000_000;
@@ -19,6 +23,12 @@ describe("Standard Webhooks signatures", () => {
     expect(verifyWebhook(SECRET, headers, BODY, [NOW + 10])).toEqual({ ok: true });
     const rotated = { ...headers, signature: `v1,b2xkLWtleQ== ${signature}` };
     expect(verifyWebhook(SECRET, rotated, BODY, [NOW])).toEqual({ ok: true });
+  });
+
+  it("accepts only the canonical signature text (no padding or whitespace games)", () => {
+    const signature = signWebhook(SECRET, "msg_1", NOW, BODY);
+    const headers = { id: "msg_1", timestamp: String(NOW), signature: `${signature}=` };
+    expect(verifyWebhook(SECRET, headers, BODY, [NOW]).ok).toBe(false);
   });
 
   it("refuses a changed body, id or secret", () => {
@@ -47,5 +57,13 @@ describe("Standard Webhooks signatures", () => {
       ok: false,
       reason: "missing-headers",
     });
+    // An id longer than any key may hold is refused before anything is looked up.
+    const long = "x".repeat(MAX_WEBHOOK_ID_LENGTH + 1);
+    const signedLong = signWebhook(SECRET, long, NOW, BODY);
+    expect(
+      verifyWebhook(SECRET, { id: long, timestamp: String(NOW), signature: signedLong }, BODY, [
+        NOW,
+      ]),
+    ).toEqual({ ok: false, reason: "missing-headers" });
   });
 });

@@ -28,7 +28,7 @@ export function customerToken(): HttpMiddleware {
       const token = query.token;
       if (!token)
         throw problems.unauthorized("This link needs its token: open it from your email.");
-      const check = verifyOrderToken(await linkSigningSecret(), token, clock().now());
+      const check = await verifyOrderToken(await linkSigningSecret(), token, clock().now());
       if (!check.ok) {
         throw problems.unauthorized(
           check.reason === "expired"

@@ -69,7 +69,7 @@ describe("the customer's order page", () => {
     expect(other.status).toBe(403);
     expect((await api(`/v1/customer/orders/${a.orderId}?token=x${token}`)).status).toBe(401);
     expect((await api(`/v1/customer/orders/${a.orderId}`)).status).toBe(401);
-    const expired = signOrderToken(
+    const expired = await signOrderToken(
       LINK_SECRET,
       a.orderId,
       new Date((await virtualNow()).getTime() - 1000),

@@ -134,7 +134,7 @@ describe("order intake behind the API", () => {
     const orderPage = links.find((u) => !u.searchParams.has("action"));
     expect(orderPage?.pathname).toBe(`/v1/customer/orders/${orderId}`);
     const token = orderPage?.searchParams.get("token") ?? "";
-    expect(verifyOrderToken(LINK_SECRET, token, await virtualNow())).toMatchObject({
+    expect(await verifyOrderToken(LINK_SECRET, token, await virtualNow())).toMatchObject({
       ok: true,
       orderId,
     });
