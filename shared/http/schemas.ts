@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PAYMENT_PROVIDERS, SPLIT_POLICIES } from "../domain/model.ts";
 
 /**
  * Zod schemas of the contract's request bodies (../shared/contract.md). Fields the contract
@@ -56,9 +57,7 @@ export const postOrderBody = z
       postalCode: text(20),
       country: z.string().regex(/^[A-Z]{2}$/, "an ISO 3166-1 alpha-2 code, e.g. US"),
     }),
-    splitPolicy: z
-      .enum(["ship_as_available", "ship_complete", "max_shipments"])
-      .default("ship_as_available"),
+    splitPolicy: z.enum(SPLIT_POLICIES).default("ship_as_available"),
     maxShipments: z
       .number()
       .int()
@@ -66,7 +65,7 @@ export const postOrderBody = z
       .max(MAX_ORDER_LINES * 2)
       .optional(),
     payment: z.object({
-      provider: z.enum(["sandbox", "stripe"]),
+      provider: z.enum(PAYMENT_PROVIDERS),
       customerRef: text(255),
       paymentMethodRef: text(255),
     }),

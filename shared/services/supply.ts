@@ -2,6 +2,7 @@ import { waitingEtas } from "../domain/inbound.ts";
 import type { Line } from "../domain/model.ts";
 import type { AdvanceShippingNotice } from "../domain/supply.ts";
 import type { AppPorts } from "../ports/app.ts";
+import type { DeliveryAnswer } from "../ports/supply.ts";
 import { notifyCustomer } from "./notify.ts";
 
 export type EtaDeps = Pick<AppPorts, "orders" | "allocation" | "waits" | "supply" | "notify">;
@@ -14,10 +15,7 @@ export interface AsnDelivery {
   asn: AdvanceShippingNotice;
 }
 
-export interface AsnAnswer {
-  asnId: string;
-  status: string;
-}
+export type AsnAnswer = DeliveryAnswer;
 
 /**
  * A supplier's advance shipping notice (contract §6): a redelivery (same webhook-id)
@@ -29,7 +27,7 @@ export async function receiveAsn(
   { supplierId, webhookId, asn }: AsnDelivery,
 ): Promise<AsnAnswer> {
   const earlier = await deps.supply.getDelivery(supplierId, webhookId);
-  if (earlier) return earlier as AsnAnswer;
+  if (earlier) return earlier;
   const now = deps.clock.now();
   const before = await deps.supply.getAsn(supplierId, asn.asnId);
   await deps.supply.saveAsn(supplierId, asn, now);

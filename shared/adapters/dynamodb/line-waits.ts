@@ -36,7 +36,7 @@ export class DynamoDbLineWaits implements LineWaitStore {
   }
 
   async getWaitToken(orderId: string, lineId: string): Promise<string | null> {
-    const item = await this.table.get(keys.line(orderId, lineId), ["waitToken"]);
+    const item = await this.table.get(keys.line(orderId, lineId));
     return typeof item?.waitToken === "string" ? item.waitToken : null;
   }
 

@@ -32,7 +32,7 @@ export class DynamoDbNotifications implements NotificationStore {
       { "#state": "state" },
     );
     if (claimed) return "claimed";
-    const existing = await this.table.get(keys.notification(orderId, key), ["state"]);
+    const existing = await this.table.get(keys.notification(orderId, key));
     return existing?.state === "sent" ? "already-sent" : "in-flight";
   }
 

@@ -139,7 +139,7 @@ export class DynamoDbShipments implements ShipmentStore {
       values: { ":line": new Set([lineId]), ":forming": "forming", ":requested": "requested" },
     });
     if (!after) return;
-    if (Object.keys((after.lines as Record<string, unknown>) ?? {}).length === 0) {
+    if (Object.keys(readShipment(after).lines).length === 0) {
       await this.table.updateIf(
         keys.shipment(shipmentId),
         shipmentStatus("cancelled", at, ["forming", "requested"]),
@@ -209,8 +209,8 @@ export class DynamoDbShipments implements ShipmentStore {
 
   /** A forming shipment with no line left to charge becomes requested. */
   private async completeIfReady(shipmentId: string, at: Date): Promise<void> {
-    const item = await this.table.get(keys.shipment(shipmentId));
-    if (item?.status !== "forming" || item.pending) return;
+    const shipment = await this.getShipment(shipmentId);
+    if (shipment?.status !== "forming" || shipment.pending?.length) return;
     await this.table.updateIf(
       keys.shipment(shipmentId),
       mergeParts(shipmentStatus("requested", at, ["forming"]), {

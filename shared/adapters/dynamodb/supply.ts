@@ -5,7 +5,7 @@ import {
   type StoredAsn,
   storedAsnSchema,
 } from "../../domain/supply.ts";
-import type { SupplyStore } from "../../ports/supply.ts";
+import { type DeliveryAnswer, deliveryAnswerSchema, type SupplyStore } from "../../ports/supply.ts";
 import { keys, parseItem, Table, type TransactItem } from "./table.ts";
 
 /** Standard Webhooks senders retry for days, not weeks. */
@@ -15,12 +15,12 @@ const DELIVERY_TTL_SECONDS = 30 * 86_400;
 export class DynamoDbSupply implements SupplyStore {
   constructor(private readonly table = new Table()) {}
 
-  async getDelivery(supplierId: string, webhookId: string): Promise<unknown | null> {
+  async getDelivery(supplierId: string, webhookId: string): Promise<DeliveryAnswer | null> {
     const item = await this.table.get(keys.delivery(supplierId, webhookId));
-    return item ? item.response : null;
+    return item ? parseItem(deliveryAnswerSchema, item.response) : null;
   }
 
-  async saveDelivery(supplierId: string, webhookId: string, answer: unknown, at: Date) {
+  async saveDelivery(supplierId: string, webhookId: string, answer: DeliveryAnswer, at: Date) {
     // A concurrent delivery of the same webhook saved the same answer first: fine.
     await this.table.putIf({
       ...keys.delivery(supplierId, webhookId),

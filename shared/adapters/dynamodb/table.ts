@@ -74,7 +74,7 @@ export type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"
 
 /** Parses a stored item by its entity's schema; storage fields (keys, index keys, counters
  * derived for conditions) are not part of the entity and are dropped. */
-export function parseItem<T>(schema: z.ZodType<T>, item: Item): T {
+export function parseItem<T>(schema: z.ZodType<T>, item: unknown): T {
   return schema.parse(item);
 }
 
@@ -262,19 +262,10 @@ export class InvalidCursorError extends Error {
 export class Table {
   constructor(readonly name: string = config.tableName()) {}
 
-  async get(key: Key, projection?: string[]): Promise<Item | undefined> {
+  /** A strongly consistent read of one item: decisions are made on what it returns. */
+  async get(key: Key): Promise<Item | undefined> {
     const out = await dynamo().send(
-      new GetCommand({
-        TableName: this.name,
-        Key: key,
-        ConsistentRead: true,
-        ...(projection
-          ? {
-              ProjectionExpression: projection.map((_, i) => `#p${i}`).join(", "),
-              ExpressionAttributeNames: Object.fromEntries(projection.map((p, i) => [`#p${i}`, p])),
-            }
-          : {}),
-      }),
+      new GetCommand({ TableName: this.name, Key: key, ConsistentRead: true }),
     );
     return out.Item;
   }
