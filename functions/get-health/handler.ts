@@ -1,15 +1,9 @@
-import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
-import { dynamo } from "../../shared/adapters/aws-clients.ts";
-import { config } from "../../shared/config.ts";
+import { Table } from "../../shared/adapters/dynamodb/table.ts";
 import { httpHandler } from "../../shared/http/handler.ts";
 
 /** `GET /health`: 200 when the table is there and active, 503 otherwise. */
-export const handler = httpHandler("get-health", {}, async () => {
-  try {
-    const out = await dynamo().send(new DescribeTableCommand({ TableName: config.tableName() }));
-    if (out.Table?.TableStatus === "ACTIVE") return { status: 200, body: { status: "ok" } };
-  } catch {
-    // Reported as unavailable below.
-  }
-  return { status: 503, body: { status: "unavailable" } };
-});
+export const handler = httpHandler("get-health", {}, async () =>
+  (await new Table().isActive())
+    ? { status: 200, body: { status: "ok" } }
+    : { status: 503, body: { status: "unavailable" } },
+);

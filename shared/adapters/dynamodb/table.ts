@@ -1,5 +1,6 @@
 import {
   ConditionalCheckFailedException,
+  DescribeTableCommand,
   TransactionCanceledException,
 } from "@aws-sdk/client-dynamodb";
 import {
@@ -261,6 +262,16 @@ export class InvalidCursorError extends Error {
 /** The table and the ways this code base reads and writes it. */
 export class Table {
   constructor(readonly name: string = config.tableName()) {}
+
+  /** Whether the table exists and is active (the health check). */
+  async isActive(): Promise<boolean> {
+    try {
+      const out = await dynamo().send(new DescribeTableCommand({ TableName: this.name }));
+      return out.Table?.TableStatus === "ACTIVE";
+    } catch {
+      return false;
+    }
+  }
 
   /** A strongly consistent read of one item: decisions are made on what it returns. */
   async get(key: Key): Promise<Item | undefined> {
