@@ -1,3 +1,4 @@
+import type { Line } from "./model.ts";
 /**
  * Allocation of arriving stock to waiting lines (contract §6): strictly oldest first. The
  * head of the queue is served before anything behind it, and a line that can be only
@@ -42,4 +43,15 @@ export function fillOldestFirst<L extends QueuedLine>(
 /** Units of a receipt that go to waiting lines (cross-dock) and what is put away. */
 export function putAway(received: number, allocated: number): number {
   return Math.max(0, received - allocated);
+}
+
+/**
+ * What is left of a partly filled line: a new waiting line for the rest, keeping the
+ * original's place in the queue (its `createdAt`) and history. It runs on an execution of
+ * its own, named after its own id, so the original's execution name and restarts are not
+ * carried over.
+ */
+export function splitRemainder(line: Line, lineId: string, qty: number): Line {
+  const { executionName: _name, executionRestarts: _restarts, ...rest } = line;
+  return { ...rest, lineId, qty, status: "backordered", splitFrom: line.lineId };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fillOldestFirst, putAway } from "../../shared/domain/allocation.ts";
+import { fillOldestFirst, putAway, splitRemainder } from "../../shared/domain/allocation.ts";
 
 const line = (lineId: string, qty: number) => ({ orderId: `o-${lineId}`, lineId, qty });
 
@@ -38,5 +38,39 @@ describe("putAway", () => {
   it("is what the receipt brought beyond what waiting lines took", () => {
     expect(putAway(10, 4)).toBe(6);
     expect(putAway(4, 4)).toBe(0);
+  });
+});
+
+describe("splitRemainder", () => {
+  it("keeps the original's place and history but not its execution", () => {
+    const original = {
+      orderId: "ord_1",
+      lineId: "ln_1",
+      lineRef: "1",
+      sku: "W",
+      qty: 3,
+      unitPrice: 100,
+      currency: "USD",
+      status: "backordered" as const,
+      eta: null,
+      promisedBy: "2026-12-20",
+      createdAt: "2026-12-01T00:00:00.000Z",
+      history: [{ status: "backordered" as const, at: "2026-12-01T00:00:00.000Z" }],
+      lastContactAt: "2026-12-01T00:00:00.000Z",
+      promiseEscalated: false,
+      executionName: "ln_1-r1",
+      executionRestarts: 1,
+    };
+    const rest = splitRemainder(original, "ln_2", 2);
+    expect(rest).toMatchObject({
+      lineId: "ln_2",
+      qty: 2,
+      status: "backordered",
+      splitFrom: "ln_1",
+      createdAt: original.createdAt,
+      history: original.history,
+    });
+    expect(rest).not.toHaveProperty("executionName");
+    expect(rest).not.toHaveProperty("executionRestarts");
   });
 });

@@ -1,3 +1,4 @@
+import { splitRemainder } from "../../domain/allocation.ts";
 import { type Line, qtyBySku } from "../../domain/model.ts";
 import {
   type AllocateOutcome,
@@ -73,13 +74,7 @@ export class DynamoDbAllocation implements AllocationStore {
         }),
       });
       if (remainder > 0) {
-        const rest: Line = {
-          ...line,
-          lineId: newLineId(),
-          qty: remainder,
-          status: "backordered",
-          splitFrom: line.lineId,
-        };
+        const rest = splitRemainder(line, newLineId(), remainder);
         remainders.push(rest);
         items.push(...putsIfAbsent(this.table.name, [lineItem(rest)]));
       }
