@@ -25,8 +25,13 @@ export class FakeCatalog implements CatalogStore {
     await this.db.put("catalog.putSkuPolicy", (t) => {
       const before = t.skus.get(input.sku);
       // The counters held for lines stay as concurrent orders leave them.
+      const { name, onHand, backorder, substitutes } = input;
       const sku: Sku = {
-        ...input,
+        sku: input.sku,
+        name,
+        onHand,
+        backorder: clone(backorder),
+        substitutes: [...substitutes],
         allocated: before?.allocated ?? 0,
         backorderedQty: before?.backorderedQty ?? 0,
         updatedAt: at.toISOString(),
