@@ -1,0 +1,112 @@
+import { type Line, qtyBySku } from "../../shared/domain/model.ts";
+import type {
+  AllocateOutcome,
+  AllocationStore,
+  InboundUse,
+  LineFill,
+  ReceiptRecord,
+  WaitingPage,
+} from "../../shared/ports/allocation.ts";
+import { check, clone, type FakeDb, lineKey, moveLine } from "./db.ts";
+import { fillFromFree, receiveUnits } from "./stock.ts";
+
+/** A line's place in its SKU's waiting queue (the index's sort key). */
+const placeOf = (line: Pick<Line, "createdAt" | "lineId">) => `${line.createdAt}#${line.lineId}`;
+
+/** The waiting queue, allocation and receipts (shared/adapters/dynamodb/allocation.ts). */
+export class FakeAllocation implements AllocationStore {
+  constructor(private readonly db: FakeDb) {}
+
+  async waitingLines(sku: string, limit = 100, after?: string): Promise<WaitingPage> {
+    const lines = [...this.db.tables.lines.values()]
+      .filter((l) => l.status === "backordered" && l.sku === sku)
+      .filter((l) => after === undefined || placeOf(l) > after)
+      .sort((a, b) => placeOf(a).localeCompare(placeOf(b)))
+      .slice(0, limit);
+    const last = lines.at(-1);
+    // As a Query with a Limit: a full page says where to go on, even if nothing follows.
+    return { lines: lines.map(clone), next: lines.length === limit && last ? placeOf(last) : null };
+  }
+
+  waitingCursor(line: Line): string {
+    return placeOf(line);
+  }
+
+  async allocateLines(
+    sku: string,
+    fills: readonly LineFill[],
+    at: Date,
+    newLineId: () => string,
+    receiptId?: string,
+  ): Promise<AllocateOutcome> {
+    const total = fills.reduce((n, f) => n + f.qty, 0);
+    if (total === 0) return { outcome: "allocated", remainders: [] };
+    const remainders: Line[] = [];
+    const failed = await this.db.write("allocation.allocateLines", (t) => {
+      fillFromFree(t.skus.get(sku), total);
+      for (const { line, qty, remainder } of fills) {
+        const stored = moveLine(t.lines.get(lineKey(line.orderId, line.lineId)), "allocated", at);
+        check(stored.qty === line.qty, `line ${line.lineId} still wants ${line.qty}`);
+        stored.qty = qty;
+        if (remainder > 0) {
+          // The rest of the line as it was read, waiting in its place under a new id.
+          const rest: Line = {
+            ...clone(line),
+            lineId: newLineId(),
+            qty: remainder,
+            status: "backordered",
+            splitFrom: line.lineId,
+          };
+          check(!t.lines.has(lineKey(rest.orderId, rest.lineId)), "the remainder is new");
+          t.lines.set(lineKey(rest.orderId, rest.lineId), rest);
+          remainders.push(clone(rest));
+        }
+      }
+      if (receiptId) {
+        const batch = `${receiptId}#${at.toISOString()}#${fills[0]?.line.lineId}`;
+        check(!t.receiptFills.has(batch), "the batch is new");
+        t.receiptFills.set(
+          batch,
+          fills.map((f) => ({ lineId: f.line.lineId, orderId: f.line.orderId, sku, qty: f.qty })),
+        );
+      }
+    });
+    return failed ? { outcome: "changed" } : { outcome: "allocated", remainders };
+  }
+
+  async getReceipt(receiptId: string): Promise<ReceiptRecord | null> {
+    const head = this.db.tables.receipts.get(receiptId);
+    if (!head) return null;
+    const allocations = [...this.db.tables.receiptFills]
+      .filter(([batch]) => batch.startsWith(`${receiptId}#`))
+      .sort(([a], [b]) => a.localeCompare(b))
+      .flatMap(([, fills]) => fills);
+    return clone({ ...head, allocations });
+  }
+
+  async recordReceipt(
+    receipt: ReceiptRecord,
+    inboundUsed: readonly InboundUse[] = [],
+  ): Promise<boolean> {
+    const failed = await this.db.write("allocation.recordReceipt", (t) => {
+      check(!t.receipts.has(receipt.receiptId), "the receipt is new");
+      t.receipts.set(receipt.receiptId, { ...clone(receipt), allocations: [] });
+      for (const [sku, qty] of qtyBySku(receipt.lines)) receiveUnits(t.skus.get(sku), qty);
+      // What arrived is no longer on its way.
+      for (const { sku, supplierId, asnId, qty } of inboundUsed) {
+        const inbound = t.inbound.get(`${sku}#${supplierId}#${asnId}`);
+        check(inbound, `inbound of ${sku} from ${asnId} exists`);
+        inbound.qty -= qty;
+      }
+    });
+    return failed === null;
+  }
+
+  async markReceiptDone(receiptId: string): Promise<void> {
+    await this.db.write("allocation.markReceiptDone", (t) => {
+      const receipt = t.receipts.get(receiptId);
+      check(receipt, "the receipt exists");
+      receipt.done = true;
+    });
+  }
+}

@@ -1,0 +1,85 @@
+import type { Line } from "../../shared/domain/model.ts";
+import { WAIT_STATUS, type WaitKind } from "../../shared/domain/waits.ts";
+import type { DelayPatch, LineWaitStore } from "../../shared/ports/line-waits.ts";
+import { check, type FakeDb, lineKey } from "./db.ts";
+
+/** What else must hold for a line to park, beyond its status (see domain/waits.ts). */
+const PARK_ALSO: Partial<Record<WaitKind, (line: Line) => boolean>> = {
+  group: (line) => !line.shipmentId,
+  payment: (line) => !line.retryCharge,
+};
+
+/** Task tokens, dates and promises of waiting lines (dynamodb/line-waits.ts). */
+export class FakeLineWaits implements LineWaitStore {
+  constructor(private readonly db: FakeDb) {}
+
+  async parkLine(orderId: string, lineId: string, token: string, wait: WaitKind) {
+    const failed = await this.db.write("waits.parkLine", (t) => {
+      const line = t.lines.get(lineKey(orderId, lineId));
+      check(line?.status === WAIT_STATUS[wait], `the line is ${WAIT_STATUS[wait]}`);
+      check(PARK_ALSO[wait]?.(line) ?? true, `what the line waits for (${wait}) has not happened`);
+      t.parked.set(lineKey(orderId, lineId), { token, wait });
+    });
+    return failed === null;
+  }
+
+  async getWaitToken(orderId: string, lineId: string): Promise<string | null> {
+    return this.db.tables.parked.get(lineKey(orderId, lineId))?.token ?? null;
+  }
+
+  async setLineEta(
+    orderId: string,
+    lineId: string,
+    eta: string | null,
+    promisedBy: string | null = null,
+  ): Promise<boolean> {
+    const failed = await this.db.write("waits.setLineEta", (t) => {
+      const line = t.lines.get(lineKey(orderId, lineId));
+      check(line?.status === "backordered", "the line is waiting");
+      line.eta = eta;
+      if (promisedBy) Object.assign(line, { promisedBy, promiseEscalated: false });
+    });
+    return failed === null;
+  }
+
+  async setNotifiedEta(orderId: string, lineId: string, eta: string | null): Promise<void> {
+    await this.db.write("waits.setNotifiedEta", (t) => {
+      const line = t.lines.get(lineKey(orderId, lineId));
+      check(line, "the line exists");
+      line.notifiedEta = eta;
+    });
+  }
+
+  async recordDelay(line: Line, from: string, patch: DelayPatch): Promise<boolean> {
+    const failed = await this.db.write("waits.recordDelay", (t) => {
+      const stored = t.lines.get(lineKey(line.orderId, line.lineId));
+      check(stored?.status === "backordered", "the line is waiting");
+      check(stored.promisedBy === from, `the line is still promised for ${from}`);
+      stored.firstPromisedBy ??= from;
+      Object.assign(stored, patch);
+    });
+    return failed === null;
+  }
+
+  async recordConsent(orderId: string, lineId: string): Promise<boolean> {
+    const failed = await this.db.write("waits.recordConsent", (t) => {
+      const line = t.lines.get(lineKey(orderId, lineId));
+      check(line?.status === "backordered", "the line is waiting");
+      // attribute_exists: a consentBy stored as null exists.
+      check(line.consentBy !== undefined, "the line was asked for consent");
+      line.consentedFor = line.consentBy;
+    });
+    return failed === null;
+  }
+
+  async recordExecutionRestart(line: Line, from: string, to: string, restarts: number) {
+    const failed = await this.db.write("waits.recordExecutionRestart", (t) => {
+      const stored = t.lines.get(lineKey(line.orderId, line.lineId));
+      check(stored, "the line exists");
+      const current = stored.executionName ?? (from === line.lineId ? from : undefined);
+      check(current === from, `the line still runs on ${from}`);
+      Object.assign(stored, { executionName: to, executionRestarts: restarts });
+    });
+    return failed === null;
+  }
+}

@@ -1,0 +1,91 @@
+import type { Notification } from "../../shared/domain/notifications.ts";
+import type { NotificationClaim, NotificationStore } from "../../shared/ports/notifications.ts";
+import { check, type FakeDb, lineKey } from "./db.ts";
+
+/** How long a claimed-but-unsent email blocks another attempt (as the adapter). */
+export const CLAIM_LEASE_MS = 2 * 60_000;
+
+const keyOf = (orderId: string, key: string) => `${orderId}#${key}`;
+
+/** The emails of each order, claimed before sending (dynamodb/notifications.ts). */
+export class FakeNotifications implements NotificationStore {
+  constructor(private readonly db: FakeDb) {}
+
+  async claimNotification(
+    orderId: string,
+    key: string,
+    draft: Notification,
+    at: Date,
+  ): Promise<NotificationClaim> {
+    const failed = await this.db.write("notifications.claimNotification", (t) => {
+      const existing = t.notifications.get(keyOf(orderId, key));
+      // A claim left in "sending" by a crashed attempt may be taken again once stale.
+      const staleBefore = new Date(at.getTime() - CLAIM_LEASE_MS).toISOString();
+      check(
+        !existing || (existing.state === "sending" && existing.claimedAt < staleBefore),
+        "the email is not claimed",
+      );
+      t.notifications.set(keyOf(orderId, key), {
+        ...draft,
+        state: "sending",
+        claimedAt: at.toISOString(),
+      });
+    });
+    if (!failed) return "claimed";
+    const state = this.db.tables.notifications.get(keyOf(orderId, key))?.state;
+    return state === "sent" ? "already-sent" : "in-flight";
+  }
+
+  async releaseNotification(orderId: string, key: string, claimedAt: Date): Promise<void> {
+    await this.db.write("notifications.releaseNotification", (t) => {
+      const claim = t.notifications.get(keyOf(orderId, key));
+      check(claim?.state === "sending", "the email is being sent");
+      check(claim.claimedAt === claimedAt.toISOString(), "by this claim");
+      t.notifications.delete(keyOf(orderId, key));
+    });
+  }
+
+  async markNotificationSent(
+    orderId: string,
+    key: string,
+    messageId: string,
+    at: Date,
+  ): Promise<void> {
+    await this.db.write("notifications.markNotificationSent", (t) => {
+      const claim = t.notifications.get(keyOf(orderId, key));
+      check(claim, "the email was claimed");
+      Object.assign(claim, { state: "sent", messageId, sentAt: at.toISOString() });
+    });
+  }
+
+  async listNotifications(orderId: string): Promise<Notification[]> {
+    return [...this.db.tables.notifications]
+      .filter(([key, n]) => key.startsWith(`${orderId}#`) && n.state === "sent")
+      .map(([, { kind, to, subject, sentAt, lineIds }]) => ({
+        kind,
+        to,
+        subject,
+        sentAt,
+        lineIds: [...lineIds],
+      }))
+      .sort((a, b) => a.sentAt.localeCompare(b.sentAt));
+  }
+
+  async touchLastContact(orderId: string, lineIds: string[], at: Date): Promise<void> {
+    for (const lineId of lineIds) {
+      // Only forwards: an older send finishing late does not move it back.
+      await this.db.write("notifications.touchLastContact", (t) => {
+        const line = t.lines.get(lineKey(orderId, lineId));
+        check(line && line.lastContactAt < at.toISOString(), "the contact is newer");
+        line.lastContactAt = at.toISOString();
+      });
+    }
+  }
+
+  /** The event keys of an order's emails by state (a test's view of the claims). */
+  keysOf(orderId: string, state: "sending" | "sent" = "sent"): string[] {
+    return [...this.db.tables.notifications]
+      .filter(([key, n]) => key.startsWith(`${orderId}#`) && n.state === state)
+      .map(([key]) => key.slice(orderId.length + 1));
+  }
+}
