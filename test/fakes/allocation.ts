@@ -1,3 +1,4 @@
+import { splitRemainder } from "../../shared/domain/allocation.ts";
 import { type Line, qtyBySku } from "../../shared/domain/model.ts";
 import type {
   AllocateOutcome,
@@ -50,13 +51,7 @@ export class FakeAllocation implements AllocationStore {
         stored.qty = qty;
         if (remainder > 0) {
           // The rest of the line as it was read, waiting in its place under a new id.
-          const rest: Line = {
-            ...clone(line),
-            lineId: newLineId(),
-            qty: remainder,
-            status: "backordered",
-            splitFrom: line.lineId,
-          };
+          const rest: Line = splitRemainder(clone(line), newLineId(), remainder);
           check(!t.lines.has(lineKey(rest.orderId, rest.lineId)), "the remainder is new");
           t.lines.set(lineKey(rest.orderId, rest.lineId), rest);
           remainders.push(clone(rest));

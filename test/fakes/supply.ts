@@ -1,18 +1,23 @@
 import type { Inbound } from "../../shared/domain/inbound.ts";
 import { qtyBySku } from "../../shared/domain/model.ts";
 import type { AdvanceShippingNotice, StoredAsn } from "../../shared/domain/supply.ts";
-import type { SupplyStore } from "../../shared/ports/supply.ts";
+import {
+  type DeliveryAnswer,
+  deliveryAnswerSchema,
+  type SupplyStore,
+} from "../../shared/ports/supply.ts";
 import { check, clone, type FakeDb } from "./db.ts";
 
 /** Supplier notices, inbound per SKU and webhook answers (dynamodb/supply.ts). */
 export class FakeSupply implements SupplyStore {
   constructor(private readonly db: FakeDb) {}
 
-  async getDelivery(supplierId: string, webhookId: string): Promise<unknown | null> {
-    return clone(this.db.tables.deliveries.get(`${supplierId}#${webhookId}`) ?? null);
+  async getDelivery(supplierId: string, webhookId: string): Promise<DeliveryAnswer | null> {
+    const answer = this.db.tables.deliveries.get(`${supplierId}#${webhookId}`);
+    return answer ? deliveryAnswerSchema.parse(clone(answer)) : null;
   }
 
-  async saveDelivery(supplierId: string, webhookId: string, answer: unknown): Promise<void> {
+  async saveDelivery(supplierId: string, webhookId: string, answer: DeliveryAnswer): Promise<void> {
     // A concurrent delivery of the same webhook saved the same answer first: fine.
     await this.db.write("supply.saveDelivery", (t) => {
       check(!t.deliveries.has(`${supplierId}#${webhookId}`), "the delivery is new");

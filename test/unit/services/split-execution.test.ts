@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { allocateWaiting } from "../../../shared/services/allocate.ts";
+import { restartStoppedLines } from "../../../shared/services/reconcile.ts";
+import { fakePorts } from "../../fakes/index.ts";
+
+describe("a split-off remainder's execution", () => {
+  it("is its own: when it stops, the reconciler restarts it", async () => {
+    const f = fakePorts();
+    await f.given.sku("W");
+    const { line } = await f.given.order([{ sku: "W", qty: 3 }]);
+    // The line's first execution had stopped and was restarted once.
+    expect(await f.waits.recordExecutionRestart(line, line.lineId, `${line.lineId}-r1`, 1)).toBe(
+      true,
+    );
+    const receipt = { receiptId: "rc_1", lines: [{ sku: "W", qty: 1 }], requestHash: "h" };
+    await f.allocation.recordReceipt({
+      ...receipt,
+      allocations: [],
+      done: false,
+      createdAt: f.clock.now().toISOString(),
+    });
+    await allocateWaiting(f, "W");
+    const rest = (await f.orders.listLines(line.orderId)).find((l) => l.splitFrom === line.lineId);
+    if (!rest) throw new Error("the line was not split");
+    expect(f.workflow.executions.get(rest.lineId)?.lineId).toBe(rest.lineId);
+
+    // The remainder's execution fails.
+    f.clock.advance({ hours: 1 });
+    f.workflow.stopped.push({
+      name: rest.lineId,
+      status: "FAILED",
+      stoppedAt: f.clock.now(),
+      orderId: rest.orderId,
+      lineId: rest.lineId,
+    });
+
+    expect(await restartStoppedLines(f)).toEqual([rest.lineId]);
+    expect(f.workflow.executions.get(`${rest.lineId}-r1`)?.lineId).toBe(rest.lineId);
+  });
+});
