@@ -34,6 +34,13 @@ import {
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
+import type {
+  CfnIndex,
+  CfnProjection,
+  CfnTableProperties,
+  CfnTemplate,
+  CfnThroughput,
+} from "./cfn.ts";
 
 /** npm package carrying the emulator, and the pinned version / tarball integrity. */
 export const DYNAMODB_LOCAL_PACKAGE = "amplify-dynamodb-simulator";
@@ -565,46 +572,9 @@ export async function startDynamoDbLocal(
 // Tables from a CloudFormation template
 // ---------------------------------------------------------------------------------------
 
-/** The parts of a synthesized CloudFormation template this module reads. */
-export interface CloudFormationTemplateLike {
-  // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are untyped JSON
-  Resources?: Record<string, { Type: string; Properties?: any }>;
-}
-
-interface CfnProjection {
-  ProjectionType?: string;
-  NonKeyAttributes?: string[];
-}
-
-interface CfnIndex {
-  IndexName: string;
-  KeySchema: KeySchemaElement[];
-  Projection?: CfnProjection;
-  ProvisionedThroughput?: {
-    ReadCapacityUnits: number | string;
-    WriteCapacityUnits: number | string;
-  };
-}
-
-interface CfnTableProperties {
-  KeySchema: KeySchemaElement[];
-  AttributeDefinitions?: AttributeDefinition[];
-  GlobalSecondaryIndexes?: CfnIndex[];
-  LocalSecondaryIndexes?: CfnIndex[];
-  BillingMode?: string;
-  ProvisionedThroughput?: {
-    ReadCapacityUnits: number | string;
-    WriteCapacityUnits: number | string;
-  };
-  TimeToLiveSpecification?: { AttributeName?: string; Enabled?: boolean | string };
-  StreamSpecification?: { StreamViewType?: string };
-}
-
 const TABLE_TYPES = new Set(["AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable"]);
 
-function throughput(
-  p: CfnTableProperties["ProvisionedThroughput"],
-): ProvisionedThroughput | undefined {
+function throughput(p: CfnThroughput | undefined): ProvisionedThroughput | undefined {
   if (!p) return undefined;
   return {
     ReadCapacityUnits: Number(p.ReadCapacityUnits),
@@ -684,19 +654,19 @@ async function waitForActive(client: DynamoDBClient, name: string): Promise<Tabl
  */
 export async function createTablesFromTemplate(
   client: DynamoDBClient,
-  template: CloudFormationTemplateLike,
+  template: CfnTemplate,
   nameFor: (logicalId: string) => string = (logicalId) => logicalId,
 ): Promise<Record<string, string>> {
   const names: Record<string, string> = {};
-  for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (!TABLE_TYPES.has(resource.Type)) continue;
-    const props = (resource.Properties ?? {}) as CfnTableProperties;
+    const props = (resource.Properties ?? {}) as Partial<CfnTableProperties>;
     if (!Array.isArray(props.KeySchema) || props.KeySchema.length === 0) {
       throw new Error(`${logicalId}: DynamoDB table without KeySchema`);
     }
     const tableName = nameFor(logicalId);
     names[logicalId] = tableName;
-    await ensureTable(client, logicalId, tableName, props);
+    await ensureTable(client, logicalId, tableName, { ...props, KeySchema: props.KeySchema });
   }
   return names;
 }

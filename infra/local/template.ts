@@ -4,16 +4,7 @@ import { join } from "node:path";
 import type { FunctionName } from "../../shared/http/routes.ts";
 import { buildApp } from "../app.ts";
 import { FUNCTION_METADATA_KEY } from "../constructs/functions.ts";
-
-export interface CfnResource {
-  Type: string;
-  Properties?: Record<string, unknown>;
-  Metadata?: Record<string, unknown>;
-}
-
-export interface CfnTemplate {
-  Resources: Record<string, CfnResource>;
-}
+import type { CfnTemplate } from "./cfn.ts";
 
 /** Synthesizes the CDK app in-process (no bundling, no cdk-nag) and returns its template. */
 export function synthTemplate(): CfnTemplate {

@@ -18,7 +18,6 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  type CloudFormationTemplateLike,
   checkJava,
   createTablesFromTemplate,
   type DynamoDbLocalHandle,
@@ -34,7 +33,7 @@ const cacheDir = join(repoRoot, ".cache");
 
 // What AWS CDK synthesizes for a pk/sk table with one GSI and TTL (plus properties
 // DynamoDB Local ignores).
-const template: CloudFormationTemplateLike = {
+const template = {
   Resources: {
     OrdersTable1A2B3C4D: {
       Type: "AWS::DynamoDB::Table",
@@ -69,7 +68,7 @@ const template: CloudFormationTemplateLike = {
     },
     SomeRole: { Type: "AWS::IAM::Role", Properties: {} },
   },
-} as CloudFormationTemplateLike;
+};
 
 const nameFor = (logicalId: string) => `test-${logicalId}`;
 
