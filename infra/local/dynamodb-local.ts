@@ -41,6 +41,7 @@ import type {
   CfnTemplate,
   CfnThroughput,
 } from "./cfn.ts";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./identity.ts";
 
 /** npm package carrying the emulator, and the pinned version / tarball integrity. */
 export const DYNAMODB_LOCAL_PACKAGE = "amplify-dynamodb-simulator";
@@ -49,10 +50,6 @@ export const DYNAMODB_LOCAL_PACKAGE_VERSION = "2.9.30";
 export const DYNAMODB_LOCAL_VERSION = "1.25.1";
 export const DYNAMODB_LOCAL_PACKAGE_INTEGRITY =
   "sha512-xTeeRLvzEfqyd5lh3bH4c0kHvSHHmmhD5ZDsHFKAQ5g2Zl6JqlFdutaQhCLHzxEp6Ry1o7TB6niIoXuQAnSewQ==";
-
-/** Fixed credentials / region the local stack uses to talk to DynamoDB Local. */
-export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" } as const;
-export const LOCAL_REGION = "us-east-1";
 
 const JAVA_INSTALL_HINT =
   "DynamoDB Local needs Java 17 (at least 11). On Debian/Ubuntu install it with: " +

@@ -10,15 +10,15 @@ import {
   createTablesFromTemplate,
   type DynamoDbLocalHandle,
   ensureDynamoDbLocal,
-  LOCAL_CREDENTIALS,
   localDynamoDbClient,
   startDynamoDbLocal,
 } from "./dynamodb-local.ts";
 import { LocalGateway } from "./gateway.ts";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./identity.ts";
 import { LocalLambdaRuntime } from "./lambda-runtime.ts";
 import { type LocalSes, startLocalSes } from "./ses.ts";
 import { LocalStepFunctions } from "./stepfunctions/server.ts";
-import { LOCAL_REGION, localModel, synthTemplate } from "./template.ts";
+import { localModel, synthTemplate } from "./template.ts";
 
 export interface LocalStackOptions {
   apiPort: number;

@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTablesFromTemplate,
   type DynamoDbLocalHandle,
-  LOCAL_CREDENTIALS,
   localDynamoDbClient,
   startDynamoDbLocal,
 } from "../../infra/local/dynamodb-local.ts";
+import { LOCAL_CREDENTIALS } from "../../infra/local/identity.ts";
 import { freePort } from "../../infra/local/ports.ts";
 import { synthTemplate } from "../../infra/local/template.ts";
 import { DynamoDbStore, keys } from "../../shared/adapters/dynamodb-store.ts";
