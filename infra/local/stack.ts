@@ -12,7 +12,7 @@ import {
   ensureDynamoDbLocal,
   localDynamoDbClient,
   startDynamoDbLocal,
-} from "./dynamodb-local.ts";
+} from "./dynamodb/process.ts";
 import { LocalGateway } from "./gateway.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./identity.ts";
 import { LocalLambdaRuntime } from "./lambda-runtime.ts";

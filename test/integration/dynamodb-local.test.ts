@@ -25,7 +25,7 @@ import {
   localDynamoDbClient,
   parseJavaMajorVersion,
   startDynamoDbLocal,
-} from "../../infra/local/dynamodb-local.ts";
+} from "../../infra/local/dynamodb/process.ts";
 import { freePort, isListening } from "../../infra/local/ports.ts";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));

@@ -6,7 +6,7 @@ import {
   type DynamoDbLocalHandle,
   localDynamoDbClient,
   startDynamoDbLocal,
-} from "../../infra/local/dynamodb-local.ts";
+} from "../../infra/local/dynamodb/process.ts";
 import { LOCAL_CREDENTIALS } from "../../infra/local/identity.ts";
 import { freePort } from "../../infra/local/ports.ts";
 import { synthTemplate } from "../../infra/local/template.ts";

@@ -40,8 +40,8 @@ import type {
   CfnTableProperties,
   CfnTemplate,
   CfnThroughput,
-} from "./cfn.ts";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./identity.ts";
+} from "../cfn.ts";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../identity.ts";
 
 /** npm package carrying the emulator, and the pinned version / tarball integrity. */
 export const DYNAMODB_LOCAL_PACKAGE = "amplify-dynamodb-simulator";
