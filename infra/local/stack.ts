@@ -5,14 +5,13 @@ import { scheduledFunctions } from "../../shared/http/routes.ts";
 import { logger } from "../../shared/logger.ts";
 import { repoRoot } from "../paths.ts";
 import { VirtualClock } from "./clock.ts";
+import { checkJava, ensureDynamoDbLocal } from "./dynamodb/jar.ts";
 import {
-  checkJava,
-  createTablesFromTemplate,
   type DynamoDbLocalHandle,
-  ensureDynamoDbLocal,
   localDynamoDbClient,
   startDynamoDbLocal,
 } from "./dynamodb/process.ts";
+import { createTablesFromTemplate } from "./dynamodb/tables.ts";
 import { LocalGateway } from "./gateway.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./identity.ts";
 import { LocalLambdaRuntime } from "./lambda-runtime.ts";

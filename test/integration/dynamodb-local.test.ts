@@ -19,13 +19,15 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   checkJava,
-  createTablesFromTemplate,
-  type DynamoDbLocalHandle,
   ensureDynamoDbLocal,
-  localDynamoDbClient,
   parseJavaMajorVersion,
+} from "../../infra/local/dynamodb/jar.ts";
+import {
+  type DynamoDbLocalHandle,
+  localDynamoDbClient,
   startDynamoDbLocal,
 } from "../../infra/local/dynamodb/process.ts";
+import { createTablesFromTemplate } from "../../infra/local/dynamodb/tables.ts";
 import { freePort, isListening } from "../../infra/local/ports.ts";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));

@@ -1,266 +1,24 @@
 /**
- * The real DynamoDB Local emulator (the Java jar) for the local stack: fetch and cache it,
- * check Java, start/stop it on a port, and create the tables of a synthesized CloudFormation
- * template in it.
- *
- * The jar ships inside the npm package `amplify-dynamodb-simulator` (its `emulator/` folder),
- * which we fetch with `npm pack` (tarball only, none of its dependencies), verify against a
- * pinned integrity and extract into a cache directory.
+ * DynamoDB Local as a child process of the local stack: start it on a port once the port is
+ * free, wait until it answers, and stop it, also when Node dies without cleaning up.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { createReadStream, existsSync, statSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, readlink, rename, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
-  type AttributeDefinition,
-  CreateTableCommand,
-  type CreateTableCommandInput,
-  DescribeTableCommand,
-  DescribeTimeToLiveCommand,
   DynamoDBClient,
-  type GlobalSecondaryIndex,
-  type KeySchemaElement,
+  type DynamoDBClientConfig,
   ListTablesCommand,
-  type LocalSecondaryIndex,
-  type Projection,
-  type ProvisionedThroughput,
-  ResourceInUseException,
-  ResourceNotFoundException,
-  type StreamViewType,
-  type TableDescription,
-  UpdateTableCommand,
-  UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
-import type {
-  CfnIndex,
-  CfnProjection,
-  CfnTableProperties,
-  CfnTemplate,
-  CfnThroughput,
-} from "../cfn.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../identity.ts";
-
-/** npm package carrying the emulator, and the pinned version / tarball integrity. */
-export const DYNAMODB_LOCAL_PACKAGE = "amplify-dynamodb-simulator";
-export const DYNAMODB_LOCAL_PACKAGE_VERSION = "2.9.30";
-/** DynamoDB Local version inside that package (informational). */
-export const DYNAMODB_LOCAL_VERSION = "1.25.1";
-export const DYNAMODB_LOCAL_PACKAGE_INTEGRITY =
-  "sha512-xTeeRLvzEfqyd5lh3bH4c0kHvSHHmmhD5ZDsHFKAQ5g2Zl6JqlFdutaQhCLHzxEp6Ry1o7TB6niIoXuQAnSewQ==";
-
-const JAVA_INSTALL_HINT =
-  "DynamoDB Local needs Java 17 (at least 11). On Debian/Ubuntu install it with: " +
-  "apt-get install -y openjdk-17-jre-headless";
+import { processListensOn } from "../ports.ts";
+import { checkJava, ensureDynamoDbLocal } from "./jar.ts";
 
 const START_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5_000;
 const RING_LINES = 40;
-
-// ---------------------------------------------------------------------------------------
-// Fetch and cache
-// ---------------------------------------------------------------------------------------
-
-const inFlight = new Map<string, Promise<string>>();
-
-function isEmulatorDir(dir: string): boolean {
-  try {
-    return (
-      statSync(join(dir, "DynamoDBLocal.jar")).isFile() &&
-      statSync(join(dir, "DynamoDBLocal_lib")).isDirectory()
-    );
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Returns the directory holding `DynamoDBLocal.jar` and `DynamoDBLocal_lib/`, fetching it
- * into `<cacheDir>/dynamodb-local-<package version>/` first if needed. The cache directory
- * only ever appears through an atomic rename, so an interrupted fetch leaves no half cache;
- * concurrent callers (in this or other processes) are safe.
- */
-export function ensureDynamoDbLocal(cacheDir: string): Promise<string> {
-  const target = join(cacheDir, `dynamodb-local-${DYNAMODB_LOCAL_PACKAGE_VERSION}`);
-  if (isEmulatorDir(target)) return Promise.resolve(target);
-  let pending = inFlight.get(target);
-  if (!pending) {
-    pending = fetchEmulator(cacheDir, target).finally(() => inFlight.delete(target));
-    inFlight.set(target, pending);
-  }
-  return pending;
-}
-
-async function fetchEmulator(cacheDir: string, target: string): Promise<string> {
-  if (isEmulatorDir(target)) return target;
-  if (existsSync(target)) {
-    throw new Error(
-      `DynamoDB Local cache ${target} exists but has no DynamoDBLocal.jar/DynamoDBLocal_lib; delete it and retry`,
-    );
-  }
-  await mkdir(cacheDir, { recursive: true });
-  // Same filesystem as the target, so the final rename is atomic.
-  const work = await mkdtemp(join(cacheDir, `.dynamodb-local-${DYNAMODB_LOCAL_PACKAGE_VERSION}-`));
-  try {
-    const packDir = join(work, "pack");
-    const extractDir = join(work, "emulator");
-    await mkdir(packDir);
-    await mkdir(extractDir);
-
-    const spec = `${DYNAMODB_LOCAL_PACKAGE}@${DYNAMODB_LOCAL_PACKAGE_VERSION}`;
-    const packed = await run("npm", ["pack", spec, "--pack-destination", packDir, "--json"], {
-      cwd: packDir,
-      timeoutMs: 10 * 60_000,
-    });
-    const tarball = join(packDir, await packedFileName(packed.stdout, packDir));
-
-    const integrity = await sha512Integrity(tarball);
-    if (integrity !== DYNAMODB_LOCAL_PACKAGE_INTEGRITY) {
-      throw new Error(
-        `Integrity mismatch for ${spec}: expected ${DYNAMODB_LOCAL_PACKAGE_INTEGRITY}, got ${integrity}. ` +
-          "Refusing to use the downloaded tarball.",
-      );
-    }
-
-    await run(
-      "tar",
-      [
-        "-xzf",
-        tarball,
-        "-C",
-        extractDir,
-        "--no-same-owner",
-        "--strip-components=2",
-        "package/emulator/",
-      ],
-      { cwd: work, timeoutMs: 5 * 60_000 },
-    );
-    if (!isEmulatorDir(extractDir)) {
-      throw new Error(`${spec} did not contain emulator/DynamoDBLocal.jar and DynamoDBLocal_lib/`);
-    }
-
-    try {
-      await rename(extractDir, target);
-    } catch (error) {
-      // Another process won the race: fine as long as what it left is complete.
-      if (!isEmulatorDir(target)) throw error;
-    }
-    return target;
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
-}
-
-async function packedFileName(stdout: string, packDir: string): Promise<string> {
-  const start = stdout.indexOf("[");
-  if (start >= 0) {
-    try {
-      const parsed: unknown = JSON.parse(stdout.slice(start));
-      if (Array.isArray(parsed)) {
-        const first: unknown = parsed[0];
-        if (first && typeof first === "object" && "filename" in first) {
-          const name = (first as { filename: unknown }).filename;
-          if (typeof name === "string" && name.length > 0) return name;
-        }
-      }
-    } catch {
-      // fall through to listing the directory
-    }
-  }
-  const tgz = (await readdir(packDir)).filter((f) => f.endsWith(".tgz"));
-  if (tgz.length === 1 && tgz[0]) return tgz[0];
-  throw new Error(`npm pack did not report the tarball it wrote; output: ${stdout.slice(0, 500)}`);
-}
-
-async function sha512Integrity(file: string): Promise<string> {
-  const hash = createHash("sha512");
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return `sha512-${hash.digest("base64")}`;
-}
-
-interface RunResult {
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command to completion; rejects with its output tail when it fails. */
-function run(
-  command: string,
-  args: string[],
-  options: { cwd: string; timeoutMs: number },
-): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: options.timeoutMs,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    child.on("error", (error) =>
-      reject(new Error(`Could not run ${command}: ${error.message}`, { cause: error })),
-    );
-    child.on("close", (code, signal) => {
-      if (code === 0) resolve({ stdout, stderr });
-      else {
-        reject(
-          new Error(
-            `${command} ${args.join(" ")} failed (${signal ?? `exit code ${code}`}):\n${tail(stderr || stdout)}`,
-          ),
-        );
-      }
-    });
-  });
-}
-
-function tail(text: string, lines = 20): string {
-  return text.trimEnd().split("\n").slice(-lines).join("\n");
-}
-
-// ---------------------------------------------------------------------------------------
-// Java
-// ---------------------------------------------------------------------------------------
-
-/** Parses the major version out of `java -version` output ("1.8.0_x" → 8, "17.0.15" → 17). */
-export function parseJavaMajorVersion(output: string): number | undefined {
-  const match = /version "([^"]+)"/.exec(output);
-  const version = match?.[1];
-  if (!version) return undefined;
-  const parts = version.split(/[.+_-]/);
-  const major = parts[0] === "1" ? parts[1] : parts[0];
-  const n = Number(major);
-  return Number.isInteger(n) ? n : undefined;
-}
-
-/** Resolves if a Java ≥ 11 is on the PATH; otherwise throws with the install command. */
-export async function checkJava(): Promise<void> {
-  let output: string;
-  try {
-    const result = await run("java", ["-version"], { cwd: process.cwd(), timeoutMs: 30_000 });
-    output = `${result.stderr}\n${result.stdout}`;
-  } catch (error) {
-    throw new Error(`Java was not found or failed to run. ${JAVA_INSTALL_HINT}`, { cause: error });
-  }
-  const major = parseJavaMajorVersion(output);
-  if (major === undefined) {
-    throw new Error(
-      `Could not read the Java version from: ${tail(output, 3)}. ${JAVA_INSTALL_HINT}`,
-    );
-  }
-  if (major < 11) throw new Error(`Found Java ${major}. ${JAVA_INSTALL_HINT}`);
-}
-
-// ---------------------------------------------------------------------------------------
-// Start / stop
-// ---------------------------------------------------------------------------------------
 
 export interface StartDynamoDbLocalOptions {
   port: number;
@@ -301,13 +59,16 @@ function installExitHook(): void {
   });
 }
 
-/** A DynamoDBClient for DynamoDB Local with the fixed local credentials. */
-export function localDynamoDbClient(endpoint: string, maxAttempts?: number): DynamoDBClient {
+/** A DynamoDBClient for DynamoDB Local, signing with the local credentials. */
+export function localDynamoDbClient(
+  endpoint: string,
+  config: DynamoDBClientConfig = {},
+): DynamoDBClient {
   return new DynamoDBClient({
     endpoint,
     region: LOCAL_REGION,
     credentials: LOCAL_CREDENTIALS,
-    ...(maxAttempts === undefined ? {} : { maxAttempts }),
+    ...config,
   });
 }
 
@@ -333,45 +94,6 @@ async function assertPortFree(port: number): Promise<void> {
       server.listen({ port, host, exclusive: true }, () => server.close(() => resolve()));
     });
   }
-}
-
-/**
- * Whether process `pid` holds a listening TCP socket on `port` (Linux, via /proc).
- * Returns undefined where that cannot be determined (no /proc), so callers can fall back.
- */
-async function listensOn(pid: number, port: number): Promise<boolean | undefined> {
-  const inodes = new Set<string>();
-  let readAny = false;
-  for (const table of ["tcp", "tcp6"]) {
-    let text: string;
-    try {
-      text = await readFile(`/proc/${pid}/net/${table}`, "utf8");
-      readAny = true;
-    } catch {
-      continue;
-    }
-    for (const line of text.split("\n").slice(1)) {
-      const f = line.trim().split(/\s+/);
-      const local = f[1];
-      const state = f[3];
-      const inode = f[9];
-      if (!local || !inode || state !== "0A") continue; // 0A = LISTEN
-      if (Number.parseInt(local.slice(local.lastIndexOf(":") + 1), 16) === port) inodes.add(inode);
-    }
-  }
-  if (!readAny) return undefined;
-  let fds: string[];
-  try {
-    fds = await readdir(`/proc/${pid}/fd`);
-  } catch {
-    return undefined;
-  }
-  for (const fd of fds) {
-    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => "");
-    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
-    if (inode && inodes.has(inode)) return true;
-  }
-  return false;
 }
 
 class RingBuffer {
@@ -510,10 +232,7 @@ export async function startDynamoDbLocal(
   };
 
   const endpoint = `http://${host.includes(":") ? `[${host}]` : host}:${opts.port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
+  const client = localDynamoDbClient(endpoint, {
     maxAttempts: 1,
     requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
   });
@@ -543,7 +262,8 @@ export async function startDynamoDbLocal(
       if (answered && !hasExited && !bindFailed) {
         // Something answered; make sure it is our process and not one that grabbed the port
         // after our check (our Java would then be stuck failing to bind).
-        const owner = child.pid === undefined ? false : await listensOn(child.pid, opts.port);
+        const owner =
+          child.pid === undefined ? false : await processListensOn(child.pid, opts.port);
         if (owner !== false) break;
         throw failure(
           `could not bind port ${opts.port}: it is already in use by another process that answers there`,
@@ -563,203 +283,4 @@ export async function startDynamoDbLocal(
     (stream as unknown as { unref?: () => void }).unref?.();
   }
   return { endpoint, stop };
-}
-
-// ---------------------------------------------------------------------------------------
-// Tables from a CloudFormation template
-// ---------------------------------------------------------------------------------------
-
-const TABLE_TYPES = new Set(["AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable"]);
-
-function throughput(p: CfnThroughput | undefined): ProvisionedThroughput | undefined {
-  if (!p) return undefined;
-  return {
-    ReadCapacityUnits: Number(p.ReadCapacityUnits),
-    WriteCapacityUnits: Number(p.WriteCapacityUnits),
-  };
-}
-
-function projection(p: CfnProjection | undefined): Projection {
-  const type = (p?.ProjectionType ?? "ALL") as Projection["ProjectionType"];
-  return {
-    ProjectionType: type,
-    ...(type === "INCLUDE" && p?.NonKeyAttributes ? { NonKeyAttributes: p.NonKeyAttributes } : {}),
-  };
-}
-
-function gsiFor(index: CfnIndex, tableThroughput: ProvisionedThroughput | undefined) {
-  const own = throughput(index.ProvisionedThroughput) ?? tableThroughput;
-  const gsi: GlobalSecondaryIndex = {
-    IndexName: index.IndexName,
-    KeySchema: index.KeySchema,
-    Projection: projection(index.Projection),
-    ...(tableThroughput && own ? { ProvisionedThroughput: own } : {}),
-  };
-  return gsi;
-}
-
-function attributesFor(
-  keys: KeySchemaElement[],
-  defs: AttributeDefinition[],
-): AttributeDefinition[] {
-  return keys.map((k) => {
-    const def = defs.find((d) => d.AttributeName === k.AttributeName);
-    if (!def) throw new Error(`No AttributeDefinition for key attribute ${k.AttributeName}`);
-    return def;
-  });
-}
-
-function ttlEnabled(spec: CfnTableProperties["TimeToLiveSpecification"]): string | undefined {
-  if (!spec?.AttributeName) return undefined;
-  return spec.Enabled === true || spec.Enabled === "true" ? spec.AttributeName : undefined;
-}
-
-async function describeTable(client: DynamoDBClient, name: string) {
-  try {
-    const out = await client.send(new DescribeTableCommand({ TableName: name }));
-    return out.Table;
-  } catch (error) {
-    if (error instanceof ResourceNotFoundException) return undefined;
-    throw error;
-  }
-}
-
-async function waitForActive(client: DynamoDBClient, name: string): Promise<TableDescription> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const table = await describeTable(client, name);
-    if (
-      table?.TableStatus === "ACTIVE" &&
-      (table.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === "ACTIVE")
-    ) {
-      return table;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `Table ${name} did not become ACTIVE (status ${table?.TableStatus ?? "missing"})`,
-      );
-    }
-    await sleep(100);
-  }
-}
-
-/**
- * Creates every DynamoDB table of a synthesized CloudFormation template (AWS CDK output) in
- * DynamoDB Local, named `nameFor(logicalId)` (default: the logical id), unless it exists.
- * For existing tables it adds missing GSIs and enables TTL / streams when the template asks
- * for them; it never deletes anything. Returns logicalId → table name.
- */
-export async function createTablesFromTemplate(
-  client: DynamoDBClient,
-  template: CfnTemplate,
-  nameFor: (logicalId: string) => string = (logicalId) => logicalId,
-): Promise<Record<string, string>> {
-  const names: Record<string, string> = {};
-  for (const [logicalId, resource] of Object.entries(template.Resources)) {
-    if (!TABLE_TYPES.has(resource.Type)) continue;
-    const props = (resource.Properties ?? {}) as Partial<CfnTableProperties>;
-    if (!Array.isArray(props.KeySchema) || props.KeySchema.length === 0) {
-      throw new Error(`${logicalId}: DynamoDB table without KeySchema`);
-    }
-    const tableName = nameFor(logicalId);
-    names[logicalId] = tableName;
-    await ensureTable(client, logicalId, tableName, { ...props, KeySchema: props.KeySchema });
-  }
-  return names;
-}
-
-async function ensureTable(
-  client: DynamoDBClient,
-  logicalId: string,
-  tableName: string,
-  props: CfnTableProperties,
-): Promise<void> {
-  const defs = props.AttributeDefinitions ?? [];
-  // GlobalTable has no ProvisionedThroughput (it uses write capacity auto scaling settings),
-  // so it always ends up on-demand here, which DynamoDB Local does not distinguish anyway.
-  const tableThroughput =
-    props.BillingMode === "PAY_PER_REQUEST" ? undefined : throughput(props.ProvisionedThroughput);
-  const gsis = (props.GlobalSecondaryIndexes ?? []).map((i) => gsiFor(i, tableThroughput));
-  const streamViewType = props.StreamSpecification?.StreamViewType as StreamViewType | undefined;
-
-  let existing = await describeTable(client, tableName);
-  if (!existing) {
-    const lsis: LocalSecondaryIndex[] = (props.LocalSecondaryIndexes ?? []).map((i) => ({
-      IndexName: i.IndexName,
-      KeySchema: i.KeySchema,
-      Projection: projection(i.Projection),
-    }));
-    const input: CreateTableCommandInput = {
-      TableName: tableName,
-      KeySchema: props.KeySchema,
-      AttributeDefinitions: defs,
-      ...(tableThroughput
-        ? { BillingMode: "PROVISIONED", ProvisionedThroughput: tableThroughput }
-        : { BillingMode: "PAY_PER_REQUEST" }),
-      ...(gsis.length > 0 ? { GlobalSecondaryIndexes: gsis } : {}),
-      ...(lsis.length > 0 ? { LocalSecondaryIndexes: lsis } : {}),
-      ...(streamViewType
-        ? { StreamSpecification: { StreamEnabled: true, StreamViewType: streamViewType } }
-        : {}),
-    };
-    try {
-      await client.send(new CreateTableCommand(input));
-    } catch (error) {
-      // Someone else created it meanwhile: continue as for an existing table.
-      if (!(error instanceof ResourceInUseException)) {
-        throw new Error(`${logicalId}: could not create table ${tableName}`, { cause: error });
-      }
-    }
-  }
-  existing = await waitForActive(client, tableName);
-
-  // Grow an existing table: add GSIs the template has and the table lacks, one at a time.
-  const present = new Set((existing.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
-  for (const gsi of gsis) {
-    if (present.has(gsi.IndexName)) continue;
-    const keys = gsi.KeySchema ?? [];
-    await client.send(
-      new UpdateTableCommand({
-        TableName: tableName,
-        AttributeDefinitions: attributesFor(keys, defs),
-        GlobalSecondaryIndexUpdates: [
-          {
-            Create: {
-              IndexName: gsi.IndexName,
-              KeySchema: keys,
-              Projection: gsi.Projection,
-              ...(gsi.ProvisionedThroughput
-                ? { ProvisionedThroughput: gsi.ProvisionedThroughput }
-                : {}),
-            },
-          },
-        ],
-      }),
-    );
-    existing = await waitForActive(client, tableName);
-  }
-
-  if (streamViewType && !existing.StreamSpecification?.StreamEnabled) {
-    await client.send(
-      new UpdateTableCommand({
-        TableName: tableName,
-        StreamSpecification: { StreamEnabled: true, StreamViewType: streamViewType },
-      }),
-    );
-    await waitForActive(client, tableName);
-  }
-
-  const ttlAttribute = ttlEnabled(props.TimeToLiveSpecification);
-  if (ttlAttribute) {
-    const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
-    const status = ttl.TimeToLiveDescription?.TimeToLiveStatus;
-    if (status !== "ENABLED" && status !== "ENABLING") {
-      await client.send(
-        new UpdateTimeToLiveCommand({
-          TableName: tableName,
-          TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
-        }),
-      );
-    }
-  }
 }
