@@ -48,7 +48,6 @@ export interface TaskInfo {
 export interface WaitInfo {
   seconds?: number;
   timestamp?: string;
-  fromPath: boolean;
 }
 
 export interface StateInfo {
@@ -215,7 +214,7 @@ class Preparer {
   private wait(info: StateInfo, original: JsonObject, state: JsonObject): JsonObject {
     const secondsPath = optionalString(original.SecondsPath, "SecondsPath", info.name);
     const timestampPath = optionalString(original.TimestampPath, "TimestampPath", info.name);
-    const wait: WaitInfo = { fromPath: secondsPath !== undefined || timestampPath !== undefined };
+    const wait: WaitInfo = {};
     if (original.Seconds !== undefined) {
       if (typeof original.Seconds !== "number" || !Number.isInteger(original.Seconds)) {
         throw new Error(`State "${info.name}": Seconds must be an integer`);
