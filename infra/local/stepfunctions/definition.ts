@@ -37,6 +37,9 @@ export const CONTEXT = {
   states: "LocalStates",
 } as const;
 
+/** A Task Resource that is a Lambda function's ARN, invoked directly. */
+export const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+(:[\w$-]+)?$/;
+
 export interface TaskInfo {
   resource: string;
   timeoutSeconds?: number;

@@ -13,11 +13,9 @@ import {
   type ExecutionHost,
   type ExecutionRecord,
   type ExecutionStatus,
-  type HistoryEvent,
 } from "./execution.ts";
+import type { HistoryEvent } from "./history.ts";
 import { TaskTokens } from "./tokens.ts";
-
-export type { ExecutionRecord, ExecutionStatus, HistoryEvent } from "./execution.ts";
 
 export interface LocalStateMachine {
   arn: string;
