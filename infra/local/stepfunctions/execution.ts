@@ -12,30 +12,9 @@ import {
   WRAP,
 } from "./definition.ts";
 import { stateError } from "./errors.ts";
-import {
-  ExecutionHistory,
-  type HistoryEvent,
-  type HistoryHost,
-  type LibraryEvent,
-} from "./history.ts";
+import { ExecutionHistory, type HistoryHost, type LibraryEvent } from "./history.ts";
+import type { ExecutionRecord } from "./records.ts";
 import type { TaskTokens, TokenWaiter } from "./tokens.ts";
-
-export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
-
-/** What survives a restart (dates are epoch milliseconds on the virtual clock). */
-export interface ExecutionRecord {
-  executionArn: string;
-  stateMachineArn: string;
-  name: string;
-  status: ExecutionStatus;
-  startDate: number;
-  stopDate?: number;
-  input: string;
-  output?: string;
-  error?: string;
-  cause?: string;
-  events: HistoryEvent[];
-}
 
 export interface CompiledMachine {
   arn: string;

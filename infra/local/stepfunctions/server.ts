@@ -1,20 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { dirname } from "node:path";
 import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import type { VirtualClock } from "../clock.ts";
 import { prepareDefinition } from "./definition.ts";
 import { SfnApiError } from "./errors.ts";
-import {
-  type CompiledMachine,
-  Execution,
-  type ExecutionHost,
-  type ExecutionRecord,
-  type ExecutionStatus,
-} from "./execution.ts";
+import { type CompiledMachine, Execution, type ExecutionHost } from "./execution.ts";
 import type { HistoryEvent } from "./history.ts";
+import { type ExecutionRecord, ExecutionRecords, type ExecutionStatus } from "./records.ts";
 import { TaskTokens } from "./tokens.ts";
 
 export interface LocalStateMachine {
@@ -96,7 +89,7 @@ export class LocalStepFunctions {
   private readonly region: string;
   private readonly accountId: string;
   private readonly machines = new Map<string, CompiledMachine>();
-  private readonly records = new Map<string, ExecutionRecord>();
+  private readonly records: ExecutionRecords;
   private readonly running = new Map<string, Execution>();
   private readonly tokens = new TaskTokens();
   private readonly host: ExecutionHost;
@@ -109,6 +102,7 @@ export class LocalStepFunctions {
     this.clock = opts.clock;
     this.region = opts.region ?? "us-east-1";
     this.accountId = opts.accountId ?? "000000000000";
+    this.records = new ExecutionRecords(opts.stateFile, (entry) => this.log(entry));
     for (const machine of opts.stateMachines) this.addMachine(machine);
     this.host = {
       clock: this.clock,
@@ -118,7 +112,7 @@ export class LocalStepFunctions {
       invokeLambda: (functionArn, payload) => opts.invokeLambda(functionArn, payload),
       changed: (persist) => {
         this.progress++;
-        if (persist) this.save();
+        if (persist) this.records.save();
       },
       lambdaCalls: (delta) => {
         this.lambdasInFlight += delta;
@@ -126,7 +120,7 @@ export class LocalStepFunctions {
       },
       log: (entry) => this.log(entry),
     };
-    this.load();
+    this.records.load(this.clock.nowMs());
   }
 
   /** Starts serving on `port` (0 picks a free one). */
@@ -166,7 +160,7 @@ export class LocalStepFunctions {
       await stopped;
     }
     await this.settleRunning(5000);
-    this.save();
+    this.records.save();
     // Closed handles are released in the loop's close phase; a zero timer runs after it.
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
@@ -250,45 +244,6 @@ export class LocalStepFunctions {
       runner,
       createdMs: this.clock.nowMs(),
     });
-  }
-
-  private load(): void {
-    const file = this.opts.stateFile;
-    if (!file || !existsSync(file)) return;
-    const saved = JSON.parse(readFileSync(file, "utf8")) as { executions?: ExecutionRecord[] };
-    let restarted = false;
-    for (const record of saved.executions ?? []) {
-      if (record.status === "RUNNING") {
-        restarted = true;
-        record.status = "ABORTED";
-        record.stopDate = this.clock.nowMs();
-        record.error = "Local.StackRestarted";
-        record.cause = "The local stack restarted while this execution was running";
-        const id = record.events.length + 1;
-        record.events.push({
-          id,
-          previousEventId: id - 1,
-          timestamp: record.stopDate,
-          type: "ExecutionAborted",
-          executionAbortedEventDetails: { error: record.error, cause: record.cause },
-        });
-      }
-      this.records.set(record.executionArn, record);
-    }
-    if (restarted) this.save();
-  }
-
-  private save(): void {
-    const file = this.opts.stateFile;
-    if (!file) return;
-    try {
-      mkdirSync(dirname(file), { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ executions: [...this.records.values()] }));
-      renameSync(tmp, file);
-    } catch (error) {
-      this.log({ msg: "could not save step functions state", error: String(error) });
-    }
   }
 
   private log(entry: Record<string, unknown>): void {
@@ -445,12 +400,12 @@ export class LocalStepFunctions {
       input,
       events: [],
     };
-    this.records.set(executionArn, record);
+    this.records.add(record);
     const execution = new Execution(this.host, machine, record);
     this.running.set(executionArn, execution);
     void execution.done.then(() => this.running.delete(executionArn));
     execution.start();
-    this.save();
+    this.records.save();
     return { executionArn, startDate: seconds(record.startDate) };
   }
 
@@ -530,11 +485,8 @@ export class LocalStepFunctions {
     if (filter !== undefined && !STATUSES.has(filter)) {
       throw new SfnApiError("ValidationException", `Invalid statusFilter '${filter}'`);
     }
-    const matching = [...this.records.values()].filter(
-      (r) => r.stateMachineArn === stateMachineArn && (filter === undefined || r.status === filter),
-    );
-    if (matching.length === 0 && !this.machines.has(stateMachineArn)) this.machine(stateMachineArn);
-    matching.sort((a, b) => b.startDate - a.startDate);
+    const matching = this.records.list(stateMachineArn, filter);
+    if (matching.length === 0) this.machine(stateMachineArn); // an unknown machine is an error
     return {
       executions: matching.map((r) => ({
         executionArn: r.executionArn,
