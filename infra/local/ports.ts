@@ -1,3 +1,4 @@
+import { readdir, readFile, readlink } from "node:fs/promises";
 import { createConnection, createServer } from "node:net";
 
 /** Fails with a clear message when a local port is taken, before a part tries to use it. */
@@ -38,4 +39,43 @@ export function isListening(port: number, host = "127.0.0.1"): Promise<boolean> 
     });
     socket.once("error", () => resolve(false));
   });
+}
+
+/**
+ * Whether process `pid` holds a listening TCP socket on `port` (Linux, via /proc).
+ * Returns undefined where that cannot be determined (no /proc), so callers can fall back.
+ */
+export async function processListensOn(pid: number, port: number): Promise<boolean | undefined> {
+  const inodes = new Set<string>();
+  let readAny = false;
+  for (const table of ["tcp", "tcp6"]) {
+    let text: string;
+    try {
+      text = await readFile(`/proc/${pid}/net/${table}`, "utf8");
+      readAny = true;
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      const local = f[1];
+      const state = f[3];
+      const inode = f[9];
+      if (!local || !inode || state !== "0A") continue; // 0A = LISTEN
+      if (Number.parseInt(local.slice(local.lastIndexOf(":") + 1), 16) === port) inodes.add(inode);
+    }
+  }
+  if (!readAny) return undefined;
+  let fds: string[];
+  try {
+    fds = await readdir(`/proc/${pid}/fd`);
+  } catch {
+    return undefined;
+  }
+  for (const fd of fds) {
+    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => "");
+    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+    if (inode && inodes.has(inode)) return true;
+  }
+  return false;
 }

@@ -5,20 +5,19 @@ import { scheduledFunctions } from "../../shared/http/routes.ts";
 import { logger } from "../../shared/logger.ts";
 import { repoRoot } from "../paths.ts";
 import { VirtualClock } from "./clock.ts";
+import { checkJava, ensureDynamoDbLocal } from "./dynamodb/jar.ts";
 import {
-  checkJava,
-  createTablesFromTemplate,
   type DynamoDbLocalHandle,
-  ensureDynamoDbLocal,
-  LOCAL_CREDENTIALS,
   localDynamoDbClient,
   startDynamoDbLocal,
-} from "./dynamodb-local.ts";
+} from "./dynamodb/process.ts";
+import { createTablesFromTemplate } from "./dynamodb/tables.ts";
 import { LocalGateway } from "./gateway.ts";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./identity.ts";
 import { LocalLambdaRuntime } from "./lambda-runtime.ts";
 import { type LocalSes, startLocalSes } from "./ses.ts";
 import { LocalStepFunctions } from "./stepfunctions/server.ts";
-import { LOCAL_REGION, localModel, synthTemplate } from "./template.ts";
+import { localModel, synthTemplate } from "./template.ts";
 
 export interface LocalStackOptions {
   apiPort: number;

@@ -4,16 +4,8 @@ import { join } from "node:path";
 import type { FunctionName } from "../../shared/http/routes.ts";
 import { buildApp } from "../app.ts";
 import { FUNCTION_METADATA_KEY } from "../constructs/functions.ts";
-
-export interface CfnResource {
-  Type: string;
-  Properties?: Record<string, unknown>;
-  Metadata?: Record<string, unknown>;
-}
-
-export interface CfnTemplate {
-  Resources: Record<string, CfnResource>;
-}
+import type { CfnTemplate } from "./cfn.ts";
+import { LOCAL_ACCOUNT, LOCAL_REGION } from "./identity.ts";
 
 /** Synthesizes the CDK app in-process (no bundling, no cdk-nag) and returns its template. */
 export function synthTemplate(): CfnTemplate {
@@ -29,9 +21,6 @@ export function synthTemplate(): CfnTemplate {
     rmSync(outdir, { recursive: true, force: true });
   }
 }
-
-export const LOCAL_REGION = "us-east-1";
-export const LOCAL_ACCOUNT = "000000000000";
 
 export interface LocalNames {
   /** Public URL of the local HTTP gateway. */

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../infra/app.ts";
 import { LINE_STATES, WORKFLOW_FUNCTIONS } from "../../infra/constructs/line-workflow.ts";
-import { type CfnTemplate, type LocalModel, localModel } from "../../infra/local/template.ts";
+import type { CfnTemplate } from "../../infra/local/cfn.ts";
+import { type LocalModel, localModel } from "../../infra/local/template.ts";
 import {
   isLineStatus,
   LINE_STATUSES,

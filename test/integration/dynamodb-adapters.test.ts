@@ -2,12 +2,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  createTablesFromTemplate,
   type DynamoDbLocalHandle,
-  LOCAL_CREDENTIALS,
   localDynamoDbClient,
   startDynamoDbLocal,
-} from "../../infra/local/dynamodb-local.ts";
+} from "../../infra/local/dynamodb/process.ts";
+import { createTablesFromTemplate } from "../../infra/local/dynamodb/tables.ts";
+import { LOCAL_CREDENTIALS } from "../../infra/local/identity.ts";
 import { freePort } from "../../infra/local/ports.ts";
 import { synthTemplate } from "../../infra/local/template.ts";
 import { keys, lineItem, lineTransition } from "../../shared/adapters/dynamodb/table.ts";

@@ -18,15 +18,16 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  type CloudFormationTemplateLike,
   checkJava,
-  createTablesFromTemplate,
-  type DynamoDbLocalHandle,
   ensureDynamoDbLocal,
-  localDynamoDbClient,
   parseJavaMajorVersion,
+} from "../../infra/local/dynamodb/jar.ts";
+import {
+  type DynamoDbLocalHandle,
+  localDynamoDbClient,
   startDynamoDbLocal,
-} from "../../infra/local/dynamodb-local.ts";
+} from "../../infra/local/dynamodb/process.ts";
+import { createTablesFromTemplate } from "../../infra/local/dynamodb/tables.ts";
 import { freePort, isListening } from "../../infra/local/ports.ts";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -34,7 +35,7 @@ const cacheDir = join(repoRoot, ".cache");
 
 // What AWS CDK synthesizes for a pk/sk table with one GSI and TTL (plus properties
 // DynamoDB Local ignores).
-const template: CloudFormationTemplateLike = {
+const template = {
   Resources: {
     OrdersTable1A2B3C4D: {
       Type: "AWS::DynamoDB::Table",
@@ -69,7 +70,7 @@ const template: CloudFormationTemplateLike = {
     },
     SomeRole: { Type: "AWS::IAM::Role", Properties: {} },
   },
-} as CloudFormationTemplateLike;
+};
 
 const nameFor = (logicalId: string) => `test-${logicalId}`;
 

@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub strings use ${...} on purpose.
 import { describe, expect, it } from "vitest";
-import { LOCAL_ACCOUNT, LOCAL_REGION, resolveIntrinsics } from "../../infra/local/template.ts";
+import { LOCAL_ACCOUNT, LOCAL_REGION } from "../../infra/local/identity.ts";
+import { resolveIntrinsics } from "../../infra/local/template.ts";
 
 const refs = { Table: "Table", Machine: "arn:aws:states:us-east-1:000000000000:stateMachine:M" };
 const attrs = {

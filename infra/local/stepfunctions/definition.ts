@@ -37,6 +37,9 @@ export const CONTEXT = {
   states: "LocalStates",
 } as const;
 
+/** A Task Resource that is a Lambda function's ARN, invoked directly. */
+export const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+(:[\w$-]+)?$/;
+
 export interface TaskInfo {
   resource: string;
   timeoutSeconds?: number;
@@ -48,7 +51,6 @@ export interface TaskInfo {
 export interface WaitInfo {
   seconds?: number;
   timestamp?: string;
-  fromPath: boolean;
 }
 
 export interface StateInfo {
@@ -215,7 +217,7 @@ class Preparer {
   private wait(info: StateInfo, original: JsonObject, state: JsonObject): JsonObject {
     const secondsPath = optionalString(original.SecondsPath, "SecondsPath", info.name);
     const timestampPath = optionalString(original.TimestampPath, "TimestampPath", info.name);
-    const wait: WaitInfo = { fromPath: secondsPath !== undefined || timestampPath !== undefined };
+    const wait: WaitInfo = {};
     if (original.Seconds !== undefined) {
       if (typeof original.Seconds !== "number" || !Number.isInteger(original.Seconds)) {
         throw new Error(`State "${info.name}": Seconds must be an integer`);

@@ -4,6 +4,7 @@ import {
   CONTEXT,
   type Json,
   type JsonObject,
+  LAMBDA_ARN,
   type PreparedDefinition,
   type StateInfo,
   type TaskInfo,
@@ -11,33 +12,9 @@ import {
   WRAP,
 } from "./definition.ts";
 import { stateError } from "./errors.ts";
+import { ExecutionHistory, type HistoryHost, type LibraryEvent } from "./history.ts";
+import type { ExecutionRecord } from "./records.ts";
 import type { TaskTokens, TokenWaiter } from "./tokens.ts";
-
-export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
-
-export interface HistoryEvent {
-  id: number;
-  previousEventId: number;
-  /** Epoch milliseconds on the virtual clock. */
-  timestamp: number;
-  type: string;
-  [details: string]: unknown;
-}
-
-/** What survives a restart (dates are epoch milliseconds on the virtual clock). */
-export interface ExecutionRecord {
-  executionArn: string;
-  stateMachineArn: string;
-  name: string;
-  status: ExecutionStatus;
-  startDate: number;
-  stopDate?: number;
-  input: string;
-  output?: string;
-  error?: string;
-  cause?: string;
-  events: HistoryEvent[];
-}
 
 export interface CompiledMachine {
   arn: string;
@@ -48,25 +25,18 @@ export interface CompiledMachine {
   createdMs: number;
 }
 
-export interface ExecutionHost {
-  readonly clock: VirtualClock;
+export interface ExecutionHost extends HistoryHost {
   readonly tokens: TaskTokens;
-  readonly region: string;
   readonly accountId: string;
   invokeLambda(functionArn: string, payload: unknown): Promise<unknown>;
-  /** Something happened; `persist` asks for the records to be saved. */
-  changed(persist: boolean): void;
   lambdaCalls(delta: 1 | -1): void;
-  log(entry: Record<string, unknown>): void;
 }
 
 type TaskHandlers = NonNullable<NonNullable<RunOptions["overrides"]>["taskResourceLocalHandlers"]>;
 type TaskHandler = TaskHandlers[string];
 type LibraryRun = ReturnType<StateMachine["run"]>;
-type LibraryEvent = LibraryRun["eventLogs"] extends AsyncGenerator<infer E> ? E : never;
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+(:[\w$-]+)?$/;
 const LAMBDA_INVOKE = /^arn:aws[a-z-]*:states:::lambda:invoke$/;
 const LAMBDA_INVOKE_WAIT = /^arn:aws[a-z-]*:states:::lambda:invoke\.waitForTaskToken$/;
 
@@ -77,10 +47,6 @@ function isObject(value: unknown): value is JsonObject {
 function toJson(value: unknown): Json {
   if (value === undefined) return null;
   return JSON.parse(JSON.stringify(value)) as Json;
-}
-
-function stringify(value: unknown): string {
-  return JSON.stringify(value ?? null);
 }
 
 function runtimeError(message: string): Error {
@@ -138,15 +104,15 @@ class Attempt {
 }
 
 /** One execution: runs the prepared definition through aws-local-stepfunctions, serving its
- * Task and Wait states locally, and keeps the record and AWS-style history up to date. */
+ * Task and Wait states locally, and keeps the record and its history up to date. */
 export class Execution {
   readonly done: Promise<void>;
   private resolveDone!: () => void;
+  private readonly history: ExecutionHistory;
   private readonly attempts = new Set<Attempt>();
   private cancelExecutionTimeout: (() => void) | undefined;
   private pendingToken: string | undefined;
   private abortRun: (() => void) | undefined;
-  private readonly failedStates = new Set<string>();
 
   constructor(
     private readonly host: ExecutionHost,
@@ -156,17 +122,17 @@ export class Execution {
     this.done = new Promise<void>((resolve) => {
       this.resolveDone = resolve;
     });
+    this.history = new ExecutionHistory(
+      host,
+      record.executionArn,
+      record.events,
+      machine.prepared.states,
+    );
   }
 
   start(): void {
     const record = this.record;
-    this.push("ExecutionStarted", {
-      executionStartedEventDetails: {
-        input: record.input,
-        inputDetails: { truncated: false },
-        roleArn: this.roleArn(),
-      },
-    });
+    this.history.executionStarted(record.input, this.roleArn());
     this.host.log({ msg: "execution started", executionArn: record.executionArn });
     const timeout = this.machine.prepared.executionTimeoutSeconds;
     if (timeout !== undefined) {
@@ -238,13 +204,8 @@ export class Execution {
       record.stopDate = this.host.clock.nowMs();
       if (outcome.ok) {
         record.status = "SUCCEEDED";
-        record.output = stringify(outcome.value);
-        this.push("ExecutionSucceeded", {
-          executionSucceededEventDetails: {
-            output: record.output,
-            outputDetails: { truncated: false },
-          },
-        });
+        record.output = JSON.stringify(outcome.value ?? null);
+        this.history.executionSucceeded(record.output);
       } else {
         const failure =
           outcome.error instanceof Error && outcome.error.cause instanceof Error
@@ -253,17 +214,10 @@ export class Execution {
         record.status = "FAILED";
         record.error = failure instanceof Error ? failure.name : "States.Runtime";
         record.cause = failure instanceof Error ? failure.message : String(failure);
-        this.push("ExecutionFailed", {
-          executionFailedEventDetails: { error: record.error, cause: record.cause },
-        });
+        this.history.executionFailed(record.error, record.cause);
       }
     } else {
-      const type = record.status === "TIMED_OUT" ? "ExecutionTimedOut" : "ExecutionAborted";
-      const key =
-        record.status === "TIMED_OUT"
-          ? "executionTimedOutEventDetails"
-          : "executionAbortedEventDetails";
-      this.push(type, { [key]: { error: record.error, cause: record.cause } });
+      this.history.executionStopped(record.status === "TIMED_OUT", record.error, record.cause);
     }
     this.host.log({
       msg: "execution finished",
@@ -504,100 +458,12 @@ export class Execution {
     return attempt.promise;
   }
 
-  // ---- history -------------------------------------------------------------------------
-
   private async consume(events: AsyncGenerator<LibraryEvent>): Promise<void> {
     try {
-      for await (const event of events) this.onLibraryEvent(event);
+      for await (const event of events) this.history.onLibraryEvent(event);
     } catch (error) {
       this.host.log({ msg: "event log failed", error: String(error) });
     }
-  }
-
-  private onLibraryEvent(event: LibraryEvent): void {
-    if (!("state" in event)) {
-      if (
-        event.type === "MapIterationStarted" ||
-        event.type === "MapIterationSucceeded" ||
-        event.type === "MapIterationFailed"
-      ) {
-        const details = `${event.type[0]?.toLowerCase()}${event.type.slice(1)}EventDetails`;
-        this.push(event.type, { [details]: { name: event.parentState.name, index: event.index } });
-      }
-      return; // Execution* events are written by finish(); Parallel branch events are skipped.
-    }
-    const { name } = event.state;
-    const info = this.machine.prepared.states.get(name);
-    const type = info?.type ?? event.state.type;
-    const task = info?.task;
-    const key = `${name}#${event.index ?? ""}`;
-    switch (event.type) {
-      case "StateEntered":
-        this.failedStates.delete(key);
-        this.push(`${type}StateEntered`, {
-          stateEnteredEventDetails: { name, input: stringify(event.state.input) },
-        });
-        if (task) this.pushTask(task, "Scheduled", {});
-        break;
-      case "StateRetried":
-        this.failedStates.delete(key);
-        if (task) this.pushTask(task, "Scheduled", {});
-        break;
-      case "StateFailed":
-        this.failedStates.add(key);
-        if (task) {
-          const cause = typeof event.Cause === "string" ? event.Cause : stringify(event.Cause);
-          const outcome = event.Error === "States.Timeout" ? "TimedOut" : "Failed";
-          this.pushTask(task, outcome, { error: event.Error, cause });
-        }
-        break;
-      case "StateExited": {
-        const output = stringify(event.state.output);
-        if (task && !this.failedStates.has(key)) this.pushTask(task, "Succeeded", { output });
-        this.failedStates.delete(key);
-        this.push(`${type}StateExited`, { stateExitedEventDetails: { name, output } });
-        break;
-      }
-      default:
-        break; // StateCaught has no AWS history event of its own.
-    }
-  }
-
-  private pushTask(task: TaskInfo, outcome: string, details: Record<string, unknown>): void {
-    if (LAMBDA_ARN.test(task.resource)) {
-      const type = `LambdaFunction${outcome}`;
-      const extra = outcome === "Scheduled" ? { resource: task.resource } : {};
-      this.push(type, { [`lambdaFunction${outcome}EventDetails`]: { ...extra, ...details } });
-      return;
-    }
-    const service = task.resource.split(":::")[1] ?? task.resource;
-    const colon = service.indexOf(":");
-    const resourceType = colon < 0 ? service : service.slice(0, colon);
-    const resource = colon < 0 ? "" : service.slice(colon + 1);
-    const extra = outcome === "Scheduled" ? { region: this.host.region, parameters: "{}" } : {};
-    this.push(`Task${outcome}`, {
-      [`task${outcome}EventDetails`]: { resourceType, resource, ...extra, ...details },
-    });
-  }
-
-  private push(type: string, details: Record<string, unknown>): void {
-    const events = this.record.events;
-    const id = events.length + 1;
-    events.push({
-      ...details,
-      id,
-      previousEventId: id - 1,
-      timestamp: this.host.clock.nowMs(),
-      type,
-    });
-    const stateName = (details.stateEnteredEventDetails as { name?: string } | undefined)?.name;
-    this.host.log({
-      msg: "execution event",
-      executionArn: this.record.executionArn,
-      type,
-      ...(stateName === undefined ? {} : { state: stateName }),
-    });
-    this.host.changed(false);
   }
 }
 

@@ -1,23 +1,14 @@
-import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { dirname } from "node:path";
 import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import type { VirtualClock } from "../clock.ts";
+import { LOCAL_ACCOUNT, LOCAL_REGION } from "../identity.ts";
+import { StepFunctionsApi } from "./api.ts";
 import { prepareDefinition } from "./definition.ts";
-import { SfnApiError } from "./errors.ts";
-import {
-  type CompiledMachine,
-  Execution,
-  type ExecutionHost,
-  type ExecutionRecord,
-  type ExecutionStatus,
-  type HistoryEvent,
-} from "./execution.ts";
+import { type CompiledMachine, Execution, type ExecutionHost } from "./execution.ts";
+import { type ExecutionRecord, ExecutionRecords, type ExecutionStatus } from "./records.ts";
 import { TaskTokens } from "./tokens.ts";
-
-export type { ExecutionRecord, ExecutionStatus, HistoryEvent } from "./execution.ts";
+import { createApiServer } from "./transport.ts";
 
 export interface LocalStateMachine {
   arn: string;
@@ -32,59 +23,10 @@ export interface LocalStepFunctionsOptions {
   /** Invokes a Lambda function by ARN with a JSON payload; resolves to its JSON result, or
    * rejects with an Error whose `name` is the error type and `message` the cause. */
   invokeLambda(functionArn: string, payload: unknown): Promise<unknown>;
-  /** Defaults to us-east-1. */
-  region?: string;
-  /** Defaults to 000000000000. */
-  accountId?: string;
   /** Optional JSON file where execution records persist. */
   stateFile?: string;
   /** Optional structured logging. */
   log?: (entry: Record<string, unknown>) => void;
-}
-
-type Params = Record<string, unknown>;
-
-const TARGET_PREFIX = "AWSStepFunctions.";
-const MAX_INPUT_BYTES = 256 * 1024;
-const MAX_BODY_BYTES = 8 * 1024 * 1024;
-const STATUSES = new Set<string>(["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]);
-// AWS rejects whitespace, brackets, wildcards, these specials and control characters.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it rejects
-const INVALID_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
-
-function str(params: Params, key: string, required: true): string;
-function str(params: Params, key: string, required?: false): string | undefined;
-function str(params: Params, key: string, required = false): string | undefined {
-  const value = params[key];
-  if (value === undefined || value === null) {
-    if (required) throw new SfnApiError("ValidationException", `${key} is required`);
-    return undefined;
-  }
-  if (typeof value !== "string")
-    throw new SfnApiError("ValidationException", `${key} must be a string`);
-  return value;
-}
-
-function seconds(ms: number | undefined): number | undefined {
-  return ms === undefined ? undefined : ms / 1000;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new SfnApiError("ValidationException", "Request body too large"));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }
 
 /**
@@ -92,16 +34,18 @@ function readBody(req: IncomingMessage): Promise<string> {
  * runs ASL definitions with aws-local-stepfunctions. Task states invoke Lambda functions
  * through `invokeLambda`; task timeouts, heartbeats, Wait states and execution timeouts run
  * on the virtual clock, so `clock.advance()` moves every execution forward.
+ *
+ * This class owns the state machines, running executions, task tokens and records;
+ * transport.ts answers HTTP requests, api.ts the operations in them.
  */
 export class LocalStepFunctions {
   private readonly clock: VirtualClock;
-  private readonly region: string;
-  private readonly accountId: string;
   private readonly machines = new Map<string, CompiledMachine>();
-  private readonly records = new Map<string, ExecutionRecord>();
+  private readonly records: ExecutionRecords;
   private readonly running = new Map<string, Execution>();
   private readonly tokens = new TaskTokens();
   private readonly host: ExecutionHost;
+  private readonly api: StepFunctionsApi;
   private server: Server | undefined;
   private progress = 0;
   private lambdasInFlight = 0;
@@ -109,18 +53,17 @@ export class LocalStepFunctions {
 
   constructor(private readonly opts: LocalStepFunctionsOptions) {
     this.clock = opts.clock;
-    this.region = opts.region ?? "us-east-1";
-    this.accountId = opts.accountId ?? "000000000000";
+    this.records = new ExecutionRecords(opts.stateFile, (entry) => this.log(entry));
     for (const machine of opts.stateMachines) this.addMachine(machine);
     this.host = {
       clock: this.clock,
       tokens: this.tokens,
-      region: this.region,
-      accountId: this.accountId,
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT,
       invokeLambda: (functionArn, payload) => opts.invokeLambda(functionArn, payload),
       changed: (persist) => {
         this.progress++;
-        if (persist) this.save();
+        if (persist) this.records.save();
       },
       lambdaCalls: (delta) => {
         this.lambdasInFlight += delta;
@@ -128,16 +71,27 @@ export class LocalStepFunctions {
       },
       log: (entry) => this.log(entry),
     };
-    this.load();
+    this.api = new StepFunctionsApi({
+      clock: this.clock,
+      machines: this.machines,
+      records: this.records,
+      tokens: this.tokens,
+      accepting: () => !this.closed,
+      run: (machine, record) => this.run(machine, record),
+      running: (executionArn) => this.running.get(executionArn),
+      log: (entry) => this.log(entry),
+    });
+    this.records.load(this.clock.nowMs());
   }
 
   /** Starts serving on `port` (0 picks a free one). */
   async listen(port: number, host = "127.0.0.1"): Promise<{ endpoint: string }> {
     if (this.closed) throw new Error("LocalStepFunctions is closed");
     if (this.server) throw new Error("LocalStepFunctions is already listening");
-    const server = createServer((req, res) => {
-      void this.handle(req, res);
-    });
+    const server = createApiServer(
+      (operation, params) => this.api.call(operation, params),
+      (entry) => this.log(entry),
+    );
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -168,7 +122,7 @@ export class LocalStepFunctions {
       await stopped;
     }
     await this.settleRunning(5000);
-    this.save();
+    this.records.save();
     // Closed handles are released in the loop's close phase; a zero timer runs after it.
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
@@ -230,8 +184,6 @@ export class LocalStepFunctions {
     return this.tokens.waitingCount();
   }
 
-  // ---- setup ---------------------------------------------------------------------------
-
   private addMachine(machine: LocalStateMachine): void {
     if (this.machines.has(machine.arn)) throw new Error(`Duplicate state machine ${machine.arn}`);
     try {
@@ -254,43 +206,12 @@ export class LocalStepFunctions {
     });
   }
 
-  private load(): void {
-    const file = this.opts.stateFile;
-    if (!file || !existsSync(file)) return;
-    const saved = JSON.parse(readFileSync(file, "utf8")) as { executions?: ExecutionRecord[] };
-    let restarted = false;
-    for (const record of saved.executions ?? []) {
-      if (record.status === "RUNNING") {
-        restarted = true;
-        record.status = "ABORTED";
-        record.stopDate = this.clock.nowMs();
-        record.error = "Local.StackRestarted";
-        record.cause = "The local stack restarted while this execution was running";
-        const id = record.events.length + 1;
-        record.events.push({
-          id,
-          previousEventId: id - 1,
-          timestamp: record.stopDate,
-          type: "ExecutionAborted",
-          executionAbortedEventDetails: { error: record.error, cause: record.cause },
-        });
-      }
-      this.records.set(record.executionArn, record);
-    }
-    if (restarted) this.save();
-  }
-
-  private save(): void {
-    const file = this.opts.stateFile;
-    if (!file) return;
-    try {
-      mkdirSync(dirname(file), { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ executions: [...this.records.values()] }));
-      renameSync(tmp, file);
-    } catch (error) {
-      this.log({ msg: "could not save step functions state", error: String(error) });
-    }
+  /** Runs a new execution (its record is already in the records) until it ends. */
+  private run(machine: CompiledMachine, record: ExecutionRecord): void {
+    const execution = new Execution(this.host, machine, record);
+    this.running.set(record.executionArn, execution);
+    void execution.done.then(() => this.running.delete(record.executionArn));
+    execution.start();
   }
 
   private log(entry: Record<string, unknown>): void {
@@ -312,274 +233,5 @@ export class LocalStepFunctions {
       }),
     ]);
     clearTimeout(timer);
-  }
-
-  // ---- HTTP ----------------------------------------------------------------------------
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let status = 200;
-    let body: unknown;
-    let errorType: string | undefined;
-    try {
-      const raw = await readBody(req);
-      if (req.method !== "POST") throw new SfnApiError("UnknownOperationException", "POST only");
-      const target = String(req.headers["x-amz-target"] ?? "");
-      if (!target.startsWith(TARGET_PREFIX)) {
-        throw new SfnApiError("UnknownOperationException", `Unknown target "${target}"`);
-      }
-      let params: unknown = {};
-      if (raw.trim() !== "") {
-        try {
-          params = JSON.parse(raw);
-        } catch {
-          throw new SfnApiError("SerializationException", "The request body is not valid JSON");
-        }
-      }
-      if (typeof params !== "object" || params === null || Array.isArray(params)) {
-        throw new SfnApiError("SerializationException", "The request body must be a JSON object");
-      }
-      body = this.call(target.slice(TARGET_PREFIX.length), params as Params);
-    } catch (error) {
-      if (error instanceof SfnApiError) {
-        status = error.status;
-        errorType = error.type;
-      } else {
-        status = 500;
-        errorType = "InternalFailure";
-        this.log({ msg: "request failed", error: String(error) });
-      }
-      body = { __type: errorType, message: error instanceof Error ? error.message : String(error) };
-    }
-    const text = JSON.stringify(body ?? {});
-    if (res.destroyed) return;
-    res.writeHead(status, {
-      "content-type": "application/x-amz-json-1.0",
-      "content-length": Buffer.byteLength(text),
-      "x-amzn-requestid": randomUUID(),
-      ...(errorType ? { "x-amzn-errortype": errorType } : {}),
-    });
-    res.end(text);
-  }
-
-  private call(operation: string, params: Params): unknown {
-    switch (operation) {
-      case "StartExecution":
-        return this.startExecution(params);
-      case "DescribeExecution":
-        return this.describeExecution(params);
-      case "StopExecution":
-        return this.stopExecution(params);
-      case "SendTaskSuccess":
-        return this.sendTaskSuccess(params);
-      case "SendTaskFailure":
-        return this.sendTaskFailure(params);
-      case "SendTaskHeartbeat":
-        return this.sendTaskHeartbeat(params);
-      case "ListExecutions":
-        return this.listExecutions(params);
-      case "GetExecutionHistory":
-        return this.getExecutionHistory(params);
-      case "DescribeStateMachine":
-        return this.describeStateMachine(params);
-      case "ListStateMachines":
-        return this.listStateMachines();
-      default:
-        throw new SfnApiError(
-          "UnknownOperationException",
-          `The local Step Functions endpoint does not support ${operation}`,
-        );
-    }
-  }
-
-  private machine(arn: string): CompiledMachine {
-    const machine = this.machines.get(arn);
-    if (!machine)
-      throw new SfnApiError("StateMachineDoesNotExist", `State Machine Does Not Exist: '${arn}'`);
-    return machine;
-  }
-
-  private record(params: Params): ExecutionRecord {
-    const arn = str(params, "executionArn", true);
-    if (!arn.startsWith("arn:")) throw new SfnApiError("InvalidArn", `Invalid Arn: '${arn}'`);
-    const record = this.records.get(arn);
-    if (!record)
-      throw new SfnApiError("ExecutionDoesNotExist", `Execution Does Not Exist: '${arn}'`);
-    return record;
-  }
-
-  private startExecution(params: Params): unknown {
-    if (this.closed)
-      throw new SfnApiError("ServiceUnavailable", "The endpoint is shutting down", 503);
-    const machine = this.machine(str(params, "stateMachineArn", true));
-    const name = str(params, "name") ?? randomUUID();
-    if (name.length < 1 || name.length > 80 || INVALID_NAME.test(name)) {
-      throw new SfnApiError("InvalidName", `Invalid Name: '${name}'`);
-    }
-    const input = str(params, "input") ?? "{}";
-    if (Buffer.byteLength(input) > MAX_INPUT_BYTES) {
-      throw new SfnApiError("InvalidExecutionInput", "Input exceeds 262144 bytes");
-    }
-    try {
-      JSON.parse(input);
-    } catch (error) {
-      throw new SfnApiError(
-        "InvalidExecutionInput",
-        `Invalid State Machine Execution Input: '${(error as Error).message}'`,
-      );
-    }
-    const executionArn = `arn:aws:states:${this.region}:${this.accountId}:execution:${machine.name}:${name}`;
-    const existing = this.records.get(executionArn);
-    if (existing) {
-      if (existing.status === "RUNNING" && existing.input === input) {
-        return { executionArn, startDate: seconds(existing.startDate) };
-      }
-      throw new SfnApiError(
-        "ExecutionAlreadyExists",
-        `Execution Already Exists: '${executionArn}'`,
-      );
-    }
-    const record: ExecutionRecord = {
-      executionArn,
-      stateMachineArn: machine.arn,
-      name,
-      status: "RUNNING",
-      startDate: this.clock.nowMs(),
-      input,
-      events: [],
-    };
-    this.records.set(executionArn, record);
-    const execution = new Execution(this.host, machine, record);
-    this.running.set(executionArn, execution);
-    void execution.done.then(() => this.running.delete(executionArn));
-    execution.start();
-    this.save();
-    return { executionArn, startDate: seconds(record.startDate) };
-  }
-
-  private describeExecution(params: Params): unknown {
-    const r = this.record(params);
-    return {
-      executionArn: r.executionArn,
-      stateMachineArn: r.stateMachineArn,
-      name: r.name,
-      status: r.status,
-      startDate: seconds(r.startDate),
-      stopDate: seconds(r.stopDate),
-      input: r.input,
-      inputDetails: { included: true },
-      output: r.output,
-      ...(r.output === undefined ? {} : { outputDetails: { included: true } }),
-      error: r.error,
-      cause: r.cause,
-      redriveCount: 0,
-      redriveStatus: "NOT_REDRIVABLE",
-    };
-  }
-
-  private stopExecution(params: Params): unknown {
-    const record = this.record(params);
-    const execution = this.running.get(record.executionArn);
-    execution?.stop("ABORTED", str(params, "error"), str(params, "cause"));
-    return { stopDate: seconds(record.stopDate ?? this.clock.nowMs()) };
-  }
-
-  private waiter(params: Params) {
-    const token = str(params, "taskToken", true);
-    const found = this.tokens.lookup(token);
-    if (found === undefined)
-      throw new SfnApiError("InvalidToken", "Invalid Token: the task token is not known");
-    if (found === "closed") {
-      throw new SfnApiError(
-        "TaskTimedOut",
-        "Task Timed Out: 'Provided task does not exist anymore'",
-      );
-    }
-    return found;
-  }
-
-  private sendTaskSuccess(params: Params): unknown {
-    const waiter = this.waiter(params);
-    const output = str(params, "output");
-    let parsed: unknown;
-    try {
-      if (output === undefined) throw new Error("output is required");
-      parsed = JSON.parse(output);
-    } catch (error) {
-      throw new SfnApiError("InvalidOutput", `Invalid Output: '${(error as Error).message}'`);
-    }
-    this.log({ msg: "task success received", executionArn: waiter.executionArn });
-    waiter.succeed(parsed as never);
-    return {};
-  }
-
-  private sendTaskFailure(params: Params): unknown {
-    const waiter = this.waiter(params);
-    const error = str(params, "error") ?? "";
-    const cause = str(params, "cause") ?? "";
-    this.log({ msg: "task failure received", executionArn: waiter.executionArn, error });
-    waiter.fail(error, cause);
-    return {};
-  }
-
-  private sendTaskHeartbeat(params: Params): unknown {
-    this.waiter(params).heartbeat();
-    return {};
-  }
-
-  private listExecutions(params: Params): unknown {
-    const stateMachineArn = str(params, "stateMachineArn", true);
-    const filter = str(params, "statusFilter");
-    if (filter !== undefined && !STATUSES.has(filter)) {
-      throw new SfnApiError("ValidationException", `Invalid statusFilter '${filter}'`);
-    }
-    const matching = [...this.records.values()].filter(
-      (r) => r.stateMachineArn === stateMachineArn && (filter === undefined || r.status === filter),
-    );
-    if (matching.length === 0 && !this.machines.has(stateMachineArn)) this.machine(stateMachineArn);
-    matching.sort((a, b) => b.startDate - a.startDate);
-    return {
-      executions: matching.map((r) => ({
-        executionArn: r.executionArn,
-        stateMachineArn: r.stateMachineArn,
-        name: r.name,
-        status: r.status,
-        startDate: seconds(r.startDate),
-        stopDate: seconds(r.stopDate),
-      })),
-    };
-  }
-
-  private getExecutionHistory(params: Params): unknown {
-    const record = this.record(params);
-    const events = record.events.map((event: HistoryEvent) => ({
-      ...event,
-      timestamp: event.timestamp / 1000,
-    }));
-    if (params.reverseOrder === true) events.reverse();
-    return { events };
-  }
-
-  private describeStateMachine(params: Params): unknown {
-    const machine = this.machine(str(params, "stateMachineArn", true));
-    return {
-      stateMachineArn: machine.arn,
-      name: machine.name,
-      status: "ACTIVE",
-      definition: JSON.stringify(machine.definition),
-      roleArn: `arn:aws:iam::${this.accountId}:role/local-stepfunctions`,
-      type: "STANDARD",
-      creationDate: seconds(machine.createdMs),
-    };
-  }
-
-  private listStateMachines(): unknown {
-    return {
-      stateMachines: [...this.machines.values()].map((machine) => ({
-        stateMachineArn: machine.arn,
-        name: machine.name,
-        type: "STANDARD",
-        creationDate: seconds(machine.createdMs),
-      })),
-    };
   }
 }
