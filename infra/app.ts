@@ -10,12 +10,19 @@ export interface BuildAppOptions {
   context?: Record<string, unknown>;
   /** Run the cdk-nag AwsSolutions checks (default true). */
   nag?: boolean;
+  /** Run CDK's built-in CloudFormation template validation (default true; it only warns,
+   * and takes seconds: the local stack turns it off). */
+  cfnValidation?: boolean;
 }
 
 /** Builds the CDK app. `cdk synth` and `cdk deploy` run this file; tests and the local
  * stack call buildApp() in-process. */
 export function buildApp(options: BuildAppOptions = {}) {
-  const app = new App({ outdir: options.outdir, context: options.context });
+  const app = new App({
+    outdir: options.outdir,
+    context: options.context,
+    builtinCloudFormationValidation: options.cfnValidation ?? true,
+  });
   const ctx = (key: string) => app.node.tryGetContext(key) as string | undefined;
   const stack = new BackorderStack(app, STACK_ID, {
     description: "Backorder engine: orders for out-of-stock items, filled oldest first",

@@ -18,7 +18,7 @@ import { LocalGateway } from "./gateway.ts";
 import { LocalLambdaRuntime } from "./lambda-runtime.ts";
 import { type LocalSes, startLocalSes } from "./ses.ts";
 import { LocalStepFunctions } from "./stepfunctions/server.ts";
-import { LOCAL_REGION, localModel, synthTemplate } from "./template.ts";
+import { LOCAL_REGION, localModel, localTemplate } from "./template.ts";
 
 export interface LocalStackOptions {
   apiPort: number;
@@ -113,7 +113,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sfn: `http://${host}:${options.sfnPort}`,
       mailViewer: `http://${host}:${options.sesPort}/`,
     };
-    const template = synthTemplate();
+    say("reading the synthesized template");
+    const { template, cached } = await localTemplate();
+    if (!cached) say("synthesized the CDK app (cached in .cache/templates until a source changes)");
     const model = localModel(template, { apiUrl });
     const stateMachine = model.stateMachines[0];
     if (!stateMachine) throw new Error("the synthesized template has no state machine");

@@ -9,7 +9,7 @@ import {
   startDynamoDbLocal,
 } from "../../infra/local/dynamodb-local.ts";
 import { freePort } from "../../infra/local/ports.ts";
-import { synthTemplate } from "../../infra/local/template.ts";
+import { localTemplate } from "../../infra/local/template.ts";
 import { DynamoDbStore, keys } from "../../shared/adapters/dynamodb-store.ts";
 import type { Line, Order } from "../../shared/domain/model.ts";
 import type { IdempotencyRecord, NewOrder } from "../../shared/ports/store.ts";
@@ -25,7 +25,7 @@ let store: DynamoDbStore;
 beforeAll(async () => {
   handle = await startDynamoDbLocal({ port: await freePort(), cacheDir, inMemory: true });
   const client = localDynamoDbClient(handle.endpoint);
-  await createTablesFromTemplate(client, synthTemplate(), () => TABLE);
+  await createTablesFromTemplate(client, (await localTemplate()).template, () => TABLE);
   client.destroy();
   Object.assign(process.env, {
     AWS_REGION: "us-east-1",
