@@ -96,6 +96,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let ready = false;
   const gateway = new LocalGateway({ runtime, clock, isReady: () => ready });
   const stops: (() => Promise<void>)[] = [];
+  let dynamodbStarting: Promise<DynamoDbLocalHandle> | undefined;
   const stop = async () => {
     ready = false;
     clock.stop();
@@ -113,6 +114,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sfn: `http://${host}:${options.sfnPort}`,
       mailViewer: `http://${host}:${options.sesPort}/`,
     };
+    // DynamoDB Local (Java) takes seconds to boot: start it first, the rest comes up meanwhile.
+    say("starting DynamoDB Local");
+    await checkJava();
+    const cacheDir = join(repoRoot, ".cache");
+    await ensureDynamoDbLocal(cacheDir);
+    dynamodbStarting = startDynamoDbLocal({
+      port: options.dynamodbPort,
+      dataDir: join(options.dataDir, "dynamodb"),
+      cacheDir,
+      host,
+    });
+    // Its failure is awaited below; meanwhile it must not count as unhandled.
+    dynamodbStarting.catch(() => undefined);
+
     say("reading the synthesized template");
     const { template, cached } = await localTemplate();
     if (!cached) say("synthesized the CDK app (cached in .cache/templates until a source changes)");
@@ -137,21 +152,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     delete process.env.AWS_PROFILE;
     delete process.env.AWS_SESSION_TOKEN;
 
-    say("starting DynamoDB Local");
-    await checkJava();
-    const cacheDir = join(repoRoot, ".cache");
-    await ensureDynamoDbLocal(cacheDir);
-    const dynamodb: DynamoDbLocalHandle = await startDynamoDbLocal({
-      port: options.dynamodbPort,
-      dataDir: join(options.dataDir, "dynamodb"),
-      cacheDir,
-      host,
-    });
-    stops.push(() => dynamodb.stop());
-    const ddb = localDynamoDbClient(dynamodb.endpoint);
-    await createTablesFromTemplate(ddb, template, (id) => model.tables[id] ?? id);
-    ddb.destroy();
-
     say("starting local SES");
     const ses: LocalSes = await startLocalSes(options.sesPort, host);
     stops.push(() => ses.close());
@@ -174,6 +174,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await sfn.listen(options.sfnPort, host);
     stops.push(() => sfn.close());
 
+    const dynamodb: DynamoDbLocalHandle = await dynamodbStarting;
+    // Stopped after the schedules, Step Functions and SES, before the gateway (index 0).
+    stops.splice(1, 0, () => dynamodb.stop());
+    say("creating the tables");
+    const ddb = localDynamoDbClient(dynamodb.endpoint);
+    await createTablesFromTemplate(ddb, template, (id) => model.tables[id] ?? id);
+    ddb.destroy();
+
     // What tools and tests need to talk to this stack directly.
     writeFileSync(
       join(options.dataDir, "stack.json"),
@@ -193,6 +201,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     return { urls, clock, stop };
   } catch (error) {
     await stop();
+    // A DynamoDB Local still booting (or up, but not yet in `stops`) is stopped too.
+    await dynamodbStarting?.then(
+      (handle) => handle.stop(),
+      () => undefined,
+    );
     throw error;
   }
 }
