@@ -1,8 +1,10 @@
 import { defineConfig } from "vitest/config";
 
-// Unit and infra tests need nothing running. Integration tests start the emulators they
-// use themselves; e2e tests share one local stack started by the global setup (or target a
-// deployed stage when BACKORDER_E2E_BASE_URL is set, which runs only the contract suite).
+// Unit tests need nothing running; infra tests read the cloud assembly `cdk synth` wrote
+// (their global setup synthesizes when it is missing or stale). Integration tests start the
+// emulators they use themselves; e2e tests share one local stack started by the global
+// setup (or target a deployed stage when BACKORDER_E2E_BASE_URL is set, which runs only
+// the contract suite).
 const deployed = Boolean(process.env.BACKORDER_E2E_BASE_URL);
 
 export default defineConfig({
@@ -15,6 +17,7 @@ export default defineConfig({
         test: {
           name: "infra",
           include: ["test/infra/**/*.test.ts"],
+          globalSetup: ["test/infra/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

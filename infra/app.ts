@@ -1,8 +1,10 @@
 import { App, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
+import { pickAppContext, STACK_ID, validationFailedIn, writeAssemblyStamp } from "./assembly.ts";
+import { sourceHash } from "./source-hash.ts";
 import { BackorderStack } from "./stacks/backorder-stack.ts";
 
-export const STACK_ID = "BackorderEngine";
+export { STACK_ID };
 
 export interface BuildAppOptions {
   outdir?: string;
@@ -36,5 +38,14 @@ export function buildApp(options: BuildAppOptions = {}) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  buildApp().app.synth();
+  // `cdk synth` / `cdk deploy`. The stamp lets the infra tests read this assembly instead
+  // of synthesizing (and bundling) again while the sources are unchanged.
+  const hash = sourceHash();
+  const { app } = buildApp();
+  const assembly = app.synth();
+  writeAssemblyStamp(assembly.directory, {
+    sourceHash: hash,
+    context: pickAppContext((key) => app.node.tryGetContext(key)),
+    validationFailed: process.exitCode === 1 || validationFailedIn(assembly.directory),
+  });
 }
