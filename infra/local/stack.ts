@@ -15,6 +15,7 @@ import {
   startDynamoDbLocal,
 } from "./dynamodb-local.ts";
 import { LocalGateway } from "./gateway.ts";
+import { type Activity, type IdleResult, waitUntilIdle } from "./idle.ts";
 import { LocalLambdaRuntime } from "./lambda-runtime.ts";
 import { type LocalSes, startLocalSes } from "./ses.ts";
 import { LocalStepFunctions } from "./stepfunctions/server.ts";
@@ -51,6 +52,8 @@ export interface LocalStackManifest {
 export interface LocalStack {
   urls: { api: string; dynamodb: string; ses: string; sfn: string; mailViewer: string };
   clock: VirtualClock;
+  /** Resolves once nothing is in flight (see idle.ts); also `GET /_local/idle`. */
+  waitForIdle(timeoutMs?: number): Promise<IdleResult>;
   stop(): Promise<void>;
 }
 
@@ -94,7 +97,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   installClock(clock);
   const runtime = new LocalLambdaRuntime();
   let ready = false;
-  const gateway = new LocalGateway({ runtime, clock, isReady: () => ready });
+  let stepFunctions: LocalStepFunctions | undefined;
+  const activity = (): Activity => {
+    const lambdas = runtime.activity();
+    return {
+      lambdasInFlight: lambdas.inFlight,
+      lambdasStarted: lambdas.started,
+      dueTimers: clock.dueTimers(),
+      executionsRunning: stepFunctions?.runningCount() ?? 0,
+      executionsParked: stepFunctions?.waitingTaskCount() ?? 0,
+    };
+  };
+  const waitForIdle = (timeoutMs?: number) => waitUntilIdle(activity, { timeoutMs });
+  const gateway = new LocalGateway({ runtime, clock, isReady: () => ready, waitForIdle });
   const stops: (() => Promise<void>)[] = [];
   let dynamodbStarting: Promise<DynamoDbLocalHandle> | undefined;
   const stop = async () => {
@@ -173,6 +188,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     await sfn.listen(options.sfnPort, host);
     stops.push(() => sfn.close());
+    stepFunctions = sfn;
 
     const dynamodb: DynamoDbLocalHandle = await dynamodbStarting;
     // Stopped after the schedules, Step Functions and SES, before the gateway (index 0).
@@ -198,7 +214,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     ready = true;
     stops.push(startSchedules(runtime, clock));
-    return { urls, clock, stop };
+    return { urls, clock, waitForIdle, stop };
   } catch (error) {
     await stop();
     // A DynamoDB Local still booting (or up, but not yet in `stops`) is stopped too.
