@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   existsSync,
   mkdirSync,
@@ -49,9 +50,20 @@ export async function synthTemplate(): Promise<CfnTemplate> {
 /** Where synthesized templates are kept, one per source hash. */
 export const TEMPLATE_CACHE_DIR = join(repoRoot, ".cache", "templates");
 
+/** What the template is made from: the sources, and the environment the app reads. */
+function templateKey(): string {
+  const env = ["CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION", "CDK_CONTEXT_JSON"].map(
+    (name) => process.env[name] ?? "",
+  );
+  return createHash("sha256")
+    .update(JSON.stringify([sourceHash(), ...env]))
+    .digest("hex");
+}
+
 /**
  * The synthesized template, from the cache when the sources it is made from (see
- * infra/source-hash.ts) have not changed since it was written; else synthesized and cached.
+ * infra/source-hash.ts) and the environment the app reads have not changed since it was
+ * written; else synthesized and cached.
  * `BACKORDER_TEMPLATE_CACHE=off` always synthesizes.
  */
 export async function localTemplate(
@@ -60,7 +72,7 @@ export async function localTemplate(
   if (process.env.BACKORDER_TEMPLATE_CACHE === "off") {
     return { template: await synthTemplate(), cached: false };
   }
-  const file = join(cacheDir, `${sourceHash()}.json`);
+  const file = join(cacheDir, `${templateKey()}.json`);
   if (existsSync(file)) {
     try {
       return { template: JSON.parse(readFileSync(file, "utf8")) as CfnTemplate, cached: true };
