@@ -1,12 +1,20 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
-// Unit and infra tests need nothing running. Integration tests start the emulators they
-// use themselves; e2e tests share one local stack started by the global setup (or target a
-// deployed stage when BACKORDER_E2E_BASE_URL is set, which runs only the contract suite).
+// Unit tests need nothing running; infra tests read the cloud assembly `cdk synth` wrote
+// (their global setup synthesizes when it is missing or stale). Integration tests start the
+// emulators they use themselves. e2e files share one local stack started by the global
+// setup, and run in parallel; files that move the virtual clock start a stack of their own
+// (test/e2e/own-stack.ts). With BACKORDER_E2E_BASE_URL set, e2e targets a deployed stage
+// and runs only the contract suite.
 const deployed = Boolean(process.env.BACKORDER_E2E_BASE_URL);
 
 export default defineConfig({
   test: {
+    // Much of the e2e and integration time is waiting on a stack or an emulator in another
+    // process, so at least 3 files run at once, also on 2 cores (vitest's default would be
+    // cores - 1: one file at a time there). `npm test -- --maxWorkers=N` overrides it.
+    maxWorkers: Math.max(3, availableParallelism() - 1),
     projects: [
       {
         test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
@@ -15,6 +23,7 @@ export default defineConfig({
         test: {
           name: "infra",
           include: ["test/infra/**/*.test.ts"],
+          globalSetup: ["test/infra/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
@@ -34,7 +43,6 @@ export default defineConfig({
           globalSetup: ["test/e2e/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 180_000,
-          fileParallelism: false,
         },
       },
     ],

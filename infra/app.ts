@@ -1,8 +1,10 @@
 import { App, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
+import { pickAppContext, STACK_ID, validationFailedIn, writeAssemblyStamp } from "./assembly.ts";
+import { sourceHash } from "./source-hash.ts";
 import { BackorderStack } from "./stacks/backorder-stack.ts";
 
-export const STACK_ID = "BackorderEngine";
+export { STACK_ID };
 
 export interface BuildAppOptions {
   outdir?: string;
@@ -10,12 +12,19 @@ export interface BuildAppOptions {
   context?: Record<string, unknown>;
   /** Run the cdk-nag AwsSolutions checks (default true). */
   nag?: boolean;
+  /** Run CDK's built-in CloudFormation template validation (default true; it only warns,
+   * and takes seconds: the local stack turns it off). */
+  cfnValidation?: boolean;
 }
 
 /** Builds the CDK app. `cdk synth` and `cdk deploy` run this file; tests and the local
  * stack call buildApp() in-process. */
 export function buildApp(options: BuildAppOptions = {}) {
-  const app = new App({ outdir: options.outdir, context: options.context });
+  const app = new App({
+    outdir: options.outdir,
+    context: options.context,
+    builtinCloudFormationValidation: options.cfnValidation ?? true,
+  });
   const ctx = (key: string) => app.node.tryGetContext(key) as string | undefined;
   const stack = new BackorderStack(app, STACK_ID, {
     description: "Backorder engine: orders for out-of-stock items, filled oldest first",
@@ -29,5 +38,14 @@ export function buildApp(options: BuildAppOptions = {}) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  buildApp().app.synth();
+  // `cdk synth` / `cdk deploy`. The stamp lets the infra tests read this assembly instead
+  // of synthesizing (and bundling) again while the sources are unchanged.
+  const hash = sourceHash();
+  const { app } = buildApp();
+  const assembly = app.synth();
+  writeAssemblyStamp(assembly.directory, {
+    sourceHash: hash,
+    context: pickAppContext((key) => app.node.tryGetContext(key)),
+    validationFailed: process.exitCode === 1 || validationFailedIn(assembly.directory),
+  });
 }

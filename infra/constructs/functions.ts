@@ -5,9 +5,9 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { FUNCTIONS, type FunctionName, functionEntry } from "../../shared/http/routes.ts";
 import { repoRoot } from "../paths.ts";
+import { FUNCTION_METADATA_KEY } from "./function-metadata.ts";
 
-/** Metadata key on each function resource naming its handler; the local stack reads it. */
-export const FUNCTION_METADATA_KEY = "backorder:function";
+export { FUNCTION_METADATA_KEY };
 
 export interface FunctionsProps {
   /** Environment every function gets. */

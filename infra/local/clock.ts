@@ -25,6 +25,7 @@ export class VirtualClock implements Clock {
   private nextId = 1;
   private realTimer: NodeJS.Timeout | undefined;
   private firing: Promise<void> = Promise.resolve();
+  private inFlight = 0;
 
   constructor(private readonly stateFile?: string) {
     if (stateFile && existsSync(stateFile)) {
@@ -67,6 +68,12 @@ export class VirtualClock implements Clock {
     return this.timers.length;
   }
 
+  /** Timers whose time has come but that have not fired (or finished firing) yet. */
+  dueTimers(): number {
+    const now = this.nowMs();
+    return this.timers.filter((t) => t.at <= now).length + this.inFlight;
+  }
+
   /** Stops real-time firing (timers stay registered but will not fire). */
   stop(): void {
     if (this.realTimer) clearTimeout(this.realTimer);
@@ -99,10 +106,13 @@ export class VirtualClock implements Clock {
         const first = this.timers[0];
         if (!first || first.at > this.nowMs()) break;
         this.timers.shift();
+        this.inFlight++;
         try {
           await first.fire();
         } catch {
           // A timer's failure belongs to its owner; the clock keeps going.
+        } finally {
+          this.inFlight--;
         }
       }
       this.arm();

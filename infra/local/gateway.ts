@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import { internalError, problemResponse, problems } from "../../shared/http/problem.ts";
 import { matchRoute, type RouteMatch } from "../../shared/http/routes.ts";
 import type { VirtualClock } from "./clock.ts";
+import type { IdleResult } from "./idle.ts";
 import type { LocalLambdaRuntime } from "./lambda-runtime.ts";
 import { assertPortFree } from "./ports.ts";
 
@@ -15,11 +16,16 @@ export interface GatewayOptions {
   clock: VirtualClock;
   /** True once every part of the local stack is up and the tables exist. */
   isReady(): boolean;
+  /** Resolves once nothing is in flight (see idle.ts), or after `timeoutMs`. */
+  waitForIdle?(timeoutMs: number): Promise<IdleResult>;
 }
+
+/** Longest wait `GET /_local/idle?timeoutMs=` allows. */
+const MAX_IDLE_WAIT_MS = 120_000;
 
 /**
  * The local HTTP gateway: turns requests into API Gateway HTTP API (payload 2.0) events for
- * the handlers of the route table, and serves the local-only virtual clock.
+ * the handlers of the route table, and serves the local-only virtual clock and idle wait.
  */
 export class LocalGateway {
   private server: Server | undefined;
@@ -63,6 +69,10 @@ export class LocalGateway {
       send(res, await this.clockRoute(method, url.pathname, raw));
       return;
     }
+    if (url.pathname === "/_local/idle") {
+      send(res, await this.idleRoute(method, url));
+      return;
+    }
     if (url.pathname === "/health" && !this.options.isReady()) {
       send(res, {
         statusCode: 503,
@@ -93,6 +103,38 @@ export class LocalGateway {
       event,
     )) as APIGatewayProxyStructuredResultV2;
     send(res, result);
+  }
+
+  /**
+   * `GET /_local/idle[?timeoutMs=N]`: answers 200 once no Lambda invocation, due timer or
+   * execution step is in flight (executions parked on a task token count as idle), or 503
+   * with what is still busy after N ms (default 30 s).
+   */
+  private async idleRoute(method: string, url: URL): Promise<APIGatewayProxyStructuredResultV2> {
+    if (method !== "GET") return problemResponse(problems.methodNotAllowed());
+    const raw = url.searchParams.get("timeoutMs");
+    const timeoutMs = raw === null ? 30_000 : Number(raw);
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_IDLE_WAIT_MS) {
+      return problemResponse(
+        problems.badRequest(`timeoutMs must be an integer from 0 to ${MAX_IDLE_WAIT_MS}.`, [
+          { path: "/timeoutMs", message: "must be an integer in range" },
+        ]),
+      );
+    }
+    const wait = this.options.waitForIdle;
+    if (!wait || !this.options.isReady()) {
+      return {
+        statusCode: 503,
+        headers: { "content-type": "application/json" },
+        body: '{"message":"Service Unavailable"}',
+      };
+    }
+    const result = await wait(timeoutMs);
+    return {
+      statusCode: result.idle ? 200 : 503,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(result),
+    };
   }
 
   private async clockRoute(

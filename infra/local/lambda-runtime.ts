@@ -14,12 +14,25 @@ type Handler = (event: unknown, context: Context) => Promise<unknown>;
  */
 export class LocalLambdaRuntime {
   private readonly handlers = new Map<FunctionName, Promise<Handler>>();
+  private running = 0;
+  private started = 0;
 
   constructor(private readonly timeoutsMs: Partial<Record<FunctionName, number>> = {}) {}
 
   async invoke(name: FunctionName, event: unknown): Promise<unknown> {
-    const handler = await this.load(name);
-    return handler(event, this.context(name));
+    this.running++;
+    this.started++;
+    try {
+      const handler = await this.load(name);
+      return await handler(event, this.context(name));
+    } finally {
+      this.running--;
+    }
+  }
+
+  /** Invocations in flight now, and invocations started so far (for idleness checks). */
+  activity(): { inFlight: number; started: number } {
+    return { inFlight: this.running, started: this.started };
   }
 
   private load(name: FunctionName): Promise<Handler> {

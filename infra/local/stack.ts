@@ -14,10 +14,11 @@ import {
 import { createTablesFromTemplate } from "./dynamodb/tables.ts";
 import { LocalGateway } from "./gateway.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./identity.ts";
+import { type Activity, type IdleResult, waitUntilIdle } from "./idle.ts";
 import { LocalLambdaRuntime } from "./lambda-runtime.ts";
 import { type LocalSes, startLocalSes } from "./ses.ts";
 import { LocalStepFunctions } from "./stepfunctions/server.ts";
-import { localModel, synthTemplate } from "./template.ts";
+import { localModel, localTemplate } from "./template.ts";
 
 export interface LocalStackOptions {
   apiPort: number;
@@ -50,6 +51,8 @@ export interface LocalStackManifest {
 export interface LocalStack {
   urls: { api: string; dynamodb: string; ses: string; sfn: string; mailViewer: string };
   clock: VirtualClock;
+  /** Resolves once nothing is in flight (see idle.ts); also `GET /_local/idle`. */
+  waitForIdle(timeoutMs?: number): Promise<IdleResult>;
   stop(): Promise<void>;
 }
 
@@ -93,8 +96,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   installClock(clock);
   const runtime = new LocalLambdaRuntime();
   let ready = false;
-  const gateway = new LocalGateway({ runtime, clock, isReady: () => ready });
+  let stepFunctions: LocalStepFunctions | undefined;
+  const activity = (): Activity => {
+    const lambdas = runtime.activity();
+    return {
+      lambdasInFlight: lambdas.inFlight,
+      lambdasStarted: lambdas.started,
+      dueTimers: clock.dueTimers(),
+      executionsRunning: stepFunctions?.runningCount() ?? 0,
+      executionsParked: stepFunctions?.waitingTaskCount() ?? 0,
+    };
+  };
+  const waitForIdle = (timeoutMs?: number) => waitUntilIdle(activity, { timeoutMs });
+  const gateway = new LocalGateway({ runtime, clock, isReady: () => ready, waitForIdle });
   const stops: (() => Promise<void>)[] = [];
+  let dynamodbStarting: Promise<DynamoDbLocalHandle> | undefined;
   const stop = async () => {
     ready = false;
     clock.stop();
@@ -112,7 +128,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sfn: `http://${host}:${options.sfnPort}`,
       mailViewer: `http://${host}:${options.sesPort}/`,
     };
-    const template = synthTemplate();
+    // DynamoDB Local (Java) takes seconds to boot: start it first, the rest comes up meanwhile.
+    say("starting DynamoDB Local");
+    await checkJava();
+    const cacheDir = join(repoRoot, ".cache");
+    await ensureDynamoDbLocal(cacheDir);
+    dynamodbStarting = startDynamoDbLocal({
+      port: options.dynamodbPort,
+      dataDir: join(options.dataDir, "dynamodb"),
+      cacheDir,
+      host,
+    });
+    // Its failure is awaited below; meanwhile it must not count as unhandled.
+    dynamodbStarting.catch(() => undefined);
+
+    say("reading the synthesized template");
+    const { template, cached } = await localTemplate();
+    if (!cached) say("synthesized the CDK app (cached in .cache/templates until a source changes)");
     const model = localModel(template, { apiUrl });
     const stateMachine = model.stateMachines[0];
     if (!stateMachine) throw new Error("the synthesized template has no state machine");
@@ -133,21 +165,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     delete process.env.AWS_PROFILE;
     delete process.env.AWS_SESSION_TOKEN;
-
-    say("starting DynamoDB Local");
-    await checkJava();
-    const cacheDir = join(repoRoot, ".cache");
-    await ensureDynamoDbLocal(cacheDir);
-    const dynamodb: DynamoDbLocalHandle = await startDynamoDbLocal({
-      port: options.dynamodbPort,
-      dataDir: join(options.dataDir, "dynamodb"),
-      cacheDir,
-      host,
-    });
-    stops.push(() => dynamodb.stop());
-    const ddb = localDynamoDbClient(dynamodb.endpoint);
-    await createTablesFromTemplate(ddb, template, (id) => model.tables[id] ?? id);
-    ddb.destroy();
 
     say("starting local SES");
     const ses: LocalSes = await startLocalSes(options.sesPort, host);
@@ -170,6 +187,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     await sfn.listen(options.sfnPort, host);
     stops.push(() => sfn.close());
+    stepFunctions = sfn;
+
+    const dynamodb: DynamoDbLocalHandle = await dynamodbStarting;
+    // Stopped after the schedules, Step Functions and SES, before the gateway (index 0).
+    stops.splice(1, 0, () => dynamodb.stop());
+    say("creating the tables");
+    const ddb = localDynamoDbClient(dynamodb.endpoint);
+    await createTablesFromTemplate(ddb, template, (id) => model.tables[id] ?? id);
+    ddb.destroy();
 
     // What tools and tests need to talk to this stack directly.
     writeFileSync(
@@ -187,9 +213,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     ready = true;
     stops.push(startSchedules(runtime, clock));
-    return { urls, clock, stop };
+    return { urls, clock, waitForIdle, stop };
   } catch (error) {
     await stop();
+    // A DynamoDB Local still booting (or up, but not yet in `stops`) is stopped too.
+    await dynamodbStarting?.then(
+      (handle) => handle.stop(),
+      () => undefined,
+    );
     throw error;
   }
 }

@@ -1,25 +1,89 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FunctionName } from "../../shared/http/routes.ts";
-import { buildApp } from "../app.ts";
-import { FUNCTION_METADATA_KEY } from "../constructs/functions.ts";
+import { FUNCTION_METADATA_KEY } from "../constructs/function-metadata.ts";
+import { repoRoot } from "../paths.ts";
+import { sourceHash } from "../source-hash.ts";
 import type { CfnTemplate } from "./cfn.ts";
 import { LOCAL_ACCOUNT, LOCAL_REGION } from "./identity.ts";
 
-/** Synthesizes the CDK app in-process (no bundling, no cdk-nag) and returns its template. */
-export function synthTemplate(): CfnTemplate {
-  const outdir = mkdtempSync(join(tmpdir(), "backorder-synth-"));
+/**
+ * Synthesizes the CDK app in-process and returns its template: no bundling (the local
+ * stack runs the handlers from source), no cdk-nag and no built-in CloudFormation
+ * validation (`cdk synth` does those). aws-cdk-lib is loaded only here, on demand.
+ */
+export async function synthTemplate(): Promise<CfnTemplate> {
+  const { buildApp } = await import("../app.ts");
+  const outdir = await mkdtemp(join(tmpdir(), "backorder-synth-"));
   try {
     const { app, stack } = buildApp({
       outdir,
       nag: false,
+      cfnValidation: false,
       context: { "aws:cdk:bundling-stacks": [] },
     });
     return app.synth().getStackByName(stack.stackName).template as CfnTemplate;
   } finally {
-    rmSync(outdir, { recursive: true, force: true });
+    await rm(outdir, { recursive: true, force: true });
   }
+}
+
+/** Where synthesized templates are kept, one per source hash. */
+export const TEMPLATE_CACHE_DIR = join(repoRoot, ".cache", "templates");
+
+/** What the template is made from: the sources, and the environment the app reads. */
+function templateKey(): string {
+  const env = ["CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION", "CDK_CONTEXT_JSON"].map(
+    (name) => process.env[name] ?? "",
+  );
+  return createHash("sha256")
+    .update(JSON.stringify([sourceHash(), ...env]))
+    .digest("hex");
+}
+
+/**
+ * The synthesized template, from the cache when the sources it is made from (see
+ * infra/source-hash.ts) and the environment the app reads have not changed since it was
+ * written; else synthesized and cached.
+ * `BACKORDER_TEMPLATE_CACHE=off` always synthesizes.
+ */
+export async function localTemplate(
+  cacheDir: string = TEMPLATE_CACHE_DIR,
+): Promise<{ template: CfnTemplate; cached: boolean }> {
+  if (process.env.BACKORDER_TEMPLATE_CACHE === "off") {
+    return { template: await synthTemplate(), cached: false };
+  }
+  const file = join(cacheDir, `${templateKey()}.json`);
+  if (existsSync(file)) {
+    try {
+      return { template: JSON.parse(readFileSync(file, "utf8")) as CfnTemplate, cached: true };
+    } catch {
+      // A damaged entry is synthesized again.
+    }
+  }
+  const template = await synthTemplate();
+  mkdirSync(cacheDir, { recursive: true });
+  // Written whole then renamed, so a stack starting beside this one never reads half a file.
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(template));
+  renameSync(tmp, file);
+  for (const name of readdirSync(cacheDir)) {
+    if (name.endsWith(".json") && join(cacheDir, name) !== file) {
+      rmSync(join(cacheDir, name), { force: true });
+    }
+  }
+  return { template, cached: false };
 }
 
 export interface LocalNames {

@@ -1,6 +1,7 @@
 import { rmSync } from "node:fs";
 import type { TestProject } from "vitest/node";
 import type { LocalStackManifest } from "../../infra/local/stack.ts";
+import { localTemplate } from "../../infra/local/template.ts";
 import { startStackProcess } from "./stack-process.ts";
 
 declare module "vitest" {
@@ -12,9 +13,9 @@ declare module "vitest" {
 }
 
 /**
- * Starts one local stack (`npm start --fresh` on free ports and a temporary data dir) for
- * the e2e suite, or, with BACKORDER_E2E_BASE_URL set, points the contract suite at a
- * deployed stage instead.
+ * Starts one local stack (`npm start --fresh` on free ports and a temporary data dir) that
+ * the e2e files share (files that move the virtual clock start their own, own-stack.ts),
+ * or, with BACKORDER_E2E_BASE_URL set, points the contract suite at a deployed stage.
  */
 export default async function setup(project: TestProject) {
   const deployed = process.env.BACKORDER_E2E_BASE_URL;
@@ -23,6 +24,8 @@ export default async function setup(project: TestProject) {
     project.provide("apiUrl", deployed.replace(/\/+$/, ""));
     return;
   }
+  // Synthesize (or find in .cache) the template once, before several stacks start at once.
+  await localTemplate();
   const stack = await startStackProcess({ fresh: true });
   project.provide("stack", stack.manifest);
   project.provide("apiUrl", stack.manifest.urls.api);

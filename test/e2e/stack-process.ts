@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, openSync, readFileSync } from "node:fs";
+import { mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../../infra/local/ports.ts";
@@ -34,13 +34,31 @@ export async function allocatePorts(): Promise<StackPorts> {
   return { api, dynamodb, ses, sfn };
 }
 
+export interface StartOptions {
+  ports?: StackPorts;
+  dataDir?: string;
+  fresh?: boolean;
+  readyTimeoutMs?: number;
+}
+
 /**
  * Runs `npm start` the way a newcomer does, on ports and a data directory of the test's
- * own, and waits for /health to answer 200.
+ * own, and waits for /health to answer 200. Stacks start side by side (e2e files run in
+ * parallel), so a free port may be taken by another stack before ours binds it: with ports
+ * of its own choosing it then tries again on others.
  */
-export async function startStackProcess(
-  options: { ports?: StackPorts; dataDir?: string; fresh?: boolean; readyTimeoutMs?: number } = {},
-): Promise<RunningStack> {
+export async function startStackProcess(options: StartOptions = {}): Promise<RunningStack> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      const portTaken = /already in use|EADDRINUSE|could not bind/i.test(String(error));
+      if (options.ports || !portTaken || attempt >= 3) throw error;
+    }
+  }
+}
+
+async function startOnce(options: StartOptions): Promise<RunningStack> {
   const ports = options.ports ?? (await allocatePorts());
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "backorder-e2e-"));
   const logFile = join(dataDir, `stack-${Date.now()}.log`);
@@ -78,9 +96,9 @@ export async function startStackProcess(
   }
   if (!ready) {
     child.kill("SIGKILL");
-    throw new Error(
-      `local stack did not become healthy:\n${readFileSync(logFile, "utf8").slice(-4000)}`,
-    );
+    const log = readFileSync(logFile, "utf8").slice(-4000);
+    if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw new Error(`local stack did not become healthy:\n${log}`);
   }
   const readyAfterMs = Date.now() - started;
   const manifest = JSON.parse(

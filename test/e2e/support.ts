@@ -2,13 +2,41 @@ import { randomUUID } from "node:crypto";
 import { inject } from "vitest";
 import type { LocalStackManifest } from "../../infra/local/stack.ts";
 
-export const apiUrl = (): string => inject("apiUrl");
+/** A stack of this test file's own (see own-stack.ts), else the suite's shared one. */
+let ownStack: LocalStackManifest | undefined;
+
+/** Points this file's calls at a stack of its own (own-stack.ts calls it). */
+export function useStack(stack: LocalStackManifest | undefined): void {
+  ownStack = stack;
+}
+
+export const apiUrl = (): string => ownStack?.urls.api ?? inject("apiUrl");
 
 /** The local stack; the suites under test/e2e/local only run locally. */
 export function localStack(): LocalStackManifest {
-  const stack = inject("stack");
+  const stack = ownStack ?? inject("stack");
   if (!stack) throw new Error("this test needs the local stack");
   return stack;
+}
+
+/** True when the tests run against a local stack (not a deployed stage). */
+export const isLocal = (): boolean => (ownStack ?? inject("stack")) !== null;
+
+/**
+ * Waits until the system has finished what it was doing, before asserting that nothing
+ * more happened: locally until the stack is idle (`GET /_local/idle`: no Lambda call, timer
+ * or execution step in flight, every execution parked or done); against a deployed stage,
+ * which cannot say, a fixed `deployedMs`.
+ */
+export async function settled({ deployedMs = 1500, timeoutMs = 30_000 } = {}): Promise<void> {
+  if (!isLocal()) {
+    await new Promise((r) => setTimeout(r, deployedMs));
+    return;
+  }
+  const res = await fetch(`${apiUrl()}/_local/idle?timeoutMs=${timeoutMs}`);
+  if (res.status !== 200) {
+    throw new Error(`the local stack did not become idle: ${res.status} ${await res.text()}`);
+  }
 }
 
 export const keys = {

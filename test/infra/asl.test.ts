@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "../../infra/app.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { readStackTemplate } from "../../infra/assembly.ts";
 import { LINE_STATES, WORKFLOW_FUNCTIONS } from "../../infra/constructs/line-workflow.ts";
 import type { CfnTemplate } from "../../infra/local/cfn.ts";
 import { type LocalModel, localModel } from "../../infra/local/template.ts";
@@ -78,27 +75,14 @@ function transitionsOf(state: State): string[] {
   ];
 }
 
-const dirs: string[] = [];
 let model: LocalModel;
 let definition: Definition;
 
 beforeAll(() => {
-  const outdir = mkdtempSync(join(tmpdir(), "backorder-asl-"));
-  dirs.push(outdir);
-  // The ASL does not depend on the bundled code: skip bundling (nag.test.ts covers it).
-  const { app, stack } = buildApp({
-    outdir,
-    nag: false,
-    context: { "aws:cdk:bundling-stacks": [] },
-  });
-  const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
-  model = localModel(template, { apiUrl: "http://127.0.0.1:3000" });
+  // The template `cdk synth` wrote to cdk.out (global-setup.ts).
+  model = localModel(readStackTemplate<CfnTemplate>(), { apiUrl: "http://127.0.0.1:3000" });
   const [machine] = model.stateMachines;
   definition = machine?.definition as unknown as Definition;
-});
-
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 function state(name: string): State {

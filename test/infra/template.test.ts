@@ -1,10 +1,9 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Template } from "aws-cdk-lib/assertions";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "../../infra/app.ts";
-import { FUNCTION_METADATA_KEY } from "../../infra/constructs/functions.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ASSEMBLY_DIR, readStackTemplate } from "../../infra/assembly.ts";
+import { FUNCTION_METADATA_KEY } from "../../infra/constructs/function-metadata.ts";
 import {
   type Access,
   FUNCTIONS,
@@ -29,21 +28,13 @@ interface Statement {
 
 let template: Template;
 let resources: Record<string, Resource>;
-let assemblyDir: string;
-const dirs: string[] = [];
+const assemblyDir = ASSEMBLY_DIR;
 
 beforeAll(() => {
-  assemblyDir = mkdtempSync(join(tmpdir(), "backorder-template-"));
-  dirs.push(assemblyDir);
-  // cdk-nag runs in nag.test.ts; here the template is what matters (bundling stays on so
-  // the function code is the real asset).
-  const { stack } = buildApp({ outdir: assemblyDir, nag: false });
-  template = Template.fromStack(stack);
+  // The template `cdk synth` wrote (global-setup.ts): the functions were bundled there, so
+  // the function code is the real asset; cdk-nag's verdict is checked in nag.test.ts.
+  template = Template.fromJSON(readStackTemplate(assemblyDir));
   resources = template.toJSON().Resources as Record<string, Resource>;
-});
-
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 function ofType(type: string): [string, Resource][] {

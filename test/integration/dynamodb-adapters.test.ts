@@ -9,7 +9,7 @@ import {
 import { createTablesFromTemplate } from "../../infra/local/dynamodb/tables.ts";
 import { LOCAL_CREDENTIALS } from "../../infra/local/identity.ts";
 import { freePort } from "../../infra/local/ports.ts";
-import { synthTemplate } from "../../infra/local/template.ts";
+import { localTemplate } from "../../infra/local/template.ts";
 import { keys, lineItem, lineTransition } from "../../shared/adapters/dynamodb/table.ts";
 import {
   canTransition,
@@ -33,7 +33,7 @@ let store: TestTable;
 beforeAll(async () => {
   handle = await startDynamoDbLocal({ port: await freePort(), cacheDir, inMemory: true });
   const client = localDynamoDbClient(handle.endpoint);
-  await createTablesFromTemplate(client, synthTemplate(), () => TABLE);
+  await createTablesFromTemplate(client, (await localTemplate()).template, () => TABLE);
   client.destroy();
   Object.assign(process.env, {
     AWS_REGION: "us-east-1",

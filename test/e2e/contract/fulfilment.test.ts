@@ -1,6 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { api, eventually, getSku, keys, newSku, orderBody, postOrder, putSku } from "../support.ts";
+import {
+  api,
+  eventually,
+  getSku,
+  keys,
+  newSku,
+  orderBody,
+  postOrder,
+  putSku,
+  settled,
+} from "../support.ts";
 
 /** Contract §5–§7 and §10: a line from allocation to delivery, shipments, cancels. */
 
@@ -168,7 +178,7 @@ describe("ship_complete", () => {
     const [first, second] = created.json.lines as OrderLine[];
 
     // The allocated line waits for its sibling: still allocated, not charged, no shipment.
-    await new Promise((r) => setTimeout(r, 1500));
+    await settled();
     expect(await lineStatus(orderId, first?.lineId as string)).toBe("allocated");
     expect((await order(orderId)).lines.every((l) => l.shipmentId === null)).toBe(true);
     expect(await kinds(orderId)).toEqual(["backordered"]);
@@ -208,7 +218,7 @@ describe("max_shipments", () => {
 
     // B arrives, but the next shipment is the last: it waits for C.
     expect((await receive(b, 1)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 1500));
+    await settled();
     expect(await lineStatus(orderId, lb?.lineId as string)).toBe("allocated");
 
     expect((await receive(c, 1)).status).toBe(200);

@@ -1,6 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { api, eventually, getSku, keys, newSku, orderBody, postOrder, putSku } from "../support.ts";
+import {
+  api,
+  eventually,
+  getSku,
+  keys,
+  newSku,
+  orderBody,
+  postOrder,
+  putSku,
+  settled,
+} from "../support.ts";
 import { asnFor, emailsTo, postAsn } from "./support-local.ts";
 
 /** Contract §3 and §6: supplier ASNs as Standard Webhooks, signed with the local secret. */
@@ -155,8 +165,10 @@ describe("ETAs of waiting lines", () => {
     });
     // The first line got a date from the later notice, then a sooner one: two emails, one per date.
     expect(updates.map((e) => e.body.text?.includes("2027-01-10") ?? false)).toContain(true);
+    await settled();
     const before = (await emailsTo(first.email)).length;
     expect((await post("acme", sooner, { id })).status).toBe(202); // a redelivery
+    await settled();
     expect((await emailsTo(first.email)).length).toBe(before);
     const uncovered = orders[9] as { email: string };
     expect(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { addDays, toIsoDate } from "../../../shared/domain/dates.ts";
-import { api, eventually, newSku, orderBody, postOrder, putSku } from "../support.ts";
+import { ownStack } from "../own-stack.ts";
+import { api, eventually, newSku, orderBody, postOrder, putSku, settled } from "../support.ts";
 import {
   advanceClock,
   asnFor,
@@ -11,6 +12,8 @@ import {
 } from "./support-local.ts";
 
 /** Contract §8 on the virtual clock: delay notices by tier, the FTC consent rule, check-ins. */
+// This file moves the virtual clock, so it runs on a stack of its own.
+await ownStack();
 const { store } = localAdapters();
 const DAY = 86_400;
 
@@ -58,6 +61,8 @@ describe("a waiting line whose promised date passes", () => {
     expect(notice?.body.text).toContain("ALT-1, ALT-2");
     expect(notice?.body.text).toContain("discounted shipping");
     expect(notice?.body.text).not.toContain("please confirm");
+    // The email goes first, then the delay is recorded (escalate.ts): let that finish.
+    await settled();
     expect(await lineOf(w)).toMatchObject({ promisedBy: revised, delays: 1, consentBy: null });
   });
 
@@ -69,6 +74,7 @@ describe("a waiting line whose promised date passes", () => {
     await eventually(async () => (await lineOf(w))?.promisedBy === revised, {
       what: "the silent adjustment",
     });
+    await settled();
     expect(await noticesTo(w.email)).toEqual([]);
   });
 
@@ -120,6 +126,7 @@ describe("a waiting line whose promised date passes", () => {
       (await emailsTo(ignored.email)).find((e) => e.subject.includes("cancelled")),
     );
     expect(cancelled.body.text).toContain("not charged");
+    await settled();
     expect((await lineOf(kept))?.status).toBe("backordered");
   });
 
@@ -130,7 +137,7 @@ describe("a waiting line whose promised date passes", () => {
       (await emailsTo(w.email)).filter((e) => e.subject.includes("Still waiting"));
     await eventually(async () => (await checkIns()).length === 1, { what: "the check-in" });
     await advanceClock(2 * DAY);
-    await new Promise((r) => setTimeout(r, 500));
+    await settled();
     expect(await checkIns()).toHaveLength(1);
     expect(toIsoDate(new Date((await lineOf(w))?.lastContactAt ?? 0))).not.toBe(
       toIsoDate(new Date(0)),

@@ -6,6 +6,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import { describe, expect, it } from "vitest";
 import { LINE_STATES } from "../../../infra/constructs/line-workflow.ts";
+import { ownStack } from "../own-stack.ts";
 import { eventually } from "../support.ts";
 import {
   advanceClock,
@@ -16,6 +17,8 @@ import {
   virtualNow,
 } from "./support-local.ts";
 
+// This file moves the virtual clock, so it runs on a stack of its own.
+await ownStack();
 const { stack, store, sfn } = localAdapters();
 
 async function startParkedLine(promisedInDays: number) {

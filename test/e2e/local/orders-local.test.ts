@@ -7,7 +7,18 @@ import { postOrderBody } from "../../../shared/http/schemas.ts";
 import { createdOrderView } from "../../../shared/http/views.ts";
 import { verifyOrderToken } from "../../../shared/links/customer-links.ts";
 import { ORDER_IDEMPOTENCY_SCOPE, requestHash } from "../../../shared/services/place-order.ts";
-import { api, eventually, getSku, keys, newSku, orderBody, postOrder, putSku } from "../support.ts";
+import { ownStack } from "../own-stack.ts";
+import {
+  api,
+  eventually,
+  getSku,
+  keys,
+  newSku,
+  orderBody,
+  postOrder,
+  putSku,
+  settled,
+} from "../support.ts";
 import {
   advanceClock,
   backorderedOrder,
@@ -18,6 +29,8 @@ import {
 } from "./support-local.ts";
 
 /** Order intake on the local stack, looking behind the API: tables, executions, SES. */
+// This file moves the virtual clock, so it runs on a stack of its own.
+await ownStack();
 const { stack, store, sfn } = localAdapters();
 const LINK_SECRET = "local-customer-link-signing-secret";
 
@@ -121,6 +134,7 @@ describe("order intake behind the API", () => {
         LINE_STATES.notifyBackordered,
       );
     }
+    await settled();
     const emails = await emailsTo(body.customer.email);
     expect(emails).toHaveLength(1);
     const [email] = emails;

@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { ownStack } from "../own-stack.ts";
 import { api, eventually, getSku, keys, newSku, orderBody, postOrder, putSku } from "../support.ts";
 import { advanceClock, emailsTo, localAdapters } from "./support-local.ts";
 
 /** Contract §7 and §9: a declined card, the customer's new payment method, the window. */
+// This file moves the virtual clock, so it runs on a stack of its own.
+await ownStack();
 const { store } = localAdapters();
 
 interface OrderLine {

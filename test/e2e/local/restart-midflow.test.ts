@@ -42,6 +42,7 @@ async function emailsTo(stack: RunningStack, address: string): Promise<{ subject
 }
 
 describe("a stack stopped mid-flow", () => {
+  // Two stack starts, beside other files' stacks: more time than the suite's 60 s per test.
   it("resumes every line after a restart with no second charge, email or shipment", async () => {
     const first = await startStackProcess({ fresh: true });
     started.push(first);
@@ -158,5 +159,5 @@ describe("a stack stopped mid-flow", () => {
     expect(await kinds(waiting.orderId)).toEqual(["backordered", "charged"]);
     expect(await kinds(unpaid.orderId)).toEqual(["payment_failed"]);
     sfn.destroy();
-  });
+  }, 180_000);
 });

@@ -22,6 +22,7 @@ afterAll(async () => {
 });
 
 describe("npm start", () => {
+  // Three stack starts, beside other files' stacks: more time than the suite's 60 s per test.
   it("comes up healthy within 60 s, keeps DynamoDB data and the clock across a restart, and leaves no process behind", async () => {
     // startStackProcess fails unless /health answers 200 within the given time.
     const first = await startStackProcess({ fresh: true, readyTimeoutMs: 60_000 });
@@ -55,5 +56,5 @@ describe("npm start", () => {
     });
     started.push(fresh);
     expect((await call(fresh, `/v1/skus/${sku}`)).status).toBe(404);
-  });
+  }, 180_000);
 });

@@ -1,0 +1,22 @@
+import { rmSync } from "node:fs";
+import { afterAll } from "vitest";
+import { startStackProcess } from "./stack-process.ts";
+import { useStack } from "./support.ts";
+
+/**
+ * Gives the calling test file a local stack of its own (`npm start --fresh` on free ports
+ * and a temporary data directory), stopped after the file. For files that move the
+ * virtual clock, which would otherwise move it under every file sharing the suite's stack.
+ * Call it with top-level await before anything reads the stack:
+ *
+ *     await ownStack();
+ */
+export async function ownStack(): Promise<void> {
+  const stack = await startStackProcess({ fresh: true });
+  useStack(stack.manifest);
+  afterAll(async () => {
+    useStack(undefined);
+    await stack.stop();
+    rmSync(stack.dataDir, { recursive: true, force: true });
+  });
+}
