@@ -6,10 +6,11 @@ import {
   Condition,
   DefinitionBody,
   Errors,
-  Fail,
   IntegrationPattern,
+  JitterType,
   JsonPath,
   LogLevel,
+  type RetryProps,
   StateMachine,
   StateMachineType,
   Succeed,
@@ -18,52 +19,45 @@ import {
 } from "aws-cdk-lib/aws-stepfunctions";
 import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
-import type { LineStatus } from "../../shared/domain/line-states.ts";
-import type { WaitKind } from "../../shared/domain/waits.ts";
 import type { FunctionName } from "../../shared/http/routes.ts";
 import { LINE_CHANGED, NOTIFICATION_IN_FLIGHT } from "../../shared/workflow/errors.ts";
 
 /** State names of the line machine, shared with the tests that walk its paths. */
 export const LINE_STATES = {
-  start: "NewLine",
-  notifyBackordered: "NotifyBackordered",
-  load: "LoadLine",
-  route: "RouteByStatus",
-  waitForStock: "WaitForStock",
-  escalate: "EscalateDelay",
-  planShipment: "PlanShipment",
-  shipmentReady: "ShipmentReady",
-  waitForGroup: "WaitForShipmentGroup",
-  charge: "ChargeLine",
-  paymentRetry: "PaymentRetry",
-  settleCharge: "ChargeInFlight",
-  waitForPayment: "WaitForPaymentUpdate",
-  cancelUnpaid: "CancelUnpaid",
-  requestShipment: "RequestShipment",
-  waitForShipped: "WaitForShipped",
-  notifyShipped: "NotifyShipped",
-  waitForDelivered: "WaitForDelivered",
-  notifyDelivered: "NotifyDelivered",
+  advance: "AdvanceLine",
+  done: "LineDone",
+  park: "ParkLine",
   finished: "Finished",
-  unhandled: "StatusNotHandled",
 } as const;
 
 /** Error a line's waiting task is failed with (SendTaskFailure) when the line changed
- * under it, e.g. it was cancelled: the machine reloads the line and goes on from there. */
+ * under it, e.g. it was cancelled: the machine advances the line from where it is now. */
 export const LINE_CHANGED_ERROR = LINE_CHANGED;
 
 /** The functions the machine's tasks invoke. */
-export const WORKFLOW_FUNCTIONS = [
-  "notify-backordered",
-  "load-line",
-  "park-line",
-  "escalate-line",
-  "plan-shipment",
-  "charge-line",
-  "cancel-unpaid",
-  "request-shipment",
-  "notify-shipment",
+export const WORKFLOW_FUNCTIONS = ["advance-line", "park-line"] as const;
+
+/** Errors that mean "try again later", never "this failed": Lambda and its callees
+ * throttled or briefly unavailable. */
+export const TRANSIENT_ERRORS = [
+  "Lambda.TooManyRequestsException",
+  "Lambda.ServiceException",
+  "Lambda.AWSLambdaException",
+  "Lambda.SdkClientException",
+  "Lambda.ClientExecutionTimeoutException",
+  "ThrottlingException",
+  "TooManyRequestsException",
 ] as const;
+
+/** Throttled or briefly unavailable: back off with full jitter, capped, never give up soon. */
+const TRANSIENT_RETRY: RetryProps = {
+  errors: [...TRANSIENT_ERRORS],
+  interval: Duration.seconds(2),
+  maxAttempts: 8,
+  backoffRate: 2,
+  maxDelay: Duration.seconds(60),
+  jitterStrategy: JitterType.FULL,
+};
 
 export interface LineWorkflowProps {
   functions: Pick<Record<FunctionName, IFunction>, (typeof WORKFLOW_FUNCTIONS)[number]>;
@@ -71,8 +65,11 @@ export interface LineWorkflowProps {
 
 /**
  * The line state machine: one Standard execution per order line, named after the line id.
- * It always starts by loading the line's persisted status, so it can be (re)entered at any
- * status; every wait parks on a task token and times out at the line's next escalation.
+ * It has one working step and one wait. `AdvanceLine` reads the line's persisted state and
+ * does everything it can now (shared/services/advance.ts), returning what the line waits
+ * for next and for how long; `ParkLine` parks it on a task token until it is woken, told
+ * it changed, or its time is up, and then it advances again. So the machine can be
+ * (re)entered at any status, and a line's life costs few state transitions.
  */
 export class LineWorkflow extends Construct {
   readonly stateMachine: StateMachine;
@@ -83,210 +80,61 @@ export class LineWorkflow extends Construct {
     const lineRef = {
       orderId: JsonPath.stringAt("$.orderId"),
       lineId: JsonPath.stringAt("$.lineId"),
+      /** The machine's ARN, for the tasks that start or wake executions. */
       stateMachineArn: JsonPath.stringAt("$$.StateMachine.Id"),
     };
-    const retryable: LambdaInvoke[] = [];
-    const task = (
-      name: string,
-      fn: (typeof WORKFLOW_FUNCTIONS)[number],
-      comment: string,
-      extra: Record<string, unknown> = {},
-      resultPath: string | typeof JsonPath.DISCARD = JsonPath.DISCARD,
-    ) => {
-      const t = new LambdaInvoke(this, name, {
-        lambdaFunction: fns[fn],
-        payload: TaskInput.fromObject({ ...lineRef, ...extra }),
-        payloadResponseOnly: true,
-        resultPath,
-        comment,
-      });
-      retryable.push(t);
-      return t;
-    };
-    /** Parks the line on a task token until woken, or until `$.line.waitSeconds` pass. */
-    const park = (name: string, wait: WaitKind, comment: string) =>
-      new LambdaInvoke(this, name, {
-        lambdaFunction: fns["park-line"],
-        integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-        payload: TaskInput.fromObject({ ...lineRef, taskToken: JsonPath.taskToken, wait }),
-        taskTimeout: Timeout.at("$.line.waitSeconds"),
-        resultPath: "$.resume",
-        comment,
-      });
 
-    const notifyBackordered = task(
-      LINE_STATES.notifyBackordered,
-      "notify-backordered",
-      "Backstop of the API's send: make sure the order's backordered email went out",
-    );
-    const load = task(
-      LINE_STATES.load,
-      "load-line",
-      "Read the line's persisted status and how long it may wait next",
-      {},
-      "$.line",
-    );
-    const waitForStock = park(
-      LINE_STATES.waitForStock,
-      "stock",
-      "Park until stock is allocated (or the line changes), or its next escalation",
-    );
-    const escalate = task(
-      LINE_STATES.escalate,
-      "escalate-line",
-      "The line's timer fell due: delay notice or check-in",
-      {},
-      "$.escalation",
-    );
-    const planShipment = task(
-      LINE_STATES.planShipment,
-      "plan-shipment",
-      "Put the allocated line in a shipment by the order's split policy, or wait for siblings",
-      {},
-      "$.shipment",
-    );
-    const waitForGroup = park(
-      LINE_STATES.waitForGroup,
-      "group",
-      "Park until the siblings it ships with are allocated (ship_complete, last of max_shipments)",
-    );
-    const charge = task(
-      LINE_STATES.charge,
-      "charge-line",
-      "Charge the line (idempotent per line and attempt); a decline waits for a new method",
-      {},
-      "$.charge",
-    );
-    const waitForPayment = park(
-      LINE_STATES.waitForPayment,
-      "payment",
-      "Park until the customer gives a new payment method, or the payment window closes",
-    );
-    const cancelUnpaid = task(
-      LINE_STATES.cancelUnpaid,
-      "cancel-unpaid",
-      "The payment window closed: cancel the line and release its units",
-    );
-    const requestShipment = task(
-      LINE_STATES.requestShipment,
-      "request-shipment",
-      "Join the shipment's request to the warehouse",
-    );
-    const waitForShipped = park(
-      LINE_STATES.waitForShipped,
-      "shipped",
-      "Park until the warehouse reports the shipment shipped",
-    );
-    const notifyShipped = task(
-      LINE_STATES.notifyShipped,
-      "notify-shipment",
-      "The shipped email (carrier, tracking number), once per shipment",
-      { kind: "shipped" },
-    );
-    const waitForDelivered = park(
-      LINE_STATES.waitForDelivered,
-      "delivered",
-      "Park until the warehouse reports the shipment delivered",
-    );
-    const notifyDelivered = task(
-      LINE_STATES.notifyDelivered,
-      "notify-shipment",
-      "The delivered email, once per shipment",
-      { kind: "delivered" },
-    );
+    const advance = new LambdaInvoke(this, LINE_STATES.advance, {
+      lambdaFunction: fns["advance-line"],
+      // The whole state goes in: `notify` is there only on a line's first execution.
+      payload: TaskInput.fromObject({ ...lineRef, execution: JsonPath.objectAt("$") }),
+      payloadResponseOnly: true,
+      resultPath: "$.step",
+      comment: "Do everything the line allows now; say what it waits for next, and how long",
+    });
+    // Another attempt may hold an email's claim; its lease runs out in two minutes.
+    advance.addRetry({
+      errors: [NOTIFICATION_IN_FLIGHT],
+      interval: Duration.seconds(60),
+      maxAttempts: 4,
+      backoffRate: 2,
+    });
+    advance.addRetry(TRANSIENT_RETRY);
+    advance.addRetry({
+      errors: [Errors.TASKS_FAILED],
+      interval: Duration.seconds(2),
+      maxAttempts: 3,
+      backoffRate: 2,
+      maxDelay: Duration.seconds(30),
+      jitterStrategy: JitterType.FULL,
+    });
 
-    for (const t of retryable) {
-      // Another attempt may hold an email's claim; its lease runs out in two minutes.
-      if ([notifyBackordered, notifyShipped, notifyDelivered, escalate].includes(t)) {
-        t.addRetry({
-          errors: [NOTIFICATION_IN_FLIGHT],
-          interval: Duration.seconds(60),
-          maxAttempts: 4,
-          backoffRate: 2,
-        });
-      }
-      t.addRetry({
-        errors: [Errors.TASKS_FAILED],
-        interval: Duration.seconds(2),
-        maxAttempts: 3,
-        backoffRate: 2,
-      });
-    }
+    const park = new LambdaInvoke(this, LINE_STATES.park, {
+      lambdaFunction: fns["park-line"],
+      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: TaskInput.fromObject({
+        ...lineRef,
+        taskToken: JsonPath.taskToken,
+        wait: JsonPath.stringAt("$.step.wait"),
+      }),
+      taskTimeout: Timeout.at("$.step.waitSeconds"),
+      resultPath: "$.resume",
+      comment: "Park until woken, told the line changed (LineChanged), or its time is up",
+    });
+    park.addRetry(TRANSIENT_RETRY);
+    // Woken, changed or timed out: the line is advanced from where it is now.
+    park.addCatch(advance, {
+      errors: [LINE_CHANGED_ERROR, Errors.TIMEOUT],
+      resultPath: "$.interrupted",
+    });
+    park.next(advance);
 
     const finished = new Succeed(this, LINE_STATES.finished);
-    const status = (value: LineStatus) => Condition.stringEquals("$.line.status", value);
-    const route = new Choice(this, LINE_STATES.route)
-      .when(status("backordered"), waitForStock)
-      .when(status("allocated"), planShipment)
-      .when(
-        status("awaiting_payment"),
-        new Choice(this, LINE_STATES.paymentRetry)
-          .when(Condition.booleanEquals("$.line.retryCharge", true), charge)
-          .otherwise(waitForPayment),
-      )
-      .when(status("charged"), requestShipment)
-      .when(status("shipment_requested"), waitForShipped)
-      .when(status("shipped"), notifyShipped)
-      .when(status("delivered"), notifyDelivered)
-      .when(
-        status("cancelled"),
-        new Choice(this, LINE_STATES.settleCharge, {
-          comment: "Cancelled while a charge was in flight: settle it (and refund) first",
-        })
-          .when(Condition.booleanEquals("$.line.retryCharge", true), charge)
-          .otherwise(finished),
-      )
-      .otherwise(
-        new Fail(this, LINE_STATES.unhandled, {
-          error: "LineStatusNotHandled",
-          causePath: "$.line.status",
-        }),
-      );
-
-    // An email that cannot be sent must not hold the line up.
-    notifyBackordered.addCatch(load, { errors: [Errors.ALL], resultPath: "$.notifyError" });
-    notifyBackordered.next(load);
-    const start = new Choice(this, LINE_STATES.start, {
-      comment: "A line backordered at intake starts by making sure its customer was told",
-    })
-      .when(
-        Condition.and(
-          Condition.isPresent("$.notify"),
-          Condition.stringEquals("$.notify", "backordered"),
-        ),
-        notifyBackordered,
-      )
-      .otherwise(load);
-
-    // Every park reloads the line when woken, when told it changed, or when its time is up;
-    // a waiting line's timeout is its escalation, a declined line's its payment window.
-    waitForStock.addCatch(escalate, { errors: [Errors.TIMEOUT], resultPath: "$.timeout" });
-    waitForPayment.addCatch(cancelUnpaid, { errors: [Errors.TIMEOUT], resultPath: "$.timeout" });
-    for (const wait of [
-      waitForStock,
-      waitForGroup,
-      waitForPayment,
-      waitForShipped,
-      waitForDelivered,
-    ]) {
-      wait.addCatch(load, { errors: [LINE_CHANGED_ERROR], resultPath: "$.changed" });
-      if (wait !== waitForStock && wait !== waitForPayment) {
-        wait.addCatch(load, { errors: [Errors.TIMEOUT], resultPath: "$.timeout" });
-      }
-      wait.next(load);
-    }
-    escalate.next(load);
-    cancelUnpaid.next(load);
-    planShipment.next(
-      new Choice(this, LINE_STATES.shipmentReady)
-        .when(Condition.booleanEquals("$.shipment.ready", true), charge)
-        .otherwise(waitForGroup),
+    advance.next(
+      new Choice(this, LINE_STATES.done, { comment: "Done, or park until what it waits for" })
+        .when(Condition.isNull("$.step.wait"), finished)
+        .otherwise(park),
     );
-    charge.next(load);
-    requestShipment.next(load);
-    notifyShipped.next(waitForDelivered);
-    notifyDelivered.next(finished);
-    load.next(route);
 
     const logGroup = new LogGroup(this, "Logs", {
       retention: RetentionDays.ONE_MONTH,
@@ -294,8 +142,8 @@ export class LineWorkflow extends Construct {
     });
     this.stateMachine = new StateMachine(this, "LineStateMachine", {
       stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromChainable(start),
-      comment: "One execution per order line: wait for stock, ship by policy, charge, ship, notify",
+      definitionBody: DefinitionBody.fromChainable(advance),
+      comment: "One execution per order line: advance the line, park it until it can go on",
       tracingEnabled: true,
       logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
     });

@@ -142,45 +142,15 @@ export const FUNCTIONS = {
     timeoutSeconds: 300,
     scheduleMinutes: 5,
   },
-  "load-line": {
-    description: "Line workflow: read a line's persisted status and its next timer",
-    access: ["table:read"],
+  "advance-line": {
+    description:
+      "Line workflow: move a line on as far as it can go now (escalate, ship, charge, email)",
+    access: CANCELS_LINES,
+    timeoutSeconds: 60,
   },
   "park-line": {
     description: "Line workflow: record the task token a waiting line is resumed with",
     access: ["table:read", "table:write"],
-  },
-  "notify-backordered": {
-    description: "Line workflow: make sure the order's backordered email went out",
-    access: ["table:read", "table:write", "email:send"],
-  },
-  "plan-shipment": {
-    description: "Line workflow: put an allocated line in a shipment, or wait for its siblings",
-    access: ["table:read", "table:write", "workflow:signal"],
-  },
-  "request-shipment": {
-    description: "Line workflow: a charged line joins its shipment's request",
-    access: ["table:read", "table:write"],
-  },
-  "notify-shipment": {
-    description: "Line workflow: the shipped or delivered email, once per shipment",
-    access: ["table:read", "table:write", "email:send"],
-  },
-  "cancel-unpaid": {
-    description: "Line workflow: cancel a declined line whose payment window closed",
-    access: CANCELS_LINES,
-    timeoutSeconds: 30,
-  },
-  "escalate-line": {
-    description: "Line workflow: a waiting line's timer fell due (delay, consent, check-in)",
-    access: CANCELS_LINES,
-    timeoutSeconds: 30,
-  },
-  "charge-line": {
-    description:
-      "Line workflow: charge a line whose shipment is formed; refund if cancelled meanwhile",
-    access: ["table:read", "table:write", "email:send", "payments:read"],
-    timeoutSeconds: 30,
   },
 } as const satisfies Record<string, FunctionSpec>;
 

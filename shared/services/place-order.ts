@@ -53,7 +53,12 @@ export function requestHash(body: unknown): string {
 
 /** Lines the order put on backorder at intake: the `backordered` email is about them. */
 export function backorderedAtIntake(lines: readonly Line[]): Line[] {
-  return lines.filter((l) => l.history[0]?.status === "backordered");
+  // Not the remainders split off later (they copy their original's history) nor lines
+  // added since (substitutes): the key of the email must stay what intake made it.
+  const placedAt = lines.map((l) => l.createdAt).sort()[0];
+  return lines.filter(
+    (l) => l.history[0]?.status === "backordered" && !l.splitFrom && l.createdAt === placedAt,
+  );
 }
 
 /** The event key of an order's `backordered` email, shared by the API and the workflow. */

@@ -4,12 +4,8 @@ import { readStackTemplate } from "../../infra/assembly.ts";
 import { LINE_STATES, WORKFLOW_FUNCTIONS } from "../../infra/constructs/line-workflow.ts";
 import type { CfnTemplate } from "../../infra/local/cfn.ts";
 import { type LocalModel, localModel } from "../../infra/local/template.ts";
-import {
-  isLineStatus,
-  LINE_STATUSES,
-  type LineStatus,
-  TERMINAL_LINE_STATUSES,
-} from "../../shared/domain/line-states.ts";
+import { LINE_STATUSES } from "../../shared/domain/line-states.ts";
+import { WAIT_STATUS, WAITS } from "../../shared/domain/waits.ts";
 
 interface AslValidation {
   isValid: boolean;
@@ -47,16 +43,6 @@ interface Definition {
   States: Record<string, State>;
 }
 
-const STATUS_VARIABLE = "$.line.status";
-
-/** The statuses a choice rule (with its nested And/Or/Not) compares `$.line.status` to. */
-function statusesIn(rule: ChoiceRule): string[] {
-  const own =
-    rule.Variable === STATUS_VARIABLE && rule.StringEquals !== undefined ? [rule.StringEquals] : [];
-  const nested = [...(rule.And ?? []), ...(rule.Or ?? []), ...(rule.Not ? [rule.Not] : [])];
-  return [...own, ...nested.flatMap(statusesIn)];
-}
-
 /** Every `"x.$": "<path>"` value anywhere in an object. */
 function pathValues(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(pathValues);
@@ -91,8 +77,17 @@ function state(name: string): State {
   return found;
 }
 
-function choiceStates(): [string, State][] {
-  return Object.entries(definition.States).filter(([, s]) => s.Type === "Choice");
+interface Retrier {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  MaxAttempts?: number;
+  BackoffRate?: number;
+  MaxDelaySeconds?: number;
+  JitterStrategy?: string;
+}
+
+function retriesOf(name: string): Retrier[] {
+  return (state(name).Retry ?? []) as Retrier[];
 }
 
 describe("line state machine ASL", () => {
@@ -109,15 +104,14 @@ describe("line state machine ASL", () => {
 
   it("would catch a broken definition (the validator is live)", () => {
     const broken = structuredClone(definition);
-    const load = broken.States[LINE_STATES.load];
-    if (load) load.Next = "NoSuchState";
+    const park = broken.States[LINE_STATES.park];
+    if (park) park.Next = "NoSuchState";
     expect(aslValidator(broken).isValid).toBe(false);
   });
 
-  it("has every state the workflow names, starting with the new-line choice", () => {
-    expect(definition.StartAt).toBe(LINE_STATES.start);
-    for (const name of Object.values(LINE_STATES))
-      expect(Object.keys(definition.States)).toContain(name);
+  it("is one working step and one wait: advance, done?, park, finished", () => {
+    expect(definition.StartAt).toBe(LINE_STATES.advance);
+    expect(Object.keys(definition.States).sort()).toEqual(Object.values(LINE_STATES).sort());
   });
 
   it("reaches every state from the start", () => {
@@ -138,11 +132,8 @@ describe("line state machine ASL", () => {
     const arnOf = (name: string) => model.functions.find((f) => f.name === name)?.arn;
     const taskFunction = (s: State) =>
       s.Resource?.startsWith("arn:aws:states:::") ? s.Parameters?.FunctionName : s.Resource;
-    expect(taskFunction(state(LINE_STATES.notifyBackordered))).toBe(arnOf("notify-backordered"));
-    expect(taskFunction(state(LINE_STATES.load))).toBe(arnOf("load-line"));
-    expect(taskFunction(state(LINE_STATES.waitForStock))).toBe(arnOf("park-line"));
-    expect(taskFunction(state(LINE_STATES.escalate))).toBe(arnOf("escalate-line"));
-    expect(taskFunction(state(LINE_STATES.charge))).toBe(arnOf("charge-line"));
+    expect(taskFunction(state(LINE_STATES.advance))).toBe(arnOf("advance-line"));
+    expect(taskFunction(state(LINE_STATES.park))).toBe(arnOf("park-line"));
     const invoked = Object.values(definition.States)
       .filter((s) => s.Type === "Task")
       .map((s) => model.functions.find((f) => f.arn === taskFunction(s))?.name);
@@ -150,159 +141,80 @@ describe("line state machine ASL", () => {
   });
 });
 
-describe("the machine against the line statuses", () => {
-  it("routes on the line status in a Choice state", () => {
-    expect(state(LINE_STATES.route).Type).toBe("Choice");
-    expect(state(LINE_STATES.load).Next).toBe(LINE_STATES.route);
-  });
-
-  it("compares $.line.status only to real line statuses", () => {
-    const compared = choiceStates().flatMap(([, s]) => (s.Choices ?? []).flatMap(statusesIn));
-    expect(compared.length).toBeGreaterThan(0);
-    for (const value of compared) expect(isLineStatus(value), value).toBe(true);
-    expect(new Set(compared).size).toBe(compared.length);
-  });
-
-  it("sends every status it handles to an existing state, never to a failure", () => {
-    const route = state(LINE_STATES.route);
-    const handled = new Map<LineStatus, string>();
-    for (const rule of route.Choices ?? []) {
-      for (const status of statusesIn(rule)) {
-        expect(rule.Next, `rule for ${status} has no Next`).toBeDefined();
-        handled.set(status as LineStatus, rule.Next as string);
-      }
-    }
-    for (const [status, target] of handled) {
-      expect(Object.keys(definition.States), `${status} → ${target}`).toContain(target);
-      expect(state(target).Type, `${status} → ${target}`).not.toBe("Fail");
-    }
-    // Each status goes to the step that moves it on.
-    expect(handled.get("backordered")).toBe(LINE_STATES.waitForStock);
-    expect(handled.get("allocated")).toBe(LINE_STATES.planShipment);
-    expect(handled.get("awaiting_payment")).toBe(LINE_STATES.paymentRetry);
-    expect(handled.get("charged")).toBe(LINE_STATES.requestShipment);
-    expect(handled.get("shipment_requested")).toBe(LINE_STATES.waitForShipped);
-    expect(handled.get("shipped")).toBe(LINE_STATES.notifyShipped);
-  });
-
-  it("ends the execution successfully for terminal statuses (after what they owe)", () => {
-    const route = state(LINE_STATES.route);
-    for (const terminal of TERMINAL_LINE_STATUSES) {
-      const rule = (route.Choices ?? []).find((r) => statusesIn(r).includes(terminal));
-      expect(rule, `${terminal} is not handled`).toBeDefined();
-      let target = state(rule?.Next as string);
-      // delivered sends its email first; cancelled settles a charge left in flight first.
-      if (target.Type === "Task") target = state(target.Next as string);
-      if (target.Type === "Choice") target = state(target.Default as string);
-      expect(target.Type, terminal).toBe("Succeed");
-    }
-    const settle = state(LINE_STATES.settleCharge);
-    expect(JSON.stringify(settle.Choices)).toContain(`"Next":"${LINE_STATES.charge}"`);
-  });
-
-  it("covers every line status", () => {
-    const route = state(LINE_STATES.route);
-    const handled = (route.Choices ?? []).flatMap(statusesIn).sort();
-    expect(handled).toEqual([...LINE_STATUSES].sort());
-  });
-
-  it("reloads the line after every park, whether woken, changed or timed out", () => {
-    for (const name of [
-      LINE_STATES.waitForStock,
-      LINE_STATES.waitForGroup,
-      LINE_STATES.waitForPayment,
-      LINE_STATES.waitForShipped,
-      LINE_STATES.waitForDelivered,
-    ]) {
-      const wait = state(name);
-      expect(wait.Next, name).toBe(LINE_STATES.load);
-      expect(wait.Resource, name).toMatch(/waitForTaskToken$/);
-      expect(wait.TimeoutSecondsPath, name).toBe("$.line.waitSeconds");
-      const catches = wait.Catch ?? [];
-      expect(catches.find((c) => c.ErrorEquals.includes("LineChanged"))?.Next, name).toBe(
-        LINE_STATES.load,
-      );
-      expect(
-        catches.some((c) => c.ErrorEquals.includes("States.Timeout")),
-        name,
-      ).toBe(true);
-    }
-    const paymentTimeout = (state(LINE_STATES.waitForPayment).Catch ?? []).find((c) =>
-      c.ErrorEquals.includes("States.Timeout"),
+describe("the working step", () => {
+  it("gets the line and the execution's state, and puts its answer beside them", () => {
+    const advance = state(LINE_STATES.advance);
+    // Invoked by ARN (payloadResponseOnly): its Parameters are the payload.
+    expect(pathValues(advance.Parameters)).toEqual(
+      expect.arrayContaining(["$.orderId", "$.lineId", "$", "$$.StateMachine.Id"]),
     );
-    expect(paymentTimeout?.Next).toBe(LINE_STATES.cancelUnpaid);
+    expect(advance.ResultPath).toBe("$.step");
+    expect(advance.Next).toBe(LINE_STATES.done);
   });
 
-  it("fails loudly on a status it does not handle", () => {
-    const route = state(LINE_STATES.route);
-    expect(route.Default).toBe(LINE_STATES.unhandled);
-    expect(state(LINE_STATES.unhandled).Type).toBe("Fail");
-  });
-});
-
-describe("WaitForStock", () => {
-  it("parks on a task token through Lambda", () => {
-    const wait = state(LINE_STATES.waitForStock);
-    expect(wait.Type).toBe("Task");
-    expect(wait.Resource).toBe("arn:aws:states:::lambda:invoke.waitForTaskToken");
-    const payload = wait.Parameters?.Payload;
-    expect(pathValues(payload)).toContain("$$.Task.Token");
-    expect(pathValues(payload)).toEqual(expect.arrayContaining(["$.orderId", "$.lineId"]));
+  it("ends the execution when the line waits for nothing, else parks it", () => {
+    const done = state(LINE_STATES.done);
+    expect(done.Type).toBe("Choice");
+    expect(done.Choices).toEqual([
+      expect.objectContaining({
+        Variable: "$.step.wait",
+        IsNull: true,
+        Next: LINE_STATES.finished,
+      }),
+    ]);
+    expect(done.Default).toBe(LINE_STATES.park);
+    expect(state(LINE_STATES.finished).Type).toBe("Succeed");
   });
 
-  it("times out at the line's next escalation, read from the loaded line", () => {
-    const wait = state(LINE_STATES.waitForStock);
-    expect(wait.TimeoutSecondsPath).toBe("$.line.waitSeconds");
-    expect(wait.TimeoutSeconds).toBeUndefined();
+  it("waits out an email another attempt is sending (its claim's two-minute lease)", () => {
+    const inFlight = retriesOf(LINE_STATES.advance).find((r) =>
+      r.ErrorEquals.includes("NotificationInFlight"),
+    );
+    expect(inFlight?.IntervalSeconds).toBeGreaterThanOrEqual(60);
+    expect((inFlight?.MaxAttempts ?? 0) * (inFlight?.IntervalSeconds ?? 0)).toBeGreaterThan(120);
   });
 
-  it("catches States.Timeout into the escalation, which goes back to loading the line", () => {
-    const wait = state(LINE_STATES.waitForStock);
-    const onTimeout = (wait.Catch ?? []).find((c) => c.ErrorEquals.includes("States.Timeout"));
-    expect(onTimeout?.Next).toBe(LINE_STATES.escalate);
-    expect(onTimeout?.ResultPath).not.toBe("$");
-    expect(state(LINE_STATES.escalate).Type).toBe("Task");
-    expect(state(LINE_STATES.escalate).Next).toBe(LINE_STATES.load);
-  });
-
-  it("reloads the line when it is resumed or told the line changed", () => {
-    const wait = state(LINE_STATES.waitForStock);
-    expect(wait.Next).toBe(LINE_STATES.load);
-    const onChange = (wait.Catch ?? []).find((c) => c.ErrorEquals.includes("LineChanged"));
-    expect(onChange?.Next).toBe(LINE_STATES.load);
-    // Results go beside the input, so $.orderId and $.lineId survive the loop.
-    for (const name of [
-      LINE_STATES.waitForStock,
-      LINE_STATES.escalate,
-      LINE_STATES.charge,
-      LINE_STATES.load,
-    ]) {
-      expect(String(state(name).ResultPath), name).toMatch(/^\$\.\w+$/);
+  it("retries throttling with backoff, full jitter and a cap, in both tasks", () => {
+    for (const name of [LINE_STATES.advance, LINE_STATES.park]) {
+      const throttled = retriesOf(name).find((r) =>
+        r.ErrorEquals.includes("Lambda.TooManyRequestsException"),
+      );
+      expect(throttled, name).toBeDefined();
+      expect(throttled?.ErrorEquals).toEqual(expect.arrayContaining(["ThrottlingException"]));
+      expect(throttled?.JitterStrategy, name).toBe("FULL");
+      expect(throttled?.MaxDelaySeconds, name).toBeGreaterThan(0);
+      expect(throttled?.BackoffRate, name).toBeGreaterThan(1);
     }
   });
 });
 
-describe("a line backordered at intake", () => {
-  it("starts by making sure of the backordered email, then loads the line", () => {
-    const start = state(LINE_STATES.start);
-    expect(start.Type).toBe("Choice");
-    const branches = JSON.stringify(start.Choices);
-    expect(branches).toContain('"Variable":"$.notify"');
-    expect(branches).toContain(`"Next":"${LINE_STATES.notifyBackordered}"`);
-    expect(start.Default).toBe(LINE_STATES.load);
-    const notify = state(LINE_STATES.notifyBackordered);
-    expect(notify.Next).toBe(LINE_STATES.load);
-    // Its result is discarded, so the input ($.orderId, $.lineId) goes on untouched.
-    expect(notify.ResultPath).toBeNull();
+describe("the wait", () => {
+  it("parks on a task token through Lambda, for what the step said, as long as it said", () => {
+    const park = state(LINE_STATES.park);
+    expect(park.Type).toBe("Task");
+    expect(park.Resource).toBe("arn:aws:states:::lambda:invoke.waitForTaskToken");
+    const payload = park.Parameters?.Payload as Json;
+    expect(pathValues(payload)).toEqual(
+      expect.arrayContaining(["$$.Task.Token", "$.orderId", "$.lineId", "$.step.wait"]),
+    );
+    expect(park.TimeoutSecondsPath).toBe("$.step.waitSeconds");
+    expect(park.TimeoutSeconds).toBeUndefined();
   });
 
-  it("waits out an email another attempt is sending, and never blocks the line on email", () => {
-    const notify = state(LINE_STATES.notifyBackordered);
-    const retry = (notify.Retry ?? []) as { ErrorEquals: string[]; IntervalSeconds?: number }[];
-    const inFlight = retry.find((r) => r.ErrorEquals.includes("NotificationInFlight"));
-    // The claim lease is two minutes; the retries span more than that.
-    expect(inFlight?.IntervalSeconds).toBeGreaterThanOrEqual(60);
-    const catchAll = (notify.Catch ?? []).find((c) => c.ErrorEquals.includes("States.ALL"));
-    expect(catchAll?.Next).toBe(LINE_STATES.load);
+  it("advances the line again when woken, told it changed, or out of time", () => {
+    const park = state(LINE_STATES.park);
+    expect(park.Next).toBe(LINE_STATES.advance);
+    const catches = park.Catch ?? [];
+    for (const error of ["LineChanged", "States.Timeout"]) {
+      const c = catches.find((x) => x.ErrorEquals.includes(error));
+      expect(c?.Next, error).toBe(LINE_STATES.advance);
+      // Beside the input, so $.orderId and $.lineId survive the loop.
+      expect(String(c?.ResultPath), error).toMatch(/^\$\.\w+$/);
+    }
+    expect(String(park.ResultPath)).toMatch(/^\$\.\w+$/);
+  });
+
+  it("parks only for waits the domain knows, each in the status it waits in", () => {
+    for (const wait of WAITS) expect(LINE_STATUSES).toContain(WAIT_STATUS[wait]);
   });
 });

@@ -71,7 +71,7 @@ describe("roleOf", () => {
   });
 
   it("refuses a function that serves no route", () => {
-    expect(() => roleOf("load-line")).toThrow(/exactly one role/);
+    expect(() => roleOf("advance-line")).toThrow(/exactly one role/);
   });
 });
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { LINE_STATES } from "../../../infra/constructs/line-workflow.ts";
 import { api, newSku, orderBody, postOrder, putSku } from "../support.ts";
-import { enteredStates, localAdapters } from "./support-local.ts";
+import { localAdapters, parkedFor } from "./support-local.ts";
 
 /** GET /_local/idle, which tests call before asserting that nothing more happened. */
 const { stack, sfn } = localAdapters();
@@ -21,8 +20,7 @@ describe("GET /_local/idle", () => {
     expect(idle.status, idle.text).toBe(200);
     expect(idle.json).toMatchObject({ idle: true, activity: { lambdasInFlight: 0 } });
     // No polling: the line is parked waiting for stock already.
-    const states = await enteredStates(sfn, executionArn(line?.lineId as string));
-    expect(states.at(-1)).toBe(LINE_STATES.waitForStock);
+    expect(await parkedFor(sfn, executionArn(line?.lineId as string))).toBe("stock");
   });
 
   it("refuses a timeout out of range or another method", async () => {

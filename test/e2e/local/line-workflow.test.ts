@@ -6,6 +6,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import { describe, expect, it } from "vitest";
 import { LINE_STATES } from "../../../infra/constructs/line-workflow.ts";
+import { lineRunInput } from "../../../shared/adapters/sfn-line-workflow.ts";
 import { ownStack } from "../own-stack.ts";
 import { eventually } from "../support.ts";
 import {
@@ -14,6 +15,7 @@ import {
   emailsTo,
   enteredStates,
   localAdapters,
+  parkedFor,
   virtualNow,
 } from "./support-local.ts";
 
@@ -28,17 +30,16 @@ async function startParkedLine(promisedInDays: number) {
     new StartExecutionCommand({
       stateMachineArn: stack.lineStateMachineArn,
       name: fixture.line.lineId,
-      input: JSON.stringify({ orderId: fixture.order.orderId, lineId: fixture.line.lineId }),
+      input: lineRunInput({ orderId: fixture.order.orderId, lineId: fixture.line.lineId }),
     }),
   );
   const executionArn = started.executionArn as string;
   const token = await eventually(
     async () => {
-      const states = await enteredStates(sfn, executionArn);
-      if (states.at(-1) !== LINE_STATES.waitForStock) return undefined;
+      if ((await parkedFor(sfn, executionArn)) !== "stock") return undefined;
       return (await store.getWaitToken(fixture.order.orderId, fixture.line.lineId)) ?? undefined;
     },
-    { what: "the line to park in WaitForStock" },
+    { what: "the line to park waiting for stock" },
   );
   return { ...fixture, executionArn, token };
 }
@@ -62,21 +63,19 @@ describe("the line state machine on the local stack", () => {
       }),
     );
 
-    // Resumed, it forms its shipment, is charged and asks the warehouse to ship.
-    const states = await eventually(
-      async () => {
-        const entered = await enteredStates(sfn, executionArn);
-        return entered.at(-1) === LINE_STATES.waitForShipped ? entered : undefined;
-      },
-      { what: "the line to wait for its shipment" },
-    );
-    expect(states).toEqual(
-      expect.arrayContaining([
-        LINE_STATES.planShipment,
-        LINE_STATES.charge,
-        LINE_STATES.requestShipment,
-      ]),
-    );
+    // Resumed, one step forms its shipment, charges it and asks the warehouse to ship.
+    await eventually(async () => (await parkedFor(sfn, executionArn)) === "shipped", {
+      what: "the line to wait for its shipment",
+    });
+    const { advance, done, park } = LINE_STATES;
+    expect(await enteredStates(sfn, executionArn)).toEqual([
+      advance,
+      done,
+      park,
+      advance,
+      done,
+      park,
+    ]);
 
     const stored = await store.getLine(order.orderId, line.lineId);
     expect(stored?.status).toBe("shipment_requested");
@@ -108,18 +107,18 @@ describe("the line state machine on the local stack", () => {
     // The promised ship-by day is today: two virtual days later the wait has timed out.
     await advanceClock(2 * 86_400);
 
+    // The timeout advances the line once: it escalates and parks again for stock.
+    const { advance, done, park } = LINE_STATES;
     const states = await eventually(
       async () => {
         const entered = await enteredStates(sfn, executionArn);
-        const afterEscalation = entered.slice(entered.lastIndexOf(LINE_STATES.escalate));
-        return entered.includes(LINE_STATES.escalate) &&
-          afterEscalation.at(-1) === LINE_STATES.waitForStock
+        return entered.length >= 6 && (await parkedFor(sfn, executionArn)) === "stock"
           ? entered
           : undefined;
       },
       { timeoutMs: 5_000, what: "the escalation and the next wait" },
     );
-    expect(states.filter((s) => s === LINE_STATES.escalate)).toHaveLength(1);
+    expect(states).toEqual([advance, done, park, advance, done, park]);
     expect((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe("RUNNING");
 
     const stored = await store.getLine(order.orderId, line.lineId);

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { DescribeExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { describe, expect, it } from "vitest";
-import { LINE_STATES } from "../../../infra/constructs/line-workflow.ts";
 import { lineRunInput } from "../../../shared/adapters/sfn-line-workflow.ts";
 import { postOrderBody } from "../../../shared/http/schemas.ts";
 import { createdOrderView } from "../../../shared/http/views.ts";
@@ -23,8 +22,8 @@ import {
   advanceClock,
   backorderedOrder,
   emailsTo,
-  enteredStates,
   localAdapters,
+  parkedFor,
   virtualNow,
 } from "./support-local.ts";
 
@@ -101,12 +100,9 @@ describe("order intake behind the API", () => {
     }
     // The backordered line parks waiting for stock.
     const waiting = lines[1] as CreatedLine;
-    await eventually(
-      async () =>
-        (await enteredStates(sfn, executionArn(waiting.lineId))).at(-1) ===
-        LINE_STATES.waitForStock,
-      { what: "the backordered line to park" },
-    );
+    await eventually(async () => (await parkedFor(sfn, executionArn(waiting.lineId))) === "stock", {
+      what: "the backordered line to park",
+    });
   });
 
   it("sends the backordered email once, HTML and text, with signed order and cancel links", async () => {
@@ -125,14 +121,13 @@ describe("order intake behind the API", () => {
 
     // Both lines' executions run the workflow's backstop; it must not send a second email.
     for (const line of lines) {
-      await eventually(
-        async () =>
-          (await enteredStates(sfn, executionArn(line.lineId))).at(-1) === LINE_STATES.waitForStock,
-        { what: "the line to pass NotifyBackordered and park" },
+      await eventually(async () => (await parkedFor(sfn, executionArn(line.lineId))) === "stock", {
+        what: "the line to pass the backstop and park",
+      });
+      const described = await sfn.send(
+        new DescribeExecutionCommand({ executionArn: executionArn(line.lineId) }),
       );
-      expect(await enteredStates(sfn, executionArn(line.lineId))).toContain(
-        LINE_STATES.notifyBackordered,
-      );
+      expect(JSON.parse(described.input ?? "{}")).toMatchObject({ notify: "backordered" });
     }
     await settled();
     const emails = await emailsTo(body.customer.email);

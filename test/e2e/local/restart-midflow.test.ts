@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
-import { GetExecutionHistoryCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import { afterAll, describe, expect, it } from "vitest";
-import { LINE_STATES } from "../../../infra/constructs/line-workflow.ts";
 import { TestTable } from "../../support/table.ts";
 import { type RunningStack, startStackProcess } from "../stack-process.ts";
 import { eventually, keys, orderBody } from "../support.ts";
+import { parkedFor } from "./support-local.ts";
 
 /**
  * Stopping the local stack mid-flow and starting it again: the reconciler restarts every
@@ -56,16 +56,12 @@ describe("a stack stopped mid-flow", () => {
       region: "us-east-1",
       credentials: { accessKeyId: "local", secretAccessKey: "local" },
     });
-    const lastState = async (executionName: string) => {
-      const arn = `${first.manifest.lineStateMachineArn.replace(":stateMachine:", ":execution:")}:${executionName}`;
-      const out = await sfn
-        .send(new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000 }))
-        .catch(() => null);
-      return (out?.events ?? [])
-        .map((e) => e.stateEnteredEventDetails?.name)
-        .filter(Boolean)
-        .at(-1);
-    };
+    /** What the execution is parked for ("stock", "shipped", …), or null. */
+    const lastState = (executionName: string) =>
+      parkedFor(
+        sfn,
+        `${first.manifest.lineStateMachineArn.replace(":stateMachine:", ":execution:")}:${executionName}`,
+      );
     let api = client(first);
 
     await api("/v1/skus/W", "PUT", { name: "W", onHand: 1, backorder: { allowed: true } });
@@ -83,9 +79,9 @@ describe("a stack stopped mid-flow", () => {
     const waiting = await place("W", 2);
     const unpaid = await place("V", 1, "pm_card_chargeDeclined");
     const parked = {
-      [shipping.lineId]: LINE_STATES.waitForShipped,
-      [waiting.lineId]: LINE_STATES.waitForStock,
-      [unpaid.lineId]: LINE_STATES.waitForPayment,
+      [shipping.lineId]: "shipped",
+      [waiting.lineId]: "stock",
+      [unpaid.lineId]: "payment",
     };
     for (const [lineId, state] of Object.entries(parked)) {
       await eventually(async () => (await lastState(lineId)) === state, {

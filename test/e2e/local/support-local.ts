@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { GetExecutionHistoryCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { LINE_STATES } from "../../../infra/constructs/line-workflow.ts";
 import { addDays, toIsoDate } from "../../../shared/domain/dates.ts";
 import type { Line, Order } from "../../../shared/domain/model.ts";
 import { signWebhook } from "../../../shared/links/standard-webhooks.ts";
@@ -80,6 +81,22 @@ export async function enteredStates(sfn: SFNClient, executionArn: string): Promi
   return (out.events ?? [])
     .map((e) => e.stateEnteredEventDetails?.name)
     .filter((n): n is string => typeof n === "string");
+}
+
+/**
+ * What an execution is parked for: the `wait` its last ParkLine state was entered with
+ * ("stock", "shipped", …), or null when its last state is not ParkLine.
+ */
+export async function parkedFor(sfn: SFNClient, executionArn: string): Promise<string | null> {
+  const out = await sfn
+    .send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }))
+    .catch(() => null);
+  const last = (out?.events ?? [])
+    .filter((e) => e.stateEnteredEventDetails)
+    .at(-1)?.stateEnteredEventDetails;
+  if (last?.name !== LINE_STATES.park) return null;
+  const input = JSON.parse(last.input ?? "{}") as { step?: { wait?: string | null } };
+  return input.step?.wait ?? null;
 }
 
 export interface StoredEmail {

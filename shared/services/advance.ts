@@ -1,0 +1,128 @@
+import { secondsUntil } from "../domain/escalation.ts";
+import type { LineStatus } from "../domain/line-states.ts";
+import type { Line } from "../domain/model.ts";
+import type { WaitKind } from "../domain/waits.ts";
+import { logger } from "../logger.ts";
+import type { AppPorts } from "../ports/app.ts";
+import { LineNotFoundError } from "../workflow/errors.ts";
+import { cancelUnpaid } from "./cancel.ts";
+import { chargeLine } from "./charging.ts";
+import { type EscalateDeps, escalateLine } from "./escalate.ts";
+import { nextEscalationOf } from "./lines.ts";
+import { notifyCustomer } from "./notify.ts";
+import { ensureBackorderedEmail } from "./place-order.ts";
+import { notifyShipment, planLineShipment, requestLineShipment } from "./shipping.ts";
+
+/** Where a line stands after it was moved on as far as it can go now. */
+export interface LineStep {
+  status: LineStatus;
+  /** What it waits for next; null when its execution is done. */
+  wait: WaitKind | null;
+  /** Seconds it may wait before it looks again (its escalation, payment window, re-check). */
+  waitSeconds: number;
+}
+
+export type AdvanceDeps = EscalateDeps & Pick<AppPorts, "charges" | "waits" | "settings">;
+
+/** Actions one call may take before it must have reached a wait (a loop is a bug). */
+const MAX_ACTIONS = 12;
+
+/**
+ * The line machine's one working step: reads the line (strongly consistent) and does
+ * everything it can now, in order, until the line has to wait for something outside
+ * (stock, its siblings, a payment method, the warehouse) or is done. Each action is
+ * idempotent and reads afresh, so a retried or restarted step does only what is left.
+ * The machine itself only parks the line between steps (infra/constructs/line-workflow.ts).
+ */
+export async function advanceLine(
+  deps: AdvanceDeps,
+  orderId: string,
+  lineId: string,
+  options: { notify?: "backordered" | null | undefined } = {},
+): Promise<LineStep> {
+  if (options.notify === "backordered") await backstopBackorderedEmail(deps, orderId, lineId);
+  for (let action = 0; action < MAX_ACTIONS; action++) {
+    const line = await deps.orders.getLine(orderId, lineId);
+    if (!line) throw new LineNotFoundError(`line ${lineId} of order ${orderId} does not exist`);
+    const step = await act(deps, line);
+    if (step) return step;
+  }
+  throw new Error(`line ${lineId} did not reach a wait after ${MAX_ACTIONS} actions`);
+}
+
+/** One action on the line as read; a step when it must wait (or is done), else null. */
+async function act(deps: AdvanceDeps, line: Line): Promise<LineStep | null> {
+  const { orderId, lineId, status } = line;
+  const now = deps.clock.now();
+  const wait = (kind: WaitKind | null, seconds = deps.settings.recheckSeconds): LineStep => ({
+    status,
+    wait: kind,
+    waitSeconds: seconds,
+  });
+  switch (status) {
+    case "backordered": {
+      const due = nextEscalationOf(line, deps.settings.checkInAfterSilentDays);
+      if (due.at > now) return wait("stock", secondsUntil(due.at, now));
+      const { escalated } = await escalateLine(deps, orderId, lineId);
+      // Nothing to do after all (the line moved meanwhile): look again.
+      return escalated === null ? wait("stock", 1) : null;
+    }
+    case "allocated": {
+      const { ready } = await planLineShipment(deps, orderId, lineId);
+      if (!ready) return wait("group");
+      await chargeLine(deps, orderId, lineId);
+      return null;
+    }
+    case "awaiting_payment": {
+      if (line.retryCharge || line.chargingAttempt) {
+        await chargeLine(deps, orderId, lineId);
+        return null;
+      }
+      const dueBy = line.paymentDueBy ? new Date(line.paymentDueBy) : null;
+      if (dueBy && dueBy <= now) {
+        await cancelUnpaid(deps, orderId, lineId);
+        return null;
+      }
+      // The payment_failed email of the last decline, if a crash kept it from going.
+      await chargeLine(deps, orderId, lineId);
+      return wait("payment", dueBy ? secondsUntil(dueBy, now) : undefined);
+    }
+    case "charged": {
+      // The charged email, if a crash right after the charge kept it from going.
+      await chargedEmail(deps, line);
+      await requestLineShipment(deps, orderId, lineId);
+      return null;
+    }
+    case "shipment_requested":
+      return wait("shipped");
+    case "shipped":
+      await notifyShipment(deps, orderId, lineId, "shipped");
+      return wait("delivered");
+    case "delivered":
+      await notifyShipment(deps, orderId, lineId, "delivered");
+      return wait(null, 0);
+    case "cancelled":
+      // A cancel that won the race with a charge in flight: settle it and refund.
+      if (line.chargingAttempt) await chargeLine(deps, orderId, lineId);
+      return wait(null, 0);
+  }
+}
+
+async function chargedEmail(deps: AdvanceDeps, line: Line) {
+  const order = await deps.orders.getOrder(line.orderId);
+  if (!order || !line.charge) return;
+  await notifyCustomer(deps.notify, "charged", order, [line], line.charge.chargeId);
+}
+
+/** The API sends the `backordered` email as it takes the order; this makes sure of it. An
+ * email that cannot be sent now never holds the line up. */
+async function backstopBackorderedEmail(deps: AdvanceDeps, orderId: string, lineId: string) {
+  try {
+    await ensureBackorderedEmail(deps, orderId, lineId);
+  } catch (error) {
+    logger.warn("backordered email not sent by the backstop", {
+      orderId,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
