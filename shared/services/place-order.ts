@@ -308,7 +308,17 @@ async function followUp(
       ...(waiting.includes(l) ? { notify: "backordered" as const } : {}),
     }),
   );
-  await deps.workflow.start(runs);
+  try {
+    await deps.workflow.start(runs);
+  } catch (error) {
+    // The order is placed and stays on the pending index: a retry with the same key or
+    // the scheduled reconciler starts its lines. The storefront is told it is placed.
+    logger.warn("line executions not started; a retry or the reconciler will start them", {
+      orderId: order.orderId,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return;
+  }
   await deps.orders.markIdempotencyDone(ORDER_IDEMPOTENCY_SCOPE, key);
 }
 

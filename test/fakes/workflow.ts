@@ -18,8 +18,14 @@ export class FakeWorkflow implements LineWorkflow, LineWorkflowAdmin {
   readonly starts: (LineRun & { name: string })[] = [];
   /** What stoppedRuns answers (a test puts runs here). */
   readonly stopped: StoppedRun[] = [];
+  /** Starts that fail next (as a throttled StartExecution would), counted down. */
+  failNextStarts = 0;
 
   async start(runs: readonly LineRun[]): Promise<void> {
+    if (this.failNextStarts > 0) {
+      this.failNextStarts--;
+      throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+    }
     for (const run of runs) await this.startNamed(run, run.name ?? run.lineId);
   }
 
