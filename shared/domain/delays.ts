@@ -28,7 +28,12 @@ export const DEFAULT_DELAYS: DelayConfig = {
   unknownConsentDays: 30,
 };
 
-export type DelayTier = "apology" | "substitutes_shipping_discount" | "substitutes_future_discount";
+export const DELAY_TIERS = [
+  "apology",
+  "substitutes_shipping_discount",
+  "substitutes_future_discount",
+] as const;
+export type DelayTier = (typeof DELAY_TIERS)[number];
 
 /** The delay facts of a waiting line. */
 export interface DelayState {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DELAY_TIERS } from "./delays.ts";
 import { LINE_STATUSES } from "./line-states.ts";
 
 /**
@@ -60,6 +61,17 @@ const chargeSchema = z.object({
   attempt: z.number(),
 });
 
+/** A delay notice decided and recorded, not yet confirmed sent (it goes out once). */
+export const owedNoticeSchema = z.object({
+  /** The notice's event key part (`delay-<n>`). */
+  occasion: z.string(),
+  tier: z.enum(DELAY_TIERS),
+  revised: isoDate.nullable(),
+  substitutes: z.array(z.string()),
+  consentBy: isoDate.nullable(),
+});
+export type OwedNotice = z.infer<typeof owedNoticeSchema>;
+
 const refundSchema = z.object({ refundId: z.string(), amount: z.number(), currency: z.string() });
 
 export const lineSchema = z.object({
@@ -92,6 +104,8 @@ export const lineSchema = z.object({
   consentBy: isoDate.nullable().optional(),
   /** The `consentBy` the customer consented to. */
   consentedFor: isoDate.nullable().optional(),
+  /** A delay notice recorded with its delay and not yet sent: the next step sends it. */
+  owedNotice: owedNoticeSchema.nullable().optional(),
   charge: chargeSchema.optional(),
   /** Charge attempts started so far; attempt n is charged with the key `<lineId>:charge:<n>`. */
   chargeAttempts: z.number().int().optional(),

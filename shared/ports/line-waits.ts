@@ -1,4 +1,4 @@
-import type { Line } from "../domain/model.ts";
+import type { Line, OwedNotice } from "../domain/model.ts";
 import type { WaitKind } from "../domain/waits.ts";
 
 /** What a delay decision changes on a waiting line. */
@@ -8,6 +8,8 @@ export interface DelayPatch {
   delays: number;
   consentBy: string | null;
   toldPromisedBy: string;
+  /** The notice this delay owes the customer (null for a silent slip). */
+  owedNotice: OwedNotice | null;
 }
 
 /** A line's waits: its task token, its dates and promises while it waits, its execution. */
@@ -35,7 +37,10 @@ export interface LineWaitStore {
    * the delay count and the consent it needs. False if the line moved meanwhile.
    */
   recordDelay(line: Line, from: string, patch: DelayPatch): Promise<boolean>;
-  /** The customer consents to keep waiting until the date they were asked about. */
+  /** The owed notice of this occasion went out: the line owes it no more. */
+  clearOwedNotice(orderId: string, lineId: string, occasion: string): Promise<void>;
+  /** The customer consents to keep waiting until the date they were asked about; false
+   * when the line is not waiting or no consent was asked. */
   recordConsent(orderId: string, lineId: string): Promise<boolean>;
   /** Records that the line runs on a new execution now, if it still ran on `from`. */
   recordExecutionRestart(line: Line, from: string, to: string, restarts: number): Promise<boolean>;

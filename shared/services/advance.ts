@@ -62,7 +62,8 @@ async function act(deps: AdvanceDeps, line: Line): Promise<LineStep | null> {
   switch (status) {
     case "backordered": {
       const due = nextEscalationOf(line, deps.settings.checkInAfterSilentDays);
-      if (due.at > now) return wait("stock", secondsUntil(due.at, now));
+      // A delay notice recorded but not yet sent goes out now, whatever the timers say.
+      if (!line.owedNotice && due.at > now) return wait("stock", secondsUntil(due.at, now));
       const { escalated } = await escalateLine(deps, orderId, lineId);
       // Nothing to do after all (the line moved meanwhile): look again.
       return escalated === null ? wait("stock", 1) : null;

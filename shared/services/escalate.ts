@@ -1,6 +1,7 @@
 import { toIsoDate } from "../domain/dates.ts";
 import { decideDelay } from "../domain/delays.ts";
 import { refusals } from "../domain/errors.ts";
+import type { Line, Order, OwedNotice } from "../domain/model.ts";
 import type { AppPorts } from "../ports/app.ts";
 import { type CancelDeps, cancelLine } from "./cancel.ts";
 import { nextEscalationOf, readOrderLine } from "./lines.ts";
@@ -21,6 +22,11 @@ export async function escalateLine(deps: EscalateDeps, orderId: string, lineId: 
     deps.orders.getLine(orderId, lineId),
   ]);
   if (!order || line?.status !== "backordered") return { escalated: null };
+  // A notice recorded with its delay whose send did not finish goes out first.
+  if (line.owedNotice) {
+    await sendOwedNotice(deps, order, line, line.owedNotice);
+    return { escalated: "delay_notice", tier: line.owedNotice.tier };
+  }
   const now = deps.clock.now();
   const due = nextEscalationOf(line, deps.settings.checkInAfterSilentDays);
   if (due.at > now) return { escalated: null };
@@ -53,21 +59,22 @@ export async function escalateLine(deps: EscalateDeps, orderId: string, lineId: 
       delays: line.delays ?? 0,
       consentBy: line.consentBy ?? null,
       toldPromisedBy: line.toldPromisedBy ?? line.firstPromisedBy ?? line.promisedBy,
+      owedNotice: null,
     });
     return { escalated: "silent" };
   }
   const sku = await deps.catalog.getSku(line.sku);
-  // The email shows the line as it will be: its new promise.
-  const revisedLine = { ...line, promisedBy: decision.promisedBy };
-  await notifyOnce(deps.notify, "delay_notice", order, [revisedLine], `delay-${decision.delays}`, {
-    delay: {
-      tier: decision.tier,
-      revised: decision.revised,
-      substitutes: sku?.substitutes ?? [],
-      consentBy: decision.consentBy,
-    },
-  });
-  await deps.waits.recordDelay(line, line.promisedBy, {
+  const notice: OwedNotice = {
+    occasion: `delay-${decision.delays}`,
+    tier: decision.tier,
+    revised: decision.revised,
+    substitutes: sku?.substitutes ?? [],
+    consentBy: decision.consentBy,
+  };
+  // The delay (and the consent it asks) is recorded before the email leaves, with the
+  // notice it owes: a customer who answers the email at once finds it, and a crash
+  // between the two leaves the notice owed, not lost.
+  const recorded = await deps.waits.recordDelay(line, line.promisedBy, {
     promisedBy: decision.promisedBy,
     // A known revised date is the new promise (its passing is the next delay); an unknown
     // one leaves the old promise passed and handled.
@@ -75,8 +82,18 @@ export async function escalateLine(deps: EscalateDeps, orderId: string, lineId: 
     delays: decision.delays,
     consentBy: decision.consentBy,
     toldPromisedBy: decision.promisedBy,
+    owedNotice: notice,
   });
+  if (!recorded) return { escalated: null };
+  await sendOwedNotice(deps, order, { ...line, promisedBy: decision.promisedBy }, notice);
   return { escalated: "delay_notice", tier: decision.tier, consentBy: decision.consentBy };
+}
+
+/** Sends a recorded delay notice (once: keyed by its occasion), then clears it. */
+async function sendOwedNotice(deps: EscalateDeps, order: Order, line: Line, notice: OwedNotice) {
+  const { occasion, ...delay } = notice;
+  await notifyOnce(deps.notify, "delay_notice", order, [line], occasion, { delay });
+  await deps.waits.clearOwedNotice(line.orderId, line.lineId, occasion);
 }
 
 /**
@@ -107,6 +124,14 @@ export async function consentToWait(
     await deps.signals.wake(orderId, waiting.lineId, "consented");
   }
   const after = (await deps.orders.getLine(orderId, waiting.lineId)) ?? waiting;
+  // Never answer as if a consent was recorded when it was not (contract §9).
+  if (!after.consentBy || after.consentedFor !== after.consentBy) {
+    throw refusals.conflict(
+      "consent-not-asked",
+      "No consent asked",
+      "This line's delay does not need your consent: it keeps waiting as it is.",
+    );
+  }
   return {
     lineId: waiting.lineId,
     status: after.status,

@@ -61,12 +61,19 @@ export class FakeLineWaits implements LineWaitStore {
     return failed === null;
   }
 
+  async clearOwedNotice(orderId: string, lineId: string, occasion: string): Promise<void> {
+    await this.db.write("waits.clearOwedNotice", (t) => {
+      const line = t.lines.get(lineKey(orderId, lineId));
+      check(line?.owedNotice?.occasion === occasion, "the line owes this notice");
+      line.owedNotice = null;
+    });
+  }
+
   async recordConsent(orderId: string, lineId: string): Promise<boolean> {
     const failed = await this.db.write("waits.recordConsent", (t) => {
       const line = t.lines.get(lineKey(orderId, lineId));
       check(line?.status === "backordered", "the line is waiting");
-      // attribute_exists: a consentBy stored as null exists.
-      check(line.consentBy !== undefined, "the line was asked for consent");
+      check(line.consentBy !== undefined && line.consentBy !== null, "consent was asked");
       line.consentedFor = line.consentBy;
     });
     return failed === null;

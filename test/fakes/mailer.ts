@@ -20,10 +20,14 @@ export class FakeMailer implements Mailer {
     this.failures.push(Object.assign(new Error("socket hang up"), { name: "TimeoutError" }));
   }
 
+  /** Runs as each email is handed over, e.g. a customer who answers it at once. */
+  onSend: ((email: OutgoingEmail) => Promise<void>) | null = null;
+
   async send(email: OutgoingEmail): Promise<string> {
     const failure = this.failures.shift();
     if (failure) throw failure;
     this.sent.push(structuredClone(email));
+    await this.onSend?.(email);
     return `msg_${this.sent.length}`;
   }
 

@@ -79,6 +79,7 @@ export class DynamoDbLineWaits implements LineWaitStore {
             "delays = :delays",
             "consentBy = :consentBy",
             "toldPromisedBy = :told",
+            "owedNotice = :owed",
             "firstPromisedBy = if_not_exists(firstPromisedBy, :from)",
           ],
           condition: ["promisedBy = :from"],
@@ -88,6 +89,7 @@ export class DynamoDbLineWaits implements LineWaitStore {
             ":delays": patch.delays,
             ":consentBy": patch.consentBy,
             ":told": patch.toldPromisedBy,
+            ":owed": patch.owedNotice,
             ":from": from,
           },
         },
@@ -96,11 +98,23 @@ export class DynamoDbLineWaits implements LineWaitStore {
     );
   }
 
+  async clearOwedNotice(orderId: string, lineId: string, occasion: string): Promise<void> {
+    await this.table.updateIf(keys.line(orderId, lineId), {
+      set: ["owedNotice = :none"],
+      condition: ["owedNotice.occasion = :occasion"],
+      values: { ":none": null, ":occasion": occasion },
+    });
+  }
+
   recordConsent(orderId: string, lineId: string): Promise<boolean> {
     return this.table.updateIf(
       keys.line(orderId, lineId),
       mergeParts(
-        { set: ["consentedFor = consentBy"], condition: ["attribute_exists(consentBy)"] },
+        {
+          set: ["consentedFor = consentBy"],
+          condition: ["attribute_exists(consentBy)", "consentBy <> :none"],
+          values: { ":none": null },
+        },
         statusIn("backordered"),
       ),
     );

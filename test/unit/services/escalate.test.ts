@@ -290,3 +290,74 @@ describe("consentToWait", () => {
     });
   });
 });
+
+describe("consent asked by a delay notice", () => {
+  /** A line on its second delay: the next escalation asks the customer's consent. */
+  async function secondDelay(f: Fakes, email: string) {
+    const { order, line } = await f.given.order([{ sku: "W", qty: 1 }], { email });
+    const P = line.promisedBy;
+    await lateBy(f, line, addDays(P, 5));
+    return { order, line, P };
+  }
+
+  it("is recorded before the email leaves: customers who answer at once are all kept", async () => {
+    const f = fakePorts();
+    await f.given.sku("W", { backorder: { leadTimeDays: 7 } });
+    const customers = await Promise.all(
+      ["a", "b", "c", "d"].map((n) => secondDelay(f, `${n}@example.com`)),
+    );
+    const [{ P } = { P: "" }] = customers;
+    f.clock.set(endOfDay(P));
+    for (const c of customers) await escalateLine(f, c.order.orderId, c.line.lineId);
+    const first = addDays(P, 5);
+    for (const c of customers) await lateBy(f, c.line, addDays(first, 3));
+    f.clock.set(endOfDay(first));
+
+    // Each customer presses "keep waiting" the moment the second notice reaches them.
+    const answers: unknown[] = [];
+    f.mailer.onSend = async (email) => {
+      const c = customers.find((x) => x.order.customer.email === email.to);
+      if (c && email.text.includes("please confirm")) {
+        answers.push(await consentToWait(f, c.order.orderId, c.line.lineId));
+      }
+    };
+    await Promise.all(customers.map((c) => escalateLine(f, c.order.orderId, c.line.lineId)));
+
+    expect(answers).toHaveLength(customers.length);
+    for (const answer of answers) {
+      expect(answer).toMatchObject({ status: "backordered", consentedUntil: addDays(first, 3) });
+    }
+    // Past the consent day nobody is cancelled: every consent was kept.
+    f.mailer.onSend = null;
+    f.clock.set(endOfDay(addDays(first, 3)));
+    for (const c of customers) await escalateLine(f, c.order.orderId, c.line.lineId);
+    for (const c of customers) expect((await f.given.line(c.line)).status).toBe("backordered");
+  });
+
+  it("a notice recorded but not sent (a crash in between) is sent by the next step, once", async () => {
+    const { f, order, line, P, escalate } = await waitingLine();
+    await lateBy(f, line, addDays(P, 5));
+    f.clock.set(endOfDay(P));
+    f.mailer.timeOutNext();
+    await expect(escalate()).rejects.toThrow();
+    expect((await f.given.line(line)).owedNotice).toMatchObject({ occasion: "delay-1" });
+    expect(f.mailer.sent).toHaveLength(0);
+
+    // Its claim's lease runs out; the retried step sends it and clears it.
+    f.clock.advance({ minutes: 3 });
+    expect(await escalate()).toMatchObject({ escalated: "delay_notice", tier: "apology" });
+    expect(f.mailer.sent).toHaveLength(1);
+    expect((await f.given.line(line)).owedNotice).toBeNull();
+    expect(await escalate()).toEqual({ escalated: null });
+    expect(f.mailer.sent).toHaveLength(1);
+  });
+
+  it("a consent nobody asked for is refused, not answered as if recorded", async () => {
+    const { f, order, line } = await waitingLine();
+    await expect(consentToWait(f, order.orderId, line.lineId)).rejects.toMatchObject({
+      kind: "conflict",
+      code: "consent-not-asked",
+    });
+    expect((await f.given.line(line)).consentedFor).toBeUndefined();
+  });
+});
