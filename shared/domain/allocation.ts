@@ -55,3 +55,36 @@ export function splitRemainder(line: Line, lineId: string, qty: number): Line {
   const { executionName: _name, executionRestarts: _restarts, ...rest } = line;
   return { ...rest, lineId, qty, status: "backordered", splitFrom: line.lineId };
 }
+
+/** The parts split off a line (and off its parts, at any depth), oldest first. */
+export function splitPartsOf<L extends Pick<Line, "lineId" | "splitFrom">>(
+  lines: readonly L[],
+  lineId: string,
+): L[] {
+  const parts: L[] = [];
+  const queue = [lineId];
+  for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+    for (const part of lines.filter((l) => l.splitFrom === id)) {
+      parts.push(part);
+      queue.push(part.lineId);
+    }
+  }
+  return parts;
+}
+
+/**
+ * What a customer's link about a line acts on (contract §9): the line as the email showed
+ * it. A line still waiting is itself; once part of it was filled and split off, the link
+ * means the part still waiting, never a part charged since; null when none is waiting.
+ * A line never split is itself, whatever its status.
+ */
+export function linkTargetOf<L extends Pick<Line, "lineId" | "splitFrom" | "status">>(
+  lines: readonly L[],
+  lineId: string,
+): L | null | undefined {
+  const named = lines.find((l) => l.lineId === lineId);
+  if (!named) return undefined;
+  const parts = splitPartsOf(lines, lineId);
+  if (named.status === "backordered" || parts.length === 0) return named;
+  return parts.find((p) => p.status === "backordered") ?? null;
+}

@@ -1,15 +1,8 @@
+import { splitPartsOf } from "../domain/allocation.ts";
+import { isCancellable } from "../domain/line-states.ts";
 import type { Line, Order } from "../domain/model.ts";
 import { orderStatusOf } from "../domain/model.ts";
 import { escapeHtml, formatMoney } from "../emails/render.ts";
-
-/** Statuses a customer may still cancel a line in (contract §5: until it ships). */
-const CANCELLABLE = new Set([
-  "backordered",
-  "allocated",
-  "awaiting_payment",
-  "charged",
-  "shipment_requested",
-]);
 
 /** The order as its customer sees it: no payment references, no internal fields. */
 export function customerOrderView(order: Order, lines: readonly Line[]) {
@@ -33,7 +26,8 @@ export function customerOrderView(order: Order, lines: readonly Line[]) {
       carrier: l.carrier ?? null,
       trackingNumber: l.trackingNumber ?? null,
       refund: l.refund ? { amount: l.refund.amount, currency: l.refund.currency } : null,
-      canCancel: CANCELLABLE.has(l.status),
+      // A line split since is cancelled through its part still waiting (contract §9).
+      canCancel: isCancellable(l.status) && splitPartsOf(lines, l.lineId).length === 0,
       /** The day by which the customer must confirm to keep waiting (FTC rule), if asked. */
       consentBy:
         l.status === "backordered" && l.consentBy && l.consentedFor !== l.consentBy

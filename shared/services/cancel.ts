@@ -1,3 +1,4 @@
+import { linkTargetOf } from "../domain/allocation.ts";
 import { refusals } from "../domain/errors.ts";
 import { isCancellable } from "../domain/line-states.ts";
 import type { Line, Order } from "../domain/model.ts";
@@ -43,6 +44,27 @@ export async function cancelLine(
     const cancelled = (await deps.orders.getLine(orderId, lineId)) ?? line;
     return finishCancel(deps, order, lines, cancelled);
   });
+}
+
+/**
+ * A cancel through the customer's link (contract §9): it acts on what the email showed,
+ * so after a split it cancels the part still waiting, never a part charged since.
+ */
+export async function cancelFromLink(
+  deps: CancelDeps,
+  orderId: string,
+  lineId: string,
+): Promise<Cancelled> {
+  const target = linkTargetOf(await deps.orders.listLines(orderId), lineId);
+  if (target === undefined) throw refusals.notFound(`Line ${lineId} of order ${orderId}`);
+  if (target === null) {
+    throw refusals.conflict(
+      "nothing-left-waiting",
+      "Nothing left waiting",
+      "Every unit of this line has been filled since the email; it is being prepared to ship.",
+    );
+  }
+  return cancelLine(deps, orderId, target.lineId);
 }
 
 /**

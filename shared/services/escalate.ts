@@ -1,10 +1,11 @@
+import { linkTargetOf } from "../domain/allocation.ts";
 import { toIsoDate } from "../domain/dates.ts";
 import { decideDelay } from "../domain/delays.ts";
 import { refusals } from "../domain/errors.ts";
 import type { Line, Order, OwedNotice } from "../domain/model.ts";
 import type { AppPorts } from "../ports/app.ts";
 import { type CancelDeps, cancelLine } from "./cancel.ts";
-import { nextEscalationOf, readOrderLine } from "./lines.ts";
+import { nextEscalationOf } from "./lines.ts";
 import { notifyOnce } from "./notify.ts";
 
 export type EscalateDeps = CancelDeps & Pick<AppPorts, "waits" | "notifications" | "settings">;
@@ -106,13 +107,10 @@ export async function consentToWait(
   orderId: string,
   lineId: string,
 ) {
-  const found = await readOrderLine(deps, orderId, lineId);
-  if (!found) throw refusals.notFound(`Line ${lineId} of order ${orderId}`);
-  const waiting =
-    found.line.status === "backordered"
-      ? found.line
-      : (found.lines.find((l) => l.splitFrom === lineId && l.status === "backordered") ??
-        found.line);
+  const lines = await deps.orders.listLines(orderId);
+  const target = linkTargetOf(lines, lineId);
+  if (target === undefined) throw refusals.notFound(`Line ${lineId} of order ${orderId}`);
+  const waiting = target ?? (lines.find((l) => l.lineId === lineId) as Line);
   if (waiting.status !== "backordered") {
     throw refusals.conflict(
       "line-not-waiting",

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { fillOldestFirst, putAway, splitRemainder } from "../../shared/domain/allocation.ts";
+import {
+  fillOldestFirst,
+  linkTargetOf,
+  putAway,
+  splitPartsOf,
+  splitRemainder,
+} from "../../shared/domain/allocation.ts";
+import type { LineStatus } from "../../shared/domain/line-states.ts";
 
 const line = (lineId: string, qty: number) => ({ orderId: `o-${lineId}`, lineId, qty });
 
@@ -72,5 +79,31 @@ describe("splitRemainder", () => {
     });
     expect(rest).not.toHaveProperty("executionName");
     expect(rest).not.toHaveProperty("executionRestarts");
+  });
+});
+
+describe("linkTargetOf", () => {
+  const part = (lineId: string, status: LineStatus, splitFrom?: string) => ({
+    lineId,
+    status,
+    ...(splitFrom ? { splitFrom } : {}),
+  });
+
+  it("is the line itself while it waits or was never split", () => {
+    expect(linkTargetOf([part("a", "backordered")], "a")?.lineId).toBe("a");
+    expect(linkTargetOf([part("a", "charged")], "a")?.lineId).toBe("a");
+  });
+
+  it("after splits, the part still waiting, however deep; null when none waits", () => {
+    const lines = [
+      part("a", "charged"),
+      part("b", "allocated", "a"),
+      part("c", "backordered", "b"),
+    ];
+    expect(linkTargetOf(lines, "a")?.lineId).toBe("c");
+    expect(splitPartsOf(lines, "a").map((l) => l.lineId)).toEqual(["b", "c"]);
+    const filled = lines.map((l) => ({ ...l, status: "charged" as const }));
+    expect(linkTargetOf(filled, "a")).toBeNull();
+    expect(linkTargetOf(lines, "zz")).toBeUndefined();
   });
 });

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { Line } from "../../../shared/domain/model.ts";
 import { allocateWaiting } from "../../../shared/services/allocate.ts";
-import { cancelLine, cancelUnpaid } from "../../../shared/services/cancel.ts";
+import { cancelFromLink, cancelLine, cancelUnpaid } from "../../../shared/services/cancel.ts";
 import { chargeLine } from "../../../shared/services/charging.ts";
+import { receiveStock } from "../../../shared/services/receive.ts";
+import { planLineShipment } from "../../../shared/services/shipping.ts";
 import { type Fakes, fakePorts } from "../../fakes/index.ts";
 
 /** Forms a shipment of allocated lines and charges each: they are charged, in sh_1. */
@@ -206,5 +208,56 @@ describe("cancelUnpaid", () => {
     f.clock.advance({ hours: 100 });
     expect(await cancelUnpaid(f, order.orderId, line.lineId)).toEqual({ cancelled: false });
     expect((await f.given.line(line)).status).toBe("awaiting_payment");
+  });
+});
+
+describe("cancelFromLink (the customer's email link)", () => {
+  /** 3 units backordered; 1 arrives: the line is split, its filled part is charged. */
+  async function splitAndCharged() {
+    const f = fakePorts();
+    await f.given.sku("W", { onHand: 0, backorder: { allowed: true } });
+    const { order, line } = await f.given.order([{ sku: "W", qty: 3, unitPrice: 1000 }]);
+    await receiveStock(f, { receiptId: "r1", lines: [{ sku: "W", qty: 1 }] });
+    await planLineShipment(f, order.orderId, line.lineId);
+    expect((await chargeLine(f, order.orderId, line.lineId)).status).toBe("charged");
+    const waiting = (await f.orders.listLines(order.orderId)).find(
+      (l) => l.splitFrom === line.lineId,
+    );
+    if (!waiting) throw new Error("the line was not split");
+    return { f, order, line, waiting };
+  }
+
+  it("after a split, cancels the part still waiting, never the part charged since", async () => {
+    const { f, order, line, waiting } = await splitAndCharged();
+
+    const out = await cancelFromLink(f, order.orderId, line.lineId);
+
+    expect(out.line.lineId).toBe(waiting.lineId);
+    expect((await f.given.line(waiting)).status).toBe("cancelled");
+    const charged = await f.given.line(line);
+    expect(charged.status).toBe("charged");
+    expect(charged.refund ?? null).toBeNull();
+    expect(f.gateway.refunds()).toEqual([]);
+    expect((await f.catalog.getSku("W"))?.backorderedQty).toBe(0);
+  });
+
+  it("refuses when every part was filled since (nothing left waiting), cancelling nothing", async () => {
+    const { f, order, line, waiting } = await splitAndCharged();
+    await receiveStock(f, { receiptId: "r2", lines: [{ sku: "W", qty: 2 }] });
+    expect((await f.given.line(waiting)).status).toBe("allocated");
+
+    await expect(cancelFromLink(f, order.orderId, line.lineId)).rejects.toMatchObject({
+      kind: "conflict",
+      code: "nothing-left-waiting",
+    });
+    expect((await f.given.line(line)).status).toBe("charged");
+    expect((await f.given.line(waiting)).status).toBe("allocated");
+  });
+
+  it("cancels a line never split as it is, whatever its status before shipping", async () => {
+    const f = fakePorts();
+    await f.given.sku("W", { onHand: 1 });
+    const { order, line } = await f.given.order([{ sku: "W", qty: 1 }]);
+    expect((await cancelFromLink(f, order.orderId, line.lineId)).line.status).toBe("cancelled");
   });
 });

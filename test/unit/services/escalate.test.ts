@@ -335,7 +335,7 @@ describe("consent asked by a delay notice", () => {
   });
 
   it("a notice recorded but not sent (a crash in between) is sent by the next step, once", async () => {
-    const { f, order, line, P, escalate } = await waitingLine();
+    const { f, line, P, escalate } = await waitingLine();
     await lateBy(f, line, addDays(P, 5));
     f.clock.set(endOfDay(P));
     f.mailer.timeOutNext();
