@@ -20,6 +20,8 @@ export const notificationSchema = z.object({
   subject: z.string(),
   sentAt: z.string(),
   lineIds: z.array(z.string()),
+  /** Listed notifications are `sent`, or `failed` (the provider refused them). */
+  state: z.enum(["sent", "failed"]).optional(),
 });
 export type Notification = z.infer<typeof notificationSchema>;
 

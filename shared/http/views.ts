@@ -82,16 +82,24 @@ export function orderView(order: Order, lines: readonly Line[]) {
   };
 }
 
-/** `GET /v1/orders/{orderId}/notifications`. */
+/**
+ * `GET /v1/orders/{orderId}/notifications`: every email sent, in order (contract §5); the
+ * emails the provider refused are listed apart, under `failed` (only when there are
+ * some), for the operator.
+ */
 export function notificationsView(notifications: readonly Notification[]) {
+  const entry = (n: Notification) => ({
+    kind: n.kind,
+    to: n.to,
+    subject: n.subject,
+    sentAt: n.sentAt,
+    lineIds: n.lineIds,
+  });
+  const failed = notifications.filter((n) => n.state === "failed").map(entry);
   return {
-    notifications: notifications.map((n) => ({
-      kind: n.kind,
-      to: n.to,
-      subject: n.subject,
-      sentAt: n.sentAt,
-      lineIds: n.lineIds,
-    })),
+    notifications: notifications.filter((n) => n.state !== "failed").map(entry),
+    // Present only when an email failed, so the answer is the contract's otherwise.
+    ...(failed.length > 0 ? { failed } : {}),
   };
 }
 

@@ -12,10 +12,15 @@ export interface NotificationStore {
     draft: Notification,
     at: Date,
   ): Promise<NotificationClaim>;
-  /** Gives back a claim whose send failed, so the email can be sent by a retry. */
-  releaseNotification(orderId: string, key: string, claimedAt: Date): Promise<void>;
+  /** Records that the provider refused a claimed email; a later attempt may claim it again. */
+  markNotificationFailed(
+    orderId: string,
+    key: string,
+    claimedAt: Date,
+    reason: string,
+  ): Promise<void>;
   markNotificationSent(orderId: string, key: string, messageId: string, at: Date): Promise<void>;
-  /** Every email sent for the order, in the order they were sent. */
+  /** Every email sent for the order, and those that failed, in the order they were made. */
   listNotifications(orderId: string): Promise<Notification[]>;
   /** Notes when the customer was last written to about these lines. */
   touchLastContact(orderId: string, lineIds: string[], at: Date): Promise<void>;

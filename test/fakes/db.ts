@@ -37,10 +37,11 @@ export type StoreCall =
   | Named<"charges", ChargeStore>
   | Named<"supply", SupplyStore>;
 
-export interface StoredNotification extends Notification {
-  state: "sending" | "sent";
+export interface StoredNotification extends Omit<Notification, "state"> {
+  state: "sending" | "sent" | "failed";
   claimedAt: string;
   messageId?: string;
+  failure?: string;
 }
 
 export interface Tables {

@@ -22,7 +22,9 @@ export class FakeNotifications implements NotificationStore {
       // A claim left in "sending" by a crashed attempt may be taken again once stale.
       const staleBefore = new Date(at.getTime() - CLAIM_LEASE_MS).toISOString();
       check(
-        !existing || (existing.state === "sending" && existing.claimedAt < staleBefore),
+        !existing ||
+          existing.state === "failed" ||
+          (existing.state === "sending" && existing.claimedAt < staleBefore),
         "the email is not claimed",
       );
       t.notifications.set(keyOf(orderId, key), {
@@ -36,12 +38,17 @@ export class FakeNotifications implements NotificationStore {
     return state === "sent" ? "already-sent" : "in-flight";
   }
 
-  async releaseNotification(orderId: string, key: string, claimedAt: Date): Promise<void> {
-    await this.db.write("notifications.releaseNotification", (t) => {
+  async markNotificationFailed(
+    orderId: string,
+    key: string,
+    claimedAt: Date,
+    reason: string,
+  ): Promise<void> {
+    await this.db.write("notifications.markNotificationFailed", (t) => {
       const claim = t.notifications.get(keyOf(orderId, key));
       check(claim?.state === "sending", "the email is being sent");
       check(claim.claimedAt === claimedAt.toISOString(), "by this claim");
-      t.notifications.delete(keyOf(orderId, key));
+      Object.assign(claim, { state: "failed", failure: reason });
     });
   }
 
@@ -60,13 +67,16 @@ export class FakeNotifications implements NotificationStore {
 
   async listNotifications(orderId: string): Promise<Notification[]> {
     return [...this.db.tables.notifications]
-      .filter(([key, n]) => key.startsWith(`${orderId}#`) && n.state === "sent")
-      .map(([, { kind, to, subject, sentAt, lineIds }]) => ({
+      .filter(
+        ([key, n]) => key.startsWith(`${orderId}#`) && (n.state === "sent" || n.state === "failed"),
+      )
+      .map(([, { kind, to, subject, sentAt, lineIds, state }]) => ({
         kind,
         to,
         subject,
         sentAt,
         lineIds: [...lineIds],
+        state: state === "failed" ? ("failed" as const) : ("sent" as const),
       }))
       .sort((a, b) => a.sentAt.localeCompare(b.sentAt));
   }
@@ -83,7 +93,7 @@ export class FakeNotifications implements NotificationStore {
   }
 
   /** The event keys of an order's emails by state (a test's view of the claims). */
-  keysOf(orderId: string, state: "sending" | "sent" = "sent"): string[] {
+  keysOf(orderId: string, state: "sending" | "sent" | "failed" = "sent"): string[] {
     return [...this.db.tables.notifications]
       .filter(([key, n]) => key.startsWith(`${orderId}#`) && n.state === state)
       .map(([key]) => key.slice(orderId.length + 1));

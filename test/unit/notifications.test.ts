@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { NOTIFICATION_KINDS, notificationKey } from "../../shared/domain/notifications.ts";
+import { notificationsView } from "../../shared/http/views.ts";
 
 describe("notificationKey", () => {
   it("does not depend on the order of the line ids", () => {
@@ -35,5 +36,26 @@ describe("notificationKey", () => {
     expect(notificationKey("delay_notice", ["l1"], "2026-03-05")).toBe(
       notificationKey("delay_notice", ["l1"], "2026-03-05"),
     );
+  });
+});
+
+describe("notificationsView", () => {
+  const n = (kind: "charged" | "shipped", state?: "sent" | "failed") => ({
+    kind,
+    to: "ada@example.com",
+    subject: kind,
+    sentAt: "2026-11-24T10:00:00.000Z",
+    lineIds: ["ln_1"],
+    ...(state ? { state } : {}),
+  });
+
+  it("lists the sent emails as the contract says, and failed ones apart only when there are some", () => {
+    expect(notificationsView([n("charged", "sent")])).toEqual({
+      notifications: [{ ...n("charged") }],
+    });
+    const view = notificationsView([n("charged", "failed"), n("shipped", "sent")]);
+    expect(view.notifications.map((x) => x.kind)).toEqual(["shipped"]);
+    expect(view.failed?.map((x) => x.kind)).toEqual(["charged"]);
+    expect(view.notifications[0]).not.toHaveProperty("state");
   });
 });

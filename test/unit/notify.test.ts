@@ -28,20 +28,36 @@ describe("notifyCustomer", () => {
     expect((await f.given.line(line)).lastContactAt).toBe(f.clock.now().toISOString());
   });
 
-  it("gives the claim back when the provider refused the email, so a retry sends it", async () => {
+  it("tries a refused email again at once, and sends it when the provider takes it", async () => {
     const { f, order, notify } = await backorderedLine();
     f.mailer.refuseNext();
-    await expect(notify()).rejects.toThrow("MessageRejected");
-    expect(f.notifications.keysOf(order.orderId, "sending")).toEqual([]);
-
     expect(await notify()).toBe("sent");
     expect(f.mailer.sent).toHaveLength(1);
+    expect(await f.given.emails(order.orderId)).toEqual(["backordered"]);
+  });
+
+  it("records an email the provider keeps refusing as failed, listed, and never fails its caller", async () => {
+    const { f, order, notify } = await backorderedLine();
+    f.mailer.refuseNext();
+    f.mailer.refuseNext();
+    f.mailer.refuseNext();
+    expect(await notify()).toBe("failed");
+    expect(f.mailer.sent).toHaveLength(0);
+    expect(await f.notifications.listNotifications(order.orderId)).toEqual([
+      expect.objectContaining({ kind: "backordered", state: "failed" }),
+    ]);
+    // The next step that owes it sends it.
+    expect(await notify()).toBe("sent");
+    expect(f.mailer.sent).toHaveLength(1);
+    expect(await f.notifications.listNotifications(order.orderId)).toEqual([
+      expect.objectContaining({ kind: "backordered", state: "sent" }),
+    ]);
   });
 
   it("keeps the claim when the send may have gone, until its lease runs out", async () => {
     const { f, order, line, notify } = await backorderedLine();
     f.mailer.timeOutNext();
-    await expect(notify()).rejects.toThrow();
+    expect(await notify()).toBe("in-flight");
     expect(f.notifications.keysOf(order.orderId, "sending")).toHaveLength(1);
 
     expect(await notify()).toBe("in-flight");

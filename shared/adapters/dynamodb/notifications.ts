@@ -23,10 +23,12 @@ export class DynamoDbNotifications implements NotificationStore {
         claimedAt: at.toISOString(),
         ...draft,
       },
-      // A claim left in "sending" by a crashed attempt may be taken again once stale.
-      "attribute_not_exists(pk) OR (#state = :sending AND claimedAt < :staleBefore)",
+      // A claim left in "sending" by a crashed attempt may be taken again once stale; a
+      // failed one at once.
+      "attribute_not_exists(pk) OR (#state = :sending AND claimedAt < :staleBefore) OR #state = :failed",
       {
         ":sending": "sending",
+        ":failed": "failed",
         ":staleBefore": new Date(at.getTime() - CLAIM_LEASE_MS).toISOString(),
       },
       { "#state": "state" },
@@ -36,11 +38,22 @@ export class DynamoDbNotifications implements NotificationStore {
     return existing?.state === "sent" ? "already-sent" : "in-flight";
   }
 
-  async releaseNotification(orderId: string, key: string, claimedAt: Date): Promise<void> {
-    await this.table.deleteIf(keys.notification(orderId, key), {
+  async markNotificationFailed(
+    orderId: string,
+    key: string,
+    claimedAt: Date,
+    reason: string,
+  ): Promise<void> {
+    await this.table.updateIf(keys.notification(orderId, key), {
+      set: ["#state = :failed", "failure = :reason"],
       condition: ["#state = :sending", "claimedAt = :claimedAt"],
       names: { "#state": "state" },
-      values: { ":sending": "sending", ":claimedAt": claimedAt.toISOString() },
+      values: {
+        ":failed": "failed",
+        ":reason": reason,
+        ":sending": "sending",
+        ":claimedAt": claimedAt.toISOString(),
+      },
     });
   }
 
@@ -61,7 +74,7 @@ export class DynamoDbNotifications implements NotificationStore {
   async listNotifications(orderId: string): Promise<Notification[]> {
     const items = await this.table.queryAll(keys.order(orderId).pk, "NOTIF#");
     return items
-      .filter((i) => i.state === "sent")
+      .filter((i) => i.state === "sent" || i.state === "failed")
       .map((i) => parseItem(notificationSchema, i))
       .sort((a, b) => a.sentAt.localeCompare(b.sentAt));
   }

@@ -65,6 +65,24 @@ describe("advanceLine", () => {
     expect(f.gateway.charges()).toHaveLength(1);
   });
 
+  it("goes on when the provider keeps refusing an email: it is recorded failed", async () => {
+    const f = fakePorts();
+    await f.given.sku("W", { onHand: 1 });
+    const { order, line } = await f.given.order([{ sku: "W", qty: 1 }]);
+    // Refused at the charge, and again when the charged line looks for it before shipping.
+    for (let i = 0; i < 6; i++) f.mailer.refuseNext();
+
+    // The charged email fails; the line is charged and handed to the warehouse all the same.
+    expect(await advanceLine(f, order.orderId, line.lineId)).toMatchObject({
+      status: "shipment_requested",
+      wait: "shipped",
+    });
+    expect(await f.notifications.listNotifications(order.orderId)).toEqual([
+      expect.objectContaining({ kind: "charged", state: "failed" }),
+    ]);
+    expect(f.mailer.sent).toHaveLength(0);
+  });
+
   it("waits only where the domain says a line waits, and ends only terminal lines", async () => {
     const f = fakePorts();
     await f.given.sku("W", { onHand: 1, backorder: { allowed: true } });
