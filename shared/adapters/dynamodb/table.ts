@@ -26,21 +26,10 @@ import { type Line, lineSchema, type Order, orderSchema } from "../../domain/mod
 import { dynamo } from "../aws-clients.ts";
 
 /**
- * The single table (docs/data-model.md): every key, the conditional-write and transaction
- * helpers (a lost race is told from an error here and nowhere else), paging, item parsing,
- * and the one builder of line status writes. The store adapters beside this file use it.
- *
- *   SKU           pk SKU#<sku>                 sk SKU
- *   inbound       pk SKU#<sku>                 sk INBOUND#<supplierId>#<asnId>
- *   order         pk ORDER#<orderId>           sk ORDER
- *   line          pk ORDER#<orderId>           sk LINE#<lineId>
- *                 gsi1pk WAITING#<sku> gsi1sk <createdAt>#<lineId>   (only while backordered)
- *   notification  pk ORDER#<orderId>           sk NOTIF#<event key>
- *   idempotency   pk IDEMP#<scope>#<key>       sk IDEMP   (TTL; on PENDING#… while unfinished)
- *   receipt       pk RECEIPT#<receiptId>       sk RECEIPT, ALLOC#<at>#<first lineId> per batch
- *   shipment      pk SHIP#<shipmentId>         sk SHIP    gsi1pk SHIPMENTS#<status>
- *   ASN           pk ASN#<supplierId>#<asnId>  sk ASN
- *   delivery      pk WEBHOOK#<supplierId>#<id> sk WEBHOOK  (TTL)
+ * The single table (its items and indexes: docs/data-model.md): every key, the
+ * conditional-write and transaction helpers (a lost race is told from an error here and
+ * nowhere else), paging, item parsing, and the one builder of line status writes. The
+ * store adapters beside this file use it.
  */
 export const keys = {
   sku: (sku: string) => ({ pk: `SKU#${sku}`, sk: "SKU" }),
@@ -116,25 +105,17 @@ export interface UpdateParts {
 }
 
 export function mergeParts(...parts: UpdateParts[]): UpdateParts {
-  const out: Required<UpdateParts> = {
-    set: [],
-    remove: [],
-    add: [],
-    delete: [],
-    condition: [],
-    names: {},
-    values: {},
+  const all = (k: "set" | "remove" | "add" | "delete" | "condition") =>
+    parts.flatMap((p) => p[k] ?? []);
+  return {
+    set: all("set"),
+    remove: all("remove"),
+    add: all("add"),
+    delete: all("delete"),
+    condition: all("condition"),
+    names: Object.assign({}, ...parts.map((p) => p.names)),
+    values: Object.assign({}, ...parts.map((p) => p.values)),
   };
-  for (const p of parts) {
-    out.set.push(...(p.set ?? []));
-    out.remove.push(...(p.remove ?? []));
-    out.add.push(...(p.add ?? []));
-    out.delete.push(...(p.delete ?? []));
-    out.condition.push(...(p.condition ?? []));
-    Object.assign(out.names, p.names);
-    Object.assign(out.values, p.values);
-  }
-  return out;
 }
 
 /** An UpdateItem (or a transaction's Update) from its parts. */
