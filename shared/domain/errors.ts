@@ -28,8 +28,3 @@ export const refusals = {
   rejected: (code: string, title: string, message: string, details?: Record<string, unknown>) =>
     new DomainError("rejected", code, title, message, details),
 };
-
-/** A write lost a race with a concurrent one: read again and retry (see retryOnRace). */
-export class RaceLostError extends Error {
-  override readonly name = "RaceLostError";
-}

@@ -69,8 +69,6 @@ export function assertTransition(from: LineStatus, to: LineStatus): void {
 }
 
 /** A line can be cancelled until it ships (contract §5). */
-export const CANCELLABLE_STATUSES = sourcesOf("cancelled");
-
 export function isCancellable(status: LineStatus): status is SourceOf<"cancelled"> {
   return canTransition(status, "cancelled");
 }
