@@ -52,7 +52,12 @@ export function putAway(received: number, allocated: number): number {
  * carried over.
  */
 export function splitRemainder(line: Line, lineId: string, qty: number): Line {
-  const { executionName: _name, executionRestarts: _restarts, ...rest } = line;
+  const {
+    executionName: _name,
+    executionRestarts: _restarts,
+    executionFailures: _failures,
+    ...rest
+  } = line;
   return { ...rest, lineId, qty, status: "backordered", splitFrom: line.lineId };
 }
 

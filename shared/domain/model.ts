@@ -127,6 +127,9 @@ export const lineSchema = z.object({
   executionName: z.string().optional(),
   /** Times the reconciler restarted the line's execution. */
   executionRestarts: z.number().int().optional(),
+  /** Of those, the restarts after the execution failed or timed out (an abort, e.g. a
+   * stack stopped, does not count): past the configured number it is left to an operator. */
+  executionFailures: z.number().int().optional(),
 });
 export type Line = z.infer<typeof lineSchema>;
 

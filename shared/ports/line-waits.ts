@@ -43,5 +43,10 @@ export interface LineWaitStore {
    * when the line is not waiting or no consent was asked. */
   recordConsent(orderId: string, lineId: string): Promise<boolean>;
   /** Records that the line runs on a new execution now, if it still ran on `from`. */
-  recordExecutionRestart(line: Line, from: string, to: string, restarts: number): Promise<boolean>;
+  recordExecutionRestart(
+    line: Line,
+    from: string,
+    to: string,
+    counts: { restarts: number; failures: number },
+  ): Promise<boolean>;
 }

@@ -26,7 +26,10 @@ export async function restartStoppedLines(deps: ReconcileDeps): Promise<string[]
     const current = line.executionName ?? line.lineId;
     if (run.name !== current) continue;
     const restarts = (line.executionRestarts ?? 0) + 1;
-    if (restarts > deps.settings.maxExecutionRestarts) {
+    // An abort (a stack stopped, an operator's StopExecution) is no sign of a fault: only
+    // failures and timeouts count toward leaving the line to an operator.
+    const failures = (line.executionFailures ?? 0) + (run.status === "ABORTED" ? 0 : 1);
+    if (failures > deps.settings.maxExecutionRestarts) {
       logger.error("line execution keeps stopping; left for an operator", {
         orderId: line.orderId,
         lineId: line.lineId,
@@ -37,7 +40,7 @@ export async function restartStoppedLines(deps: ReconcileDeps): Promise<string[]
     }
     const name = `${line.lineId}-r${restarts}`;
     await deps.workflowAdmin.startNamed({ orderId: line.orderId, lineId: line.lineId }, name);
-    if (await deps.waits.recordExecutionRestart(line, current, name, restarts)) {
+    if (await deps.waits.recordExecutionRestart(line, current, name, { restarts, failures })) {
       restarted.push(line.lineId);
     }
   }

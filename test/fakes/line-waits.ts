@@ -79,13 +79,22 @@ export class FakeLineWaits implements LineWaitStore {
     return failed === null;
   }
 
-  async recordExecutionRestart(line: Line, from: string, to: string, restarts: number) {
+  async recordExecutionRestart(
+    line: Line,
+    from: string,
+    to: string,
+    counts: { restarts: number; failures: number },
+  ) {
     const failed = await this.db.write("waits.recordExecutionRestart", (t) => {
       const stored = t.lines.get(lineKey(line.orderId, line.lineId));
       check(stored, "the line exists");
       const current = stored.executionName ?? (from === line.lineId ? from : undefined);
       check(current === from, `the line still runs on ${from}`);
-      Object.assign(stored, { executionName: to, executionRestarts: restarts });
+      Object.assign(stored, {
+        executionName: to,
+        executionRestarts: counts.restarts,
+        executionFailures: counts.failures,
+      });
     });
     return failed === null;
   }

@@ -120,15 +120,20 @@ export class DynamoDbLineWaits implements LineWaitStore {
     );
   }
 
-  recordExecutionRestart(line: Line, from: string, to: string, restarts: number): Promise<boolean> {
+  recordExecutionRestart(
+    line: Line,
+    from: string,
+    to: string,
+    counts: { restarts: number; failures: number },
+  ): Promise<boolean> {
     return this.table.updateIf(keys.line(line.orderId, line.lineId), {
-      set: ["executionName = :to", "executionRestarts = :n"],
+      set: ["executionName = :to", "executionRestarts = :n", "executionFailures = :failures"],
       condition: [
         from === line.lineId
           ? "(attribute_not_exists(executionName) OR executionName = :from)"
           : "executionName = :from",
       ],
-      values: { ":to": to, ":from": from, ":n": restarts },
+      values: { ":to": to, ":from": from, ":n": counts.restarts, ":failures": counts.failures },
     });
   }
 }

@@ -173,7 +173,12 @@ describe("allocateWaiting", () => {
     if (!parked || !running || !restarted) throw new Error("three lines");
     await f.given.park(parked, "stock");
     const name = `${restarted.lineId}-r1`;
-    expect(await f.waits.recordExecutionRestart(restarted, restarted.lineId, name, 1)).toBe(true);
+    expect(
+      await f.waits.recordExecutionRestart(restarted, restarted.lineId, name, {
+        restarts: 1,
+        failures: 1,
+      }),
+    ).toBe(true);
     await receive(f, "W", 3);
 
     await allocateWaiting(f, "W");

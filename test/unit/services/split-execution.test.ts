@@ -9,9 +9,12 @@ describe("a split-off remainder's execution", () => {
     await f.given.sku("W");
     const { line } = await f.given.order([{ sku: "W", qty: 3 }]);
     // The line's first execution had stopped and was restarted once.
-    expect(await f.waits.recordExecutionRestart(line, line.lineId, `${line.lineId}-r1`, 1)).toBe(
-      true,
-    );
+    expect(
+      await f.waits.recordExecutionRestart(line, line.lineId, `${line.lineId}-r1`, {
+        restarts: 1,
+        failures: 1,
+      }),
+    ).toBe(true);
     const receipt = { receiptId: "rc_1", lines: [{ sku: "W", qty: 1 }], requestHash: "h" };
     await f.allocation.recordReceipt({
       ...receipt,
