@@ -61,7 +61,7 @@ describe("a waiting line whose promised date passes", () => {
     expect(notice?.body.text).toContain("ALT-1, ALT-2");
     expect(notice?.body.text).toContain("discounted shipping");
     expect(notice?.body.text).not.toContain("please confirm");
-    // The email goes first, then the delay is recorded (escalate.ts): let that finish.
+    // The delay is recorded before its email leaves (escalate.ts); let the step finish.
     await settled();
     expect(await lineOf(w)).toMatchObject({ promisedBy: revised, delays: 1, consentBy: null });
   });
@@ -101,8 +101,14 @@ describe("a waiting line whose promised date passes", () => {
       await eventually(async () => (await lineOf(w))?.consentBy === secondRevised, {
         what: "the second delay asking consent",
       });
-      const notices = await noticesTo(w.email);
-      expect(notices.at(-1)?.body.text).toContain(`please confirm by ${secondRevised}`);
+      // The delay is recorded before its notice leaves: wait for the email too.
+      await eventually(
+        async () =>
+          (await noticesTo(w.email))
+            .at(-1)
+            ?.body.text?.includes(`please confirm by ${secondRevised}`),
+        { what: "the second delay notice asking consent" },
+      );
     }
 
     // One customer consents through the link of the notice.
