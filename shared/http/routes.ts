@@ -142,6 +142,13 @@ export const FUNCTIONS = {
     timeoutSeconds: 300,
     scheduleMinutes: 5,
   },
+  "deliver-wakes": {
+    description:
+      "Every minute: wakes lines whose wake-up failed or was cut off (the wake outbox), with backoff",
+    access: ["table:read", "table:write", "workflow:signal"],
+    timeoutSeconds: 120,
+    scheduleMinutes: 1,
+  },
   "advance-line": {
     description:
       "Line workflow: move a line on as far as it can go now (escalate, ship, charge, email)",

@@ -12,7 +12,7 @@ export interface ChargeStore {
   ): Promise<boolean>;
   recordDecline(line: Line, attempt: number, paymentDueBy: Date, at: Date): Promise<boolean>;
   /** The customer gave a new payment method: a declined line may be charged again. */
-  requestChargeRetry(orderId: string, lineId: string): Promise<boolean>;
+  requestChargeRetry(orderId: string, lineId: string, at: Date): Promise<boolean>;
   setPaymentMethod(orderId: string, paymentMethodRef: string): Promise<void>;
   /** Records a refund; it also settles a charge attempt left in flight by a cancel. */
   recordRefund(line: Line, refund: NonNullable<Line["refund"]>): Promise<void>;

@@ -12,11 +12,22 @@ export interface DelayPatch {
   owedNotice: OwedNotice | null;
 }
 
+/** A wake-up a line is owed (the wake outbox, see shared/services/wakes.ts). */
+export interface OwedWake {
+  orderId: string;
+  lineId: string;
+  /** When it was marked (ISO time, with a suffix that makes each mark unique). */
+  due: string;
+  /** Deliveries tried and failed so far. */
+  attempts: number;
+}
+
 /** A line's waits: its task token, its dates and promises while it waits, its execution. */
 export interface LineWaitStore {
   /**
    * Records a parked line's task token if what it waits for has not happened yet (see
-   * shared/domain/waits.ts); false when it has, and the line should reload instead.
+   * shared/domain/waits.ts), and drops its wake mark (a parked line is woken afresh by
+   * the next change); false when it has happened, and the line should reload instead.
    */
   parkLine(orderId: string, lineId: string, token: string, wait: WaitKind): Promise<boolean>;
   getWaitToken(orderId: string, lineId: string): Promise<string | null>;
@@ -41,7 +52,17 @@ export interface LineWaitStore {
   clearOwedNotice(orderId: string, lineId: string, occasion: string): Promise<void>;
   /** The customer consents to keep waiting until the date they were asked about; false
    * when the line is not waiting or no consent was asked. */
-  recordConsent(orderId: string, lineId: string): Promise<boolean>;
+  recordConsent(orderId: string, lineId: string, at: Date): Promise<boolean>;
+  /** Marks that a line needs a wake-up (for a change that did not write the line itself). */
+  markWake(orderId: string, lineId: string, at: Date): Promise<void>;
+  /** The line's wake mark, if it has one. */
+  owedWake(orderId: string, lineId: string): Promise<OwedWake | null>;
+  /** Wake-ups owed whose next try is before `before`, oldest first, up to `limit`. */
+  wakesDue(before: Date, limit: number): Promise<OwedWake[]>;
+  /** The wake was delivered (or the line is not parked): drop the mark, if it is this one. */
+  clearWake(wake: OwedWake): Promise<void>;
+  /** A delivery failed: try this mark again at `next`. */
+  postponeWake(wake: OwedWake, next: Date): Promise<void>;
   /** Records that the line runs on a new execution now, if it still ran on `from`. */
   recordExecutionRestart(
     line: Line,

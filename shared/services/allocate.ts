@@ -7,6 +7,7 @@ import type { CatalogStore } from "../ports/catalog.ts";
 import type { Clock } from "../ports/clock.ts";
 import type { LineSignals, LineWorkflow } from "../ports/workflow.ts";
 import { RACE_LOST, retryOnRace } from "./retry.ts";
+import { wakeLines } from "./wakes.ts";
 
 export interface AllocateDeps {
   catalog: CatalogStore;
@@ -76,7 +77,10 @@ export async function allocateWaiting(
     const last = batch.fills.at(-1);
     if (last) after = deps.allocation.waitingCursor(last.line);
     await Promise.all([
-      ...batch.fills.map((f: LineFill) => wakeQuietly(deps, f.line)),
+      wakeFilled(
+        deps,
+        batch.fills.map((f: LineFill) => f.line),
+      ),
       deps.workflow.start(batch.remainders.map((l) => ({ orderId: l.orderId, lineId: l.lineId }))),
     ]);
   }
@@ -84,22 +88,27 @@ export async function allocateWaiting(
 }
 
 /**
- * Wakes an allocated line. One not parked is running between steps (it reloads on its
- * own) or has no execution yet (a split remainder whose start was cut off): starting its
- * execution by name covers the second and is a no-op for the first. A line that cannot be
- * woken now reloads itself at its next timer: log, do not fail.
+ * Wakes allocated lines (marked by the allocation's own write, so a failed wake-up is
+ * retried by the wake deliverer). One not parked is running between steps (it reloads on
+ * its own) or has no execution yet (a split remainder whose start was cut off): starting
+ * its execution by name covers the second and is a no-op for the first.
  */
-async function wakeQuietly(deps: AllocateDeps, line: Line) {
-  const { orderId, lineId } = line;
-  try {
-    if ((await deps.signals.wake(orderId, lineId, "allocated")) === "not-parked") {
-      await deps.workflow.start([{ orderId, lineId, name: line.executionName ?? lineId }]);
-    }
-  } catch (error) {
-    logger.warn("could not wake an allocated line; it reloads at its next timer", {
-      orderId,
-      lineId,
-      error: error instanceof Error ? error.message : String(error),
+async function wakeFilled(deps: AllocateDeps, lines: readonly Line[]) {
+  const outcomes = await wakeLines(deps, lines, "allocated");
+  const idle = lines.filter((l) => outcomes.get(l.lineId) === "not-parked");
+  if (idle.length === 0) return;
+  await deps.workflow
+    .start(
+      idle.map((l) => ({
+        orderId: l.orderId,
+        lineId: l.lineId,
+        name: l.executionName ?? l.lineId,
+      })),
+    )
+    .catch((error: unknown) => {
+      logger.warn("could not start allocated lines' executions; recovery starts them", {
+        lineIds: idle.map((l) => l.lineId),
+        error: error instanceof Error ? error.message : String(error),
+      });
     });
-  }
 }

@@ -5,12 +5,13 @@ import type { Line, Order } from "../domain/model.ts";
 import type { AppPorts } from "../ports/app.ts";
 import { type AllocateDeps, allocateWaiting } from "./allocate.ts";
 import { refundLine } from "./charging.ts";
-import { readOrderLine, wakeAll } from "./lines.ts";
+import { readOrderLine } from "./lines.ts";
 import { notifyCustomer } from "./notify.ts";
 import { RACE_LOST, retryOnRace } from "./retry.ts";
+import { markAndWake, wakeLines } from "./wakes.ts";
 
 export type CancelDeps = AllocateDeps &
-  Pick<AppPorts, "orders" | "shipments" | "charges" | "payments" | "notify">;
+  Pick<AppPorts, "orders" | "shipments" | "charges" | "payments" | "notify" | "waits">;
 
 export interface Cancelled {
   line: Line;
@@ -87,8 +88,8 @@ async function finishCancel(
   const refund = line.charge && !line.chargingAttempt ? await refundLine(deps, order, line) : null;
   const current = (await deps.orders.getLine(line.orderId, line.lineId)) ?? line;
   await notifyCustomer(deps.notify, "cancelled", order, [current]);
-  await wakeAll(deps, [line], "cancelled");
-  await wakeAll(
+  await wakeLines(deps, [line], "cancelled");
+  await markAndWake(
     deps,
     lines.filter((l) => l.lineId !== line.lineId && l.status === "allocated" && !l.shipmentId),
     "sibling cancelled",

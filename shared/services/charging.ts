@@ -1,8 +1,9 @@
 import { refusals } from "../domain/errors.ts";
 import { type Line, lineAmount, type Order } from "../domain/model.ts";
 import type { AppPorts } from "../ports/app.ts";
-import { loadOrderLine, wakeAll } from "./lines.ts";
+import { loadOrderLine } from "./lines.ts";
 import { notifyCustomer } from "./notify.ts";
+import { wakeLines } from "./wakes.ts";
 
 export type ChargeDeps = Pick<
   AppPorts,
@@ -131,7 +132,7 @@ export async function refundLine(
  * waiting for payment is charged again (each through its own execution).
  */
 export async function updatePaymentMethod(
-  deps: Pick<AppPorts, "orders" | "charges" | "signals">,
+  deps: Pick<AppPorts, "orders" | "charges" | "signals" | "clock">,
   orderId: string,
   paymentMethodRef: string,
 ): Promise<string[]> {
@@ -139,9 +140,10 @@ export async function updatePaymentMethod(
   await deps.charges.setPaymentMethod(orderId, paymentMethodRef);
   const lines = await deps.orders.listLines(orderId);
   const retrying: Line[] = [];
+  const now = deps.clock.now();
   for (const line of lines.filter((l) => l.status === "awaiting_payment")) {
-    if (await deps.charges.requestChargeRetry(orderId, line.lineId)) retrying.push(line);
+    if (await deps.charges.requestChargeRetry(orderId, line.lineId, now)) retrying.push(line);
   }
-  await wakeAll(deps, retrying, "payment method updated");
+  await wakeLines(deps, retrying, "payment method updated");
   return retrying.map((l) => l.lineId);
 }

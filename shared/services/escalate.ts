@@ -7,6 +7,7 @@ import type { AppPorts } from "../ports/app.ts";
 import { type CancelDeps, cancelLine } from "./cancel.ts";
 import { nextEscalationOf } from "./lines.ts";
 import { notifyOnce } from "./notify.ts";
+import { wakeLines } from "./wakes.ts";
 
 export type EscalateDeps = CancelDeps & Pick<AppPorts, "waits" | "notifications" | "settings">;
 
@@ -103,7 +104,7 @@ async function sendOwedNotice(deps: EscalateDeps, order: Order, line: Line, noti
  * part still waiting.
  */
 export async function consentToWait(
-  deps: Pick<AppPorts, "orders" | "waits" | "signals">,
+  deps: Pick<AppPorts, "orders" | "waits" | "signals" | "clock">,
   orderId: string,
   lineId: string,
 ) {
@@ -118,8 +119,8 @@ export async function consentToWait(
       `The line is ${waiting.status}; there is nothing to consent to.`,
     );
   }
-  if (await deps.waits.recordConsent(orderId, waiting.lineId)) {
-    await deps.signals.wake(orderId, waiting.lineId, "consented");
+  if (await deps.waits.recordConsent(orderId, waiting.lineId, deps.clock.now())) {
+    await wakeLines(deps, [waiting], "consented");
   }
   const after = (await deps.orders.getLine(orderId, waiting.lineId)) ?? waiting;
   // Never answer as if a consent was recorded when it was not (contract §9).

@@ -1,6 +1,5 @@
 import { type EscalationPoint, nextEscalation } from "../domain/escalation.ts";
 import type { Line, Order } from "../domain/model.ts";
-import { logger } from "../logger.ts";
 import type { AppPorts } from "../ports/app.ts";
 import { LineNotFoundError } from "../workflow/errors.ts";
 
@@ -40,20 +39,5 @@ export function nextEscalationOf(line: Line, checkInAfterSilentDays: number): Es
         line.consentBy && line.consentedFor !== line.consentBy ? line.consentBy : null,
     },
     { checkInAfterSilentDays },
-  );
-}
-
-/** Wakes lines whose state changed; one that cannot be woken reloads at its next timer. */
-export async function wakeAll(
-  deps: Pick<AppPorts, "signals">,
-  lines: readonly Pick<Line, "orderId" | "lineId">[],
-  reason: string,
-): Promise<void> {
-  await Promise.all(
-    lines.map((l) =>
-      deps.signals.wake(l.orderId, l.lineId, reason).catch((error: unknown) => {
-        logger.warn("could not wake a line", { lineId: l.lineId, error: String(error) });
-      }),
-    ),
   );
 }

@@ -3,9 +3,10 @@ import { refusals } from "../domain/errors.ts";
 import type { Shipment, ShipmentStatus } from "../domain/model.ts";
 import { planShipment, shipmentLead } from "../domain/shipments.ts";
 import type { AppPorts } from "../ports/app.ts";
-import { loadOrderLine, wakeAll } from "./lines.ts";
+import { loadOrderLine } from "./lines.ts";
 import { notifyOnce } from "./notify.ts";
 import { RACE_LOST, retryOnRace } from "./retry.ts";
+import { wakeLines } from "./wakes.ts";
 
 const nextUlid = monotonicFactory();
 
@@ -29,7 +30,7 @@ export async function planLineShipment(
     const shipmentId = `shp_${nextUlid(now.getTime())}`;
     if (!(await deps.shipments.createShipment(order, members, shipmentId, now))) return RACE_LOST;
     const others = members.filter((m) => m.lineId !== lineId);
-    await wakeAll(deps, others, "shipment formed");
+    await wakeLines(deps, others, "shipment formed");
     return { ready: true };
   });
 }
@@ -132,12 +133,12 @@ async function wakeShipmentLines(
 ): Promise<Shipment> {
   const shipment = await deps.shipments.getShipment(shipmentId);
   if (!shipment) throw new Error(`shipment ${shipmentId} vanished`);
-  // A wake that fails (throttled) fails the call: the warehouse retries it, and the
-  // callback is idempotent. A stale token is fine: that line reloads on its own.
-  await Promise.all(
-    Object.keys(shipment.lines).map((lineId) =>
-      deps.signals.wake(shipment.orderId, lineId, reason),
-    ),
+  // The lines were marked in the shipment's own write: a wake-up that fails now is
+  // retried by the wake deliverer. A stale token is fine: that line reloads on its own.
+  await wakeLines(
+    deps,
+    Object.keys(shipment.lines).map((lineId) => ({ orderId: shipment.orderId, lineId })),
+    reason,
   );
   return shipment;
 }

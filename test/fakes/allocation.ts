@@ -8,7 +8,7 @@ import type {
   ReceiptRecord,
   WaitingPage,
 } from "../../shared/ports/allocation.ts";
-import { check, clone, type FakeDb, lineKey, moveLine } from "./db.ts";
+import { check, clone, type FakeDb, lineKey, markWake, moveLine } from "./db.ts";
 import { fillFromFree, receiveUnits } from "./stock.ts";
 
 /** A line's place in its SKU's waiting queue (the index's sort key). */
@@ -47,6 +47,7 @@ export class FakeAllocation implements AllocationStore {
       fillFromFree(t.skus.get(sku), total);
       for (const { line, qty, remainder } of fills) {
         const stored = moveLine(t.lines.get(lineKey(line.orderId, line.lineId)), "allocated", at);
+        markWake(t, line.orderId, line.lineId, at);
         check(stored.qty === line.qty, `line ${line.lineId} still wants ${line.qty}`);
         stored.qty = qty;
         if (remainder > 0) {

@@ -1,6 +1,6 @@
 import type { Line } from "../../shared/domain/model.ts";
 import type { ChargeStore } from "../../shared/ports/charges.ts";
-import { check, type FakeDb, lineKey, moveLine } from "./db.ts";
+import { check, type FakeDb, lineKey, markWake, moveLine } from "./db.ts";
 
 /** Leaves no attempt in flight on the line. */
 function settle(line: Line): void {
@@ -68,11 +68,12 @@ export class FakeCharges implements ChargeStore {
     return failed === null;
   }
 
-  async requestChargeRetry(orderId: string, lineId: string): Promise<boolean> {
+  async requestChargeRetry(orderId: string, lineId: string, at: Date): Promise<boolean> {
     const failed = await this.db.write("charges.requestChargeRetry", (t) => {
       const line = t.lines.get(lineKey(orderId, lineId));
       check(line?.status === "awaiting_payment", "the line awaits payment");
       line.retryCharge = true;
+      markWake(t, orderId, lineId, at);
     });
     return failed === null;
   }

@@ -51,6 +51,8 @@ export interface Tables {
   lines: Map<string, Line>;
   /** A parked line's task token (fields of the line item in DynamoDB). */
   parked: Map<string, { token: string; wait: WaitKind }>;
+  /** The wake outbox: lines marked as needing a wake-up (fields of the line item). */
+  wakes: Map<string, { due: string; attempts: number; next: string }>;
   /** By `<scope>#<key>`. */
   idempotency: Map<string, IdempotencyRecord>;
   /** By `<orderId>#<event key>`. */
@@ -73,6 +75,7 @@ const emptyTables = (): Tables => ({
   orders: new Map(),
   lines: new Map(),
   parked: new Map(),
+  wakes: new Map(),
   idempotency: new Map(),
   notifications: new Map(),
   shipments: new Map(),
@@ -84,6 +87,13 @@ const emptyTables = (): Tables => ({
 });
 
 export const lineKey = (orderId: string, lineId: string) => `${orderId}#${lineId}`;
+
+let wakeSeq = 0;
+/** Marks that a line needs a wake-up, within a write (dynamodb/table.ts `wakeMark`). */
+export function markWake(t: Tables, orderId: string, lineId: string, at: Date): void {
+  const due = `${at.toISOString()}#${String(++wakeSeq).padStart(8, "0")}`;
+  t.wakes.set(lineKey(orderId, lineId), { due, attempts: 0, next: due });
+}
 
 export const clone = <T>(value: T): T => structuredClone(value);
 

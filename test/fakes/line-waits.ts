@@ -1,7 +1,7 @@
 import type { Line } from "../../shared/domain/model.ts";
 import { WAIT_STATUS, type WaitKind } from "../../shared/domain/waits.ts";
-import type { DelayPatch, LineWaitStore } from "../../shared/ports/line-waits.ts";
-import { check, type FakeDb, lineKey } from "./db.ts";
+import type { DelayPatch, LineWaitStore, OwedWake } from "../../shared/ports/line-waits.ts";
+import { check, type FakeDb, lineKey, markWake } from "./db.ts";
 
 /** What else must hold for a line to park, beyond its status (see domain/waits.ts). */
 const PARK_ALSO: Partial<Record<WaitKind, (line: Line) => boolean>> = {
@@ -19,6 +19,7 @@ export class FakeLineWaits implements LineWaitStore {
       check(line?.status === WAIT_STATUS[wait], `the line is ${WAIT_STATUS[wait]}`);
       check(PARK_ALSO[wait]?.(line) ?? true, `what the line waits for (${wait}) has not happened`);
       t.parked.set(lineKey(orderId, lineId), { token, wait });
+      t.wakes.delete(lineKey(orderId, lineId));
     });
     return failed === null;
   }
@@ -69,14 +70,61 @@ export class FakeLineWaits implements LineWaitStore {
     });
   }
 
-  async recordConsent(orderId: string, lineId: string): Promise<boolean> {
+  async recordConsent(orderId: string, lineId: string, at: Date): Promise<boolean> {
     const failed = await this.db.write("waits.recordConsent", (t) => {
       const line = t.lines.get(lineKey(orderId, lineId));
       check(line?.status === "backordered", "the line is waiting");
       check(line.consentBy !== undefined && line.consentBy !== null, "consent was asked");
       line.consentedFor = line.consentBy;
+      markWake(t, orderId, lineId, at);
     });
     return failed === null;
+  }
+
+  async markWake(orderId: string, lineId: string, at: Date): Promise<void> {
+    await this.db.write("waits.markWake", (t) => {
+      check(t.lines.has(lineKey(orderId, lineId)), "the line exists");
+      markWake(t, orderId, lineId, at);
+    });
+  }
+
+  async owedWake(orderId: string, lineId: string): Promise<OwedWake | null> {
+    const mark = this.db.tables.wakes.get(lineKey(orderId, lineId));
+    return mark ? { orderId, lineId, due: mark.due, attempts: mark.attempts } : null;
+  }
+
+  async wakesDue(before: Date, limit: number): Promise<OwedWake[]> {
+    const cutoff = before.toISOString();
+    return [...this.db.tables.wakes.entries()]
+      .filter(([, mark]) => mark.next < cutoff)
+      .sort(([, a], [, b]) => a.due.localeCompare(b.due))
+      .slice(0, limit)
+      .map(([key, mark]) => {
+        const line = this.db.tables.lines.get(key);
+        if (!line) throw new Error(`a wake mark of no line: ${key}`);
+        return {
+          orderId: line.orderId,
+          lineId: line.lineId,
+          due: mark.due,
+          attempts: mark.attempts,
+        };
+      });
+  }
+
+  async clearWake(wake: OwedWake): Promise<void> {
+    await this.db.write("waits.clearWake", (t) => {
+      const key = lineKey(wake.orderId, wake.lineId);
+      check(t.wakes.get(key)?.due === wake.due, "the line still has this mark");
+      t.wakes.delete(key);
+    });
+  }
+
+  async postponeWake(wake: OwedWake, next: Date): Promise<void> {
+    await this.db.write("waits.postponeWake", (t) => {
+      const mark = t.wakes.get(lineKey(wake.orderId, wake.lineId));
+      check(mark?.due === wake.due, "the line still has this mark");
+      Object.assign(mark, { next: next.toISOString(), attempts: wake.attempts + 1 });
+    });
   }
 
   async recordExecutionRestart(

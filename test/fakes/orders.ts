@@ -7,7 +7,7 @@ import type {
   OrderStore,
   StockTake,
 } from "../../shared/ports/orders.ts";
-import { check, clone, type FakeDb, lineKey, moveLine, type Tables } from "./db.ts";
+import { check, clone, type FakeDb, lineKey, markWake, moveLine, type Tables } from "./db.ts";
 import { releaseUnits, takeStock } from "./stock.ts";
 
 const idempotencyKey = (scope: string, key: string) => `${scope}#${key}`;
@@ -63,6 +63,7 @@ export class FakeOrders implements OrderStore {
     const failed = await this.db.write("orders.cancelLine", (t) => {
       // Only from the status it was read in: its units are held where that status says.
       moveLine(t.lines.get(lineKey(line.orderId, line.lineId)), "cancelled", at, [status]);
+      markWake(t, line.orderId, line.lineId, at);
       releaseUnits(t.skus.get(line.sku), held, line.qty);
     });
     return failed === null;

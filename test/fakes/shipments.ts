@@ -6,7 +6,7 @@ import {
   type ShipmentStatus,
 } from "../../shared/domain/model.ts";
 import type { DeliverOutcome, ShipmentStore, ShipOutcome } from "../../shared/ports/shipments.ts";
-import { check, clone, type FakeDb, lineKey, moveLine, type StoreCall } from "./db.ts";
+import { check, clone, type FakeDb, lineKey, markWake, moveLine, type StoreCall } from "./db.ts";
 import { shipUnits } from "./stock.ts";
 
 const STAMPED = {
@@ -44,6 +44,7 @@ export class FakeShipments implements ShipmentStore {
         check(line?.status === "allocated", `line ${l.lineId} is allocated`);
         check(!line.shipmentId, `line ${l.lineId} is in no shipment yet`);
         line.shipmentId = shipmentId;
+        markWake(t, line.orderId, line.lineId, at);
       }
     });
     return failed === null;
@@ -116,6 +117,7 @@ export class FakeShipments implements ShipmentStore {
           moveLine(t.lines.get(lineKey(shipment.orderId, lineId)), "shipped", at),
           tracking,
         );
+        markWake(t, shipment.orderId, lineId, at);
       }
       for (const [sku, qty] of qtyBySku(Object.values(shipment.lines)))
         shipUnits(t.skus.get(sku), qty);
@@ -132,6 +134,7 @@ export class FakeShipments implements ShipmentStore {
       moveShipment(t.shipments.get(id), "delivered", at, ["shipped"]);
       for (const lineId of Object.keys(shipment.lines)) {
         moveLine(t.lines.get(lineKey(shipment.orderId, lineId)), "delivered", at);
+        markWake(t, shipment.orderId, lineId, at);
       }
     });
     return failed ? "not-shipped" : "delivered";

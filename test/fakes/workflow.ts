@@ -64,7 +64,14 @@ export class FakeSignals implements LineSignals {
 
   constructor(private readonly waits: Pick<LineWaitStore, "getWaitToken">) {}
 
+  /** Wake-ups that fail next (as a throttled SendTaskSuccess would), counted down. */
+  failNextWakes = 0;
+
   async wake(orderId: string, lineId: string, reason: string): Promise<"woken" | "not-parked"> {
+    if (this.failNextWakes > 0) {
+      this.failNextWakes--;
+      throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+    }
     const token = await this.waits.getWaitToken(orderId, lineId);
     const outcome = token && !this.used.has(token) ? "woken" : "not-parked";
     if (token) this.used.add(token);

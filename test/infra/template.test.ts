@@ -107,7 +107,7 @@ describe("data table", () => {
     expect(id).toMatch(/^Data/);
   });
 
-  it("is keyed by pk/sk with the gsi1 waiting-queue index", () => {
+  it("is keyed by pk/sk with the gsi1 waiting-queue and gsi2 wake-outbox indexes", () => {
     template.hasResourceProperties("AWS::DynamoDB::Table", {
       KeySchema: [
         { AttributeName: "pk", KeyType: "HASH" },
@@ -121,6 +121,17 @@ describe("data table", () => {
             { AttributeName: "gsi1sk", KeyType: "RANGE" },
           ],
           Projection: { ProjectionType: "ALL" },
+        },
+        {
+          IndexName: "gsi2",
+          KeySchema: [
+            { AttributeName: "gsi2pk", KeyType: "HASH" },
+            { AttributeName: "gsi2sk", KeyType: "RANGE" },
+          ],
+          Projection: {
+            ProjectionType: "INCLUDE",
+            NonKeyAttributes: ["orderId", "lineId", "wakeDue", "wakeAttempts"],
+          },
         },
       ],
     });
@@ -302,7 +313,9 @@ describe("schedules", () => {
       const id = byName.get(name)?.id;
       const rule = rules.find(([, r]) => JSON.stringify(r.Properties?.Targets).includes(`"${id}"`));
       expect(rule, name).toBeDefined();
-      expect(rule?.[1].Properties?.ScheduleExpression).toBe(`rate(${everyMinutes} minutes)`);
+      expect(rule?.[1].Properties?.ScheduleExpression).toBe(
+        `rate(${everyMinutes} ${everyMinutes === 1 ? "minute" : "minutes"})`,
+      );
       // EventBridge may invoke it.
       const permissions = ofType("AWS::Lambda::Permission").filter(
         ([, p]) =>

@@ -10,7 +10,14 @@ import { createTablesFromTemplate } from "../../infra/local/dynamodb/tables.ts";
 import { LOCAL_CREDENTIALS } from "../../infra/local/identity.ts";
 import { freePort } from "../../infra/local/ports.ts";
 import { localTemplate } from "../../infra/local/template.ts";
-import { keys, lineItem, lineTransition } from "../../shared/adapters/dynamodb/table.ts";
+import { DynamoDbLineWaits } from "../../shared/adapters/dynamodb/line-waits.ts";
+import {
+  keys,
+  lineItem,
+  lineTransition,
+  mergeParts,
+  wakeMark,
+} from "../../shared/adapters/dynamodb/table.ts";
 import {
   canTransition,
   LINE_STATUSES,
@@ -390,5 +397,75 @@ describe("line status writes", () => {
     expect(() => lineTransition("charged", AT, ["backordered" as never])).toThrow(
       "a line cannot go from backordered to charged",
     );
+  });
+});
+
+describe("the wake outbox (gsi2)", () => {
+  const waits = () => new DynamoDbLineWaits(store.table);
+
+  async function waitingLine(): Promise<Line> {
+    const input = newOrder(unique("SKU"), { allocate: 0, backorder: 1 });
+    const line = input.lines[0] as Line;
+    await store.table.transact([
+      {
+        Put: {
+          TableName: TABLE,
+          Item: lineItem(line),
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      },
+    ]);
+    return line;
+  }
+
+  it("lists a marked line once it is due, postpones it, and drops it on park or clear", async () => {
+    const w = waits();
+    const [a, b] = [await waitingLine(), await waitingLine()];
+    const later = new Date(AT.getTime() + 60_000);
+    await w.markWake(a.orderId, a.lineId, AT);
+    await w.markWake(b.orderId, b.lineId, AT);
+    const owedA = await w.owedWake(a.orderId, a.lineId);
+    expect(owedA).toMatchObject({ orderId: a.orderId, lineId: a.lineId, attempts: 0 });
+    const due = (await w.wakesDue(later, 1000)).filter((x) =>
+      [a.lineId, b.lineId].includes(x.lineId),
+    );
+    expect(due.map((x) => x.lineId).sort()).toEqual([a.lineId, b.lineId].sort());
+    // Not before it is due.
+    expect((await w.wakesDue(AT, 1000)).some((x) => x.lineId === a.lineId)).toBe(false);
+
+    // A failed delivery: tried again later, with the attempt counted.
+    if (!owedA) throw new Error("a is marked");
+    await w.postponeWake(owedA, new Date(AT.getTime() + 120_000));
+    expect((await w.wakesDue(later, 1000)).some((x) => x.lineId === a.lineId)).toBe(false);
+    const again = (await w.wakesDue(new Date(AT.getTime() + 180_000), 1000)).find(
+      (x) => x.lineId === a.lineId,
+    );
+    expect(again).toMatchObject({ attempts: 1, due: owedA.due });
+
+    // A clear of a mark replaced since is refused; of the mark itself, it drops it.
+    await w.markWake(a.orderId, a.lineId, later);
+    await w.clearWake(owedA);
+    expect(await w.owedWake(a.orderId, a.lineId)).not.toBeNull();
+    const current = await w.owedWake(a.orderId, a.lineId);
+    if (!current) throw new Error("a is marked");
+    await w.clearWake(current);
+    expect(await w.owedWake(a.orderId, a.lineId)).toBeNull();
+
+    // Parking drops the mark: a parked line is woken by the next change.
+    expect(await w.parkLine(b.orderId, b.lineId, "token-b", "stock")).toBe(true);
+    expect(await w.owedWake(b.orderId, b.lineId)).toBeNull();
+    expect(
+      (await w.wakesDue(new Date(AT.getTime() + 3_600_000), 1000)).map((x) => x.lineId),
+    ).not.toContain(b.lineId);
+  });
+
+  it("a status change that owes a wake-up marks the line in the same write", async () => {
+    const line = await waitingLine();
+    const written = await store.table.updateIf(
+      keys.line(line.orderId, line.lineId),
+      mergeParts(lineTransition("cancelled", AT), wakeMark(AT)),
+    );
+    expect(written).toBe(true);
+    expect(await waits().owedWake(line.orderId, line.lineId)).toMatchObject({ attempts: 0 });
   });
 });

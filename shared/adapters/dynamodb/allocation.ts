@@ -17,11 +17,13 @@ import {
   keys,
   lineItem,
   lineTransition,
+  mergeParts,
   parseItem,
   putsIfAbsent,
   readLine,
   Table,
   type TransactItem,
+  wakeMark,
 } from "./table.ts";
 
 const ALLOCATIONS_PREFIX = "ALLOC#";
@@ -64,7 +66,7 @@ export class DynamoDbAllocation implements AllocationStore {
       { Update: this.table.update(keys.sku(sku), fillFromFree(total)) },
     ];
     for (const { line, qty, remainder } of fills) {
-      const filled = lineTransition("allocated", at);
+      const filled = mergeParts(lineTransition("allocated", at), wakeMark(at));
       items.push({
         Update: this.table.update(keys.line(line.orderId, line.lineId), {
           ...filled,

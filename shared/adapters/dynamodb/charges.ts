@@ -1,6 +1,14 @@
 import type { Line } from "../../domain/model.ts";
 import type { ChargeStore } from "../../ports/charges.ts";
-import { keys, lineTransition, mergeParts, statusIn, Table, type UpdateParts } from "./table.ts";
+import {
+  keys,
+  lineTransition,
+  mergeParts,
+  statusIn,
+  Table,
+  type UpdateParts,
+  wakeMark,
+} from "./table.ts";
 
 /** No charge attempt is in flight on the line. */
 const noAttemptInFlight: UpdateParts = {
@@ -85,12 +93,13 @@ export class DynamoDbCharges implements ChargeStore {
     );
   }
 
-  requestChargeRetry(orderId: string, lineId: string): Promise<boolean> {
+  requestChargeRetry(orderId: string, lineId: string, at: Date): Promise<boolean> {
     return this.table.updateIf(
       keys.line(orderId, lineId),
       mergeParts(
         { set: ["retryCharge = :true"], values: { ":true": true } },
         statusIn("awaiting_payment"),
+        wakeMark(at),
       ),
     );
   }

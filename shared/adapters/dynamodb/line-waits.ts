@@ -1,7 +1,16 @@
 import type { Line } from "../../domain/model.ts";
 import { WAIT_STATUS, type WaitKind } from "../../domain/waits.ts";
-import type { DelayPatch, LineWaitStore } from "../../ports/line-waits.ts";
-import { keys, mergeParts, statusIn, Table, type UpdateParts } from "./table.ts";
+import type { DelayPatch, LineWaitStore, OwedWake } from "../../ports/line-waits.ts";
+import {
+  keys,
+  mergeParts,
+  statusIn,
+  Table,
+  type UpdateParts,
+  WAKE_FIELDS,
+  WAKE_SHARDS,
+  wakeMark,
+} from "./table.ts";
 
 /** What else must still hold for a line to park, beyond its status (see domain/waits.ts). */
 const PARK_ALSO: Partial<Record<WaitKind, UpdateParts>> = {
@@ -27,6 +36,7 @@ export class DynamoDbLineWaits implements LineWaitStore {
       mergeParts(
         {
           set: ["waitToken = :token", "waitingFor = :wait"],
+          remove: WAKE_FIELDS,
           values: { ":token": token, ":wait": wait },
         },
         statusIn(WAIT_STATUS[wait]),
@@ -106,7 +116,7 @@ export class DynamoDbLineWaits implements LineWaitStore {
     });
   }
 
-  recordConsent(orderId: string, lineId: string): Promise<boolean> {
+  recordConsent(orderId: string, lineId: string, at: Date): Promise<boolean> {
     return this.table.updateIf(
       keys.line(orderId, lineId),
       mergeParts(
@@ -116,8 +126,54 @@ export class DynamoDbLineWaits implements LineWaitStore {
           values: { ":none": null },
         },
         statusIn("backordered"),
+        wakeMark(at),
       ),
     );
+  }
+
+  async markWake(orderId: string, lineId: string, at: Date): Promise<void> {
+    await this.table.updateIf(
+      keys.line(orderId, lineId),
+      mergeParts({ condition: ["attribute_exists(pk)"] }, wakeMark(at)),
+    );
+  }
+
+  async owedWake(orderId: string, lineId: string): Promise<OwedWake | null> {
+    const item = await this.table.get(keys.line(orderId, lineId));
+    return item && typeof item.wakeDue === "string" ? owedWakeOf(item) : null;
+  }
+
+  async wakesDue(before: Date, limit: number): Promise<OwedWake[]> {
+    const shards = await Promise.all(
+      Array.from({ length: WAKE_SHARDS }, (_, shard) =>
+        this.table.queryPage({
+          IndexName: "gsi2",
+          KeyConditionExpression: "gsi2pk = :shard AND gsi2sk < :before",
+          ExpressionAttributeValues: { ":shard": `WAKE#${shard}`, ":before": before.toISOString() },
+          Limit: limit,
+        }),
+      ),
+    );
+    return shards
+      .flatMap((page) => page.items.map(owedWakeOf))
+      .sort((a, b) => a.due.localeCompare(b.due))
+      .slice(0, limit);
+  }
+
+  async clearWake(wake: OwedWake): Promise<void> {
+    await this.table.updateIf(keys.line(wake.orderId, wake.lineId), {
+      remove: WAKE_FIELDS,
+      condition: ["wakeDue = :due"],
+      values: { ":due": wake.due },
+    });
+  }
+
+  async postponeWake(wake: OwedWake, next: Date): Promise<void> {
+    await this.table.updateIf(keys.line(wake.orderId, wake.lineId), {
+      set: ["gsi2sk = :next", "wakeAttempts = :attempts"],
+      condition: ["wakeDue = :due"],
+      values: { ":due": wake.due, ":next": next.toISOString(), ":attempts": wake.attempts + 1 },
+    });
   }
 
   recordExecutionRestart(
@@ -136,4 +192,13 @@ export class DynamoDbLineWaits implements LineWaitStore {
       values: { ":to": to, ":from": from, ":n": counts.restarts, ":failures": counts.failures },
     });
   }
+}
+
+function owedWakeOf(item: Record<string, unknown>): OwedWake {
+  return {
+    orderId: String(item.orderId),
+    lineId: String(item.lineId),
+    due: String(item.wakeDue),
+    attempts: typeof item.wakeAttempts === "number" ? item.wakeAttempts : 0,
+  };
 }

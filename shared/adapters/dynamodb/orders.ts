@@ -16,12 +16,14 @@ import {
   keys,
   lineItem,
   lineTransition,
+  mergeParts,
   orderItem,
   parseItem,
   putsIfAbsent,
   readLine,
   readOrder,
   Table,
+  wakeMark,
 } from "./table.ts";
 
 /** While its follow-up is not done, an idempotency record is on a sparse, sharded index,
@@ -107,7 +109,7 @@ export class DynamoDbOrders implements OrderStore {
       {
         Update: this.table.update(
           keys.line(line.orderId, line.lineId),
-          lineTransition("cancelled", at, [line.status]),
+          mergeParts(lineTransition("cancelled", at, [line.status]), wakeMark(at)),
         ),
       },
       { Update: this.table.update(keys.sku(line.sku), releaseUnits(held, line.qty)) },

@@ -19,6 +19,7 @@ import {
   Table,
   type TransactItem,
   type UpdateParts,
+  wakeMark,
 } from "./table.ts";
 
 /** A shipment item: its `pending` lines are a string set (absent once none is left). */
@@ -87,6 +88,8 @@ export class DynamoDbShipments implements ShipmentStore {
               values: { ":sid": shipmentId, ":null": null },
             },
             statusIn("allocated"),
+            // Its siblings waiting to ship with it go on now.
+            wakeMark(at),
           ),
         ),
       })),
@@ -175,7 +178,7 @@ export class DynamoDbShipments implements ShipmentStore {
       ...Object.keys(shipment.lines).map((lineId) => ({
         Update: this.table.update(
           keys.line(shipment.orderId, lineId),
-          mergeParts(lineTransition("shipped", at), tracking),
+          mergeParts(lineTransition("shipped", at), tracking, wakeMark(at)),
         ),
       })),
       ...[...qtyBySku(Object.values(shipment.lines))].map(([sku, qty]) => ({
@@ -200,7 +203,7 @@ export class DynamoDbShipments implements ShipmentStore {
       ...Object.keys(shipment.lines).map((lineId) => ({
         Update: this.table.update(
           keys.line(shipment.orderId, lineId),
-          lineTransition("delivered", at),
+          mergeParts(lineTransition("delivered", at), wakeMark(at)),
         ),
       })),
     ];

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   ConditionalCheckFailedException,
   DescribeTableCommand,
@@ -136,6 +137,35 @@ export function buildUpdate(tableName: string, key: Key, parts: UpdateParts) {
     ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
     ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
   } satisfies UpdateCommandInput;
+}
+
+/** Shards of the wake outbox (gsi2), so a receipt waking 10,000 lines spreads its writes. */
+export const WAKE_SHARDS = 8;
+
+/** What a wake-up mark keeps on a line (gsi2: `WAKE#<shard>` / `<due>`). */
+export const WAKE_FIELDS = ["wakeDue", "wakeAttempts", "gsi2pk", "gsi2sk"];
+
+/**
+ * The wake outbox: a write that changes a line someone else's execution waits on also marks
+ * that the line needs a wake-up, in the same write. The mark stays until the line parks
+ * again (its park removes it), or a wake finds it not parked; meanwhile the deliverer
+ * (shared/services/wakes.ts) keeps trying. `due` sorts by time and is unique per write.
+ */
+export function wakeMark(at: Date): UpdateParts {
+  const due = `${at.toISOString()}#${randomUUID().slice(0, 8)}`;
+  return {
+    set: [
+      "wakeDue = :wakeDue",
+      "wakeAttempts = :wakeNone",
+      "gsi2pk = :wakeShard",
+      "gsi2sk = :wakeDue",
+    ],
+    values: {
+      ":wakeDue": due,
+      ":wakeNone": 0,
+      ":wakeShard": `WAKE#${Math.floor(Math.random() * WAKE_SHARDS)}`,
+    },
+  };
 }
 
 /** A condition that a line is in one of `statuses` (a read of status, not a write). */
