@@ -1,6 +1,17 @@
+import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { signOrderToken } from "../../../shared/links/customer-links.ts";
-import { api, getSku, newSku, orderBody, postOrder, putSku } from "../support.ts";
+import {
+  api,
+  eventually,
+  getSku,
+  keys,
+  newSku,
+  orderBody,
+  postOrder,
+  putSku,
+  settled,
+} from "../support.ts";
 import { emailsTo, virtualNow } from "./support-local.ts";
 
 /** Contract §9: the customer's signed links from emails. */
@@ -101,6 +112,55 @@ describe("the customer's order page", () => {
       { method: "POST" },
     );
     expect(refused.status).toBe(403);
+  });
+
+  it("after a partial arrival, the email's cancel link cancels only the part still waiting", async () => {
+    const { sku, orderId, lineId, cancelLink } = await backorderedOrder();
+    // One of the two units arrives: it is filled, charged and sent on; one unit waits on.
+    const received = await api("/v1/receipts", {
+      method: "POST",
+      key: keys.warehouse,
+      body: { receiptId: `rc-${randomUUID().slice(0, 8)}`, lines: [{ sku, qty: 1 }] },
+    });
+    expect(received.status, received.text).toBeLessThan(300);
+    const lines = async () =>
+      ((await api(`/v1/orders/${orderId}`, { key: keys.storefront })).json.lines ?? []) as (Line & {
+        qty: number;
+        charge?: unknown;
+      })[];
+    await eventually(
+      async () => (await lines()).find((l) => l.lineId === lineId)?.status === "shipment_requested",
+      { what: "the filled unit charged and handed to the warehouse" },
+    );
+    const waitingPart = (await lines()).find((l) => l.lineId !== lineId);
+    expect(waitingPart).toMatchObject({ status: "backordered", qty: 1 });
+
+    // The link names the line as the email showed it; the customer cancels from it.
+    const token = encodeURIComponent(cancelLink.searchParams.get("token") as string);
+    const res = await api(`/v1/customer/orders/${orderId}/lines/${lineId}/cancel?token=${token}`, {
+      method: "POST",
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json).toMatchObject({
+      lineId: waitingPart?.lineId,
+      status: "cancelled",
+      refund: null,
+    });
+    await settled();
+
+    // The charged unit is untouched: still on its way, charged once, never refunded; its
+    // unit was not put back for anyone (the order's waiting part was the one cancelled).
+    const after = await lines();
+    expect(after.find((l) => l.lineId === lineId)).toMatchObject({
+      status: "shipment_requested",
+      qty: 1,
+    });
+    expect(after.find((l) => l.lineId === waitingPart?.lineId)?.status).toBe("cancelled");
+    expect(await getSku(sku)).toMatchObject({ onHand: 1, allocated: 1, backorderedQty: 0 });
+    const notes = await api(`/v1/orders/${orderId}/notifications`, { key: keys.storefront });
+    const kinds = (notes.json.notifications as { kind: string }[]).map((n) => n.kind);
+    expect(kinds.filter((k) => k === "charged")).toHaveLength(1);
+    expect(kinds).not.toContain("refunded");
   });
 });
 

@@ -136,6 +136,71 @@ describe("a waiting line whose promised date passes", () => {
     expect((await lineOf(kept))?.status).toBe("backordered");
   });
 
+  it("several customers who consent the moment their second-delay email arrives all keep waiting", async () => {
+    const sku = newSku();
+    await putSku(sku, { name: "W", onHand: 0, backorder: { allowed: true, leadTimeDays: 2 } });
+    const waiting = [];
+    for (let i = 0; i < 6; i++) {
+      const body = orderBody([{ lineRef: "1", sku, qty: 1 }]);
+      const res = await postOrder(body);
+      expect(res.status).toBe(201);
+      const [line] = res.json.lines as { lineId: string; promisedBy: string }[];
+      if (!line) throw new Error("the order has its line");
+      waiting.push({ orderId: String(res.json.orderId), ...line, email: body.customer.email });
+    }
+    const promisedBy = waiting[0]?.promisedBy as string;
+    const firstRevised = addDays(promisedBy, 5);
+    const notice = asnFor(sku, 10, firstRevised);
+    expect((await postAsn("acme", notice)).status).toBe(202);
+    await passDay(promisedBy);
+    for (const w of waiting) {
+      await eventually(async () => (await lineOf(w))?.delays === 1, { what: "the first delay" });
+    }
+    const secondRevised = addDays(firstRevised, 4);
+    const revision = asnFor(sku, 10, secondRevised, 2, notice.asnId);
+    expect((await postAsn("acme", revision)).status).toBe(202);
+
+    // The clock passes the first revised date: six second-delay emails go out at once, and
+    // each customer presses "keep waiting" as soon as theirs is in the mailbox.
+    const moved = passDay(firstRevised);
+    const answers = await Promise.all(
+      waiting.map(async (w) => {
+        const email = await eventually(
+          async () =>
+            (await noticesTo(w.email)).find((e) =>
+              e.body.text?.includes(`please confirm by ${secondRevised}`),
+            ),
+          { intervalMs: 10, what: "the second delay notice" },
+        );
+        const link = /https?:\/\/\S+action=consent\S*/.exec(email.body.text ?? "")?.[0];
+        const token = new URL(link as string).searchParams.get("token") as string;
+        return api(
+          `/v1/customer/orders/${w.orderId}/lines/${w.lineId}/consent?token=${encodeURIComponent(token)}`,
+          { method: "POST" },
+        );
+      }),
+    );
+    await moved;
+    for (const res of answers) {
+      expect(res.status, res.text).toBe(200);
+      expect(res.json).toMatchObject({ status: "backordered", consentedUntil: secondRevised });
+    }
+    for (const w of waiting) {
+      expect(await lineOf(w)).toMatchObject({
+        consentBy: secondRevised,
+        consentedFor: secondRevised,
+      });
+    }
+
+    // Every consent holds: past the revised date, no line is cancelled.
+    await passDay(secondRevised);
+    await settled();
+    for (const w of waiting) {
+      expect((await lineOf(w))?.status).toBe("backordered");
+      expect((await emailsTo(w.email)).some((e) => e.subject.includes("cancelled"))).toBe(false);
+    }
+  });
+
   it("a line silent for 14 days gets one check-in", async () => {
     const w = await waitingLine(90);
     await advanceClock(15 * DAY);
