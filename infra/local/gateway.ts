@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { readMeter, resetMeter } from "../../shared/adapters/meter.ts";
 import { internalError, problemResponse, problems } from "../../shared/http/problem.ts";
 import { matchRoute, type RouteMatch } from "../../shared/http/routes.ts";
 import type { VirtualClock } from "./clock.ts";
@@ -69,6 +70,10 @@ export class LocalGateway {
       send(res, await this.clockRoute(method, url.pathname, raw));
       return;
     }
+    if (url.pathname === "/_local/meter") {
+      send(res, this.meterRoute(method));
+      return;
+    }
     if (url.pathname === "/_local/idle") {
       send(res, await this.idleRoute(method, url));
       return;
@@ -103,6 +108,25 @@ export class LocalGateway {
       event,
     )) as APIGatewayProxyStructuredResultV2;
     send(res, result);
+  }
+
+  /**
+   * `GET /_local/meter`: what this process counted on its real code paths since the last
+   * `DELETE /_local/meter` (SDK calls by operation, DynamoDB's consumed capacity, Lambda
+   * invocations by function); the benchmarks price a line's life from it.
+   */
+  private meterRoute(method: string): APIGatewayProxyStructuredResultV2 {
+    if (method === "DELETE") {
+      resetMeter();
+      this.options.runtime.resetInvocations();
+      return { statusCode: 204, body: "" };
+    }
+    if (method !== "GET") return problemResponse(problems.methodNotAllowed());
+    return {
+      statusCode: 200,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ...readMeter(), lambda: this.options.runtime.invocations() }),
+    };
   }
 
   /**

@@ -16,12 +16,14 @@ export class LocalLambdaRuntime {
   private readonly handlers = new Map<FunctionName, Promise<Handler>>();
   private running = 0;
   private started = 0;
+  private byFunction = new Map<FunctionName, number>();
 
   constructor(private readonly timeoutsMs: Partial<Record<FunctionName, number>> = {}) {}
 
   async invoke(name: FunctionName, event: unknown): Promise<unknown> {
     this.running++;
     this.started++;
+    this.byFunction.set(name, (this.byFunction.get(name) ?? 0) + 1);
     try {
       const handler = await this.load(name);
       return await handler(event, this.context(name));
@@ -33,6 +35,15 @@ export class LocalLambdaRuntime {
   /** Invocations in flight now, and invocations started so far (for idleness checks). */
   activity(): { inFlight: number; started: number } {
     return { inFlight: this.running, started: this.started };
+  }
+
+  /** Invocations by function since the last reset (the meter, `GET /_local/meter`). */
+  invocations(): Partial<Record<FunctionName, number>> {
+    return Object.fromEntries(this.byFunction);
+  }
+
+  resetInvocations(): void {
+    this.byFunction = new Map();
   }
 
   private load(name: FunctionName): Promise<Handler> {

@@ -162,6 +162,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       BACKORDER_WAREHOUSE_API_KEY: options.warehouseApiKey,
       BACKORDER_LINK_SIGNING_SECRET: options.linkSigningSecret,
       BACKORDER_SUPPLIER_SECRETS: options.supplierSecrets,
+      // Count every SDK call and DynamoDB's consumed capacity (GET /_local/meter).
+      BACKORDER_METER: "on",
     });
     delete process.env.AWS_PROFILE;
     delete process.env.AWS_SESSION_TOKEN;

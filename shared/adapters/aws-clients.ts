@@ -2,6 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { metered } from "./meter.ts";
 
 /**
  * SDK clients, created once per module on first use. Endpoints and credentials come from
@@ -14,18 +15,18 @@ let sfnClient: SFNClient | undefined;
 let sesClient: SESv2Client | undefined;
 
 export function dynamo(): DynamoDBDocumentClient {
-  documentClient ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  documentClient ??= DynamoDBDocumentClient.from(metered(new DynamoDBClient({}), "dynamodb"), {
     marshallOptions: { removeUndefinedValues: true },
   });
   return documentClient;
 }
 
 export function sfn(): SFNClient {
-  sfnClient ??= new SFNClient({});
+  sfnClient ??= metered(new SFNClient({}), "sfn");
   return sfnClient;
 }
 
 export function ses(): SESv2Client {
-  sesClient ??= new SESv2Client({});
+  sesClient ??= metered(new SESv2Client({}), "ses");
   return sesClient;
 }

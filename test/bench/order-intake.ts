@@ -1,31 +1,21 @@
 /**
  * `npm run bench`: order intake on the local stack. Measures latency and throughput of
- * `POST /v1/orders` (quiet SKUs and one hot SKU under concurrency) and estimates the AWS
- * cost of a backordered line from what it actually caused: items written, state
- * transitions of its execution up to parking, emails sent.
+ * `POST /v1/orders` (quiet SKUs and one hot SKU under concurrency), a receipt for a long
+ * queue, and prices a backordered line's whole life from what it was counted to cause
+ * (test/bench/line-life.ts).
  *
  * Local latencies are of the emulators on this machine, not of AWS; compare runs with each
  * other. Never used as a pass/fail test.
  */
 import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
-import { GetExecutionHistoryCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { startStackProcess } from "../e2e/stack-process.ts";
-import { TestTable } from "../support/table.ts";
+import { lineLives } from "./line-life.ts";
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
 /** Waiting lines a single receipt fills in the allocation scenario. */
 const RECEIPT_LINES = Number(process.env.BENCH_RECEIPT_LINES ?? 300);
-
-/** AWS list prices, us-east-1 (design notes). */
-const PRICE = {
-  /** On-demand write request unit. */
-  dynamoWrite: 0.625 / 1_000_000,
-  dynamoRead: 0.125 / 1_000_000,
-  stateTransition: 0.025 / 1_000,
-  email: 0.1 / 1_000,
-};
 
 const KEY = "local-storefront-key";
 
@@ -118,51 +108,12 @@ async function main() {
     );
     const filled = (receipt.json?.allocations as unknown[] | undefined)?.length ?? 0;
 
-    // 4. What one backordered line cost: items written, transitions, emails.
-    const sample = quiet.find((r) => r.status === 201)?.json as {
-      orderId: string;
-      lines: { lineId: string }[];
-    };
-    process.env.AWS_REGION = "us-east-1";
-    process.env.AWS_ACCESS_KEY_ID = "local";
-    process.env.AWS_SECRET_ACCESS_KEY = "local";
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = stack.manifest.urls.dynamodb;
-    const store = new TestTable(stack.manifest.tableName);
-    const items = (await store.scanAll()).filter(
-      (i) => String(i.pk) === `ORDER#${sample.orderId}` || String(i.orderId) === sample.orderId,
-    );
-    const kb = (item: unknown) => Math.max(1, Math.ceil(JSON.stringify(item).length / 1024));
-    // Intake writes order + line + idempotency record + SKU update in a transaction (2×);
-    // the email writes its notification claim, then marks it sent and touches the line.
-    const intakeUnits =
-      2 *
-      (items
-        .filter((i) => i.type !== "notification")
-        .map(kb)
-        .reduce((a, b) => a + b, 0) +
-        1);
-    const emailUnits = 3 * items.filter((i) => i.type === "notification").length;
-    const parkUnits = 1; // the task token written on parking
-    const writeUnits = intakeUnits + emailUnits + parkUnits;
-    const sfn = new SFNClient({
-      endpoint: stack.manifest.urls.sfn,
-      region: "us-east-1",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    });
-    const lineId = sample.lines[0]?.lineId as string;
-    const history = await sfn.send(
-      new GetExecutionHistoryCommand({
-        executionArn: `${stack.manifest.lineStateMachineArn.replace(":stateMachine:", ":execution:")}:${lineId}`,
-      }),
-    );
-    const transitions = (history.events ?? []).filter((e) => e.stateEnteredEventDetails).length;
-    const emails = items.filter((i) => i.type === "notification").length;
-    const cost =
-      writeUnits * PRICE.dynamoWrite +
-      4 * PRICE.dynamoRead +
-      transitions * PRICE.stateTransition +
-      emails * PRICE.email;
-
+    // 4. What a backordered line's whole life costs, counted: LIFE_LINES lines ordered,
+    // received, charged, shipped and delivered, with the meter reset before and read after
+    // (SDK calls, DynamoDB's consumed capacity, Lambda invocations, emails) and each line's
+    // state transitions read from its execution history. Schedules that ran meanwhile are
+    // counted too: they are part of what the lines cost.
+    const life = await lineLives(call, stack.manifest);
     const latencies = quiet.map((r) => r.ms).sort((a, b) => a - b);
     const hotLatencies = hot.map((r) => r.ms).sort((a, b) => a - b);
     const table = {
@@ -178,14 +129,15 @@ async function main() {
       "hot SKU: p95 ms": Math.round(percentile(hotLatencies, 95)),
       "receipt: waiting lines filled": `${filled} / ${RECEIPT_LINES}`,
       "receipt: ms": Math.round(receipt.ms),
-      "backordered line: DynamoDB write units (est.)": writeUnits,
-      "backordered line: state transitions to parked": transitions,
-      "backordered line: emails": emails,
-      "backordered line: AWS cost to parked, USD (est.)": cost.toFixed(6),
+      ...life.table,
     };
     console.table(table);
     if (filled !== RECEIPT_LINES) {
       console.error("the receipt did not fill every waiting line");
+      process.exitCode = 1;
+    }
+    if (!life.allDelivered) {
+      console.error("not every line of the life scenario was delivered");
       process.exitCode = 1;
     }
     if (hotSold !== ORDERS / 10) {
