@@ -1,8 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { LINE_STATES } from "../../../infra/constructs/line-workflow.ts";
+import type { MeterReading } from "../../../shared/adapters/meter.ts";
 import { ownStack } from "../own-stack.ts";
-import { api, eventually, keys, newSku, orderBody, postOrder, putSku } from "../support.ts";
+import {
+  api,
+  eventually,
+  keys,
+  newSku,
+  orderBody,
+  postOrder,
+  putSku,
+  settled,
+} from "../support.ts";
 import { advanceClock, enteredStates, localAdapters } from "./support-local.ts";
 
 // This file moves the virtual clock, so it runs on a stack of its own.
@@ -95,5 +105,37 @@ describe("the cost of a line, counted from execution history", () => {
       { what: "the delay notice and the line parked again" },
     );
     expect(after.length - before).toBeLessThanOrEqual(4);
+  });
+});
+
+describe("the meter (GET /_local/meter)", () => {
+  it("counts what taking a backordered order really called, and DynamoDB's consumed capacity", async () => {
+    const sku = newSku();
+    await putSku(sku, { name: "W", onHand: 0, backorder: { allowed: true, leadTimeDays: 10 } });
+    await settled();
+    expect((await api("/_local/meter", { method: "DELETE" })).status).toBe(204);
+    const line = await backorderedLine(sku);
+    await settled();
+
+    const meter = await api("/_local/meter");
+    expect(meter.status).toBe(200);
+    const reading = meter.json as unknown as MeterReading & { lambda: Record<string, number> };
+    // One intake transaction, one backordered email, one execution, parked on its token.
+    expect(reading.calls.dynamodb?.TransactWriteItems).toBe(1);
+    expect(reading.calls.ses?.SendEmail).toBe(1);
+    expect(reading.calls.sfn?.StartExecution).toBe(1);
+    expect(reading.lambda).toMatchObject({ "post-order": 1, "park-line": 1 });
+    // Capacity as DynamoDB reported it: a transaction bills each item twice.
+    expect(reading.dynamodb.unitsByOperation.TransactWriteItems).toBeGreaterThanOrEqual(8);
+    expect(reading.dynamodb.writeUnits).toBeGreaterThan(
+      reading.dynamodb.unitsByOperation.TransactWriteItems ?? 0,
+    );
+    expect(reading.dynamodb.readUnits).toBeGreaterThan(0);
+    expect(await transitionsOf(line.lineId)).toBeGreaterThan(0);
+
+    // A reset starts the count again.
+    await api("/_local/meter", { method: "DELETE" });
+    const after = (await api("/_local/meter")).json as unknown as MeterReading;
+    expect(after.calls.ses?.SendEmail ?? 0).toBe(0);
   });
 });
