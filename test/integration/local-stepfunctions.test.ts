@@ -22,6 +22,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { VirtualClock } from "../../infra/local/clock.ts";
 import { freePort, isListening } from "../../infra/local/ports.ts";
+import type { SfnRefusal } from "../../infra/local/stepfunctions/errors.ts";
 import { LocalStepFunctions } from "../../infra/local/stepfunctions/server.ts";
 
 const ACCOUNT = "000000000000";
@@ -156,6 +157,8 @@ describe("local Step Functions endpoint", () => {
   let port: number;
   let stateDir: string;
   let baseline: Map<string, number>;
+  /** What SendTask* calls are answered with instead, while set (injected faults). */
+  let refusal: SfnRefusal | undefined;
   /** Fill calls of line "flaky" left to fail as a briefly unavailable Lambda. */
   let flakyFailures = 0;
 
@@ -239,6 +242,7 @@ describe("local Step Functions endpoint", () => {
       invokeLambda,
       stateFile: join(stateDir, "stepfunctions.json"),
       log: (entry) => logs.push(entry),
+      refuseTaskCall: () => refusal,
       stateMachines: [
         { arn: BACKORDER_ARN, name: "Backorder", definition: backorderDefinition },
         { arn: PAUSE_ARN, name: "Pause", definition: pauseDefinition },
@@ -386,6 +390,23 @@ describe("local Step Functions endpoint", () => {
     const types = (await history(executionArn)).map((e) => e.type);
     expect(types.filter((t) => t === "TaskFailed")).toHaveLength(2);
     expect(types.filter((t) => t === "TaskScheduled")).toHaveLength(4);
+  });
+
+  it("answers SendTaskSuccess as a throttled AWS does while told to, then serves it", async () => {
+    const { executionArn, token } = await startParked("L-throttled");
+    const send = () =>
+      client.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"qty":1}' }));
+    refusal = "ThrottlingException";
+    await expect(send()).rejects.toMatchObject({
+      name: "ThrottlingException",
+      $metadata: { httpStatusCode: 400 },
+    });
+    refusal = "ServiceUnavailable";
+    await expect(send()).rejects.toMatchObject({ $metadata: { httpStatusCode: 503 } });
+    refusal = undefined;
+    expect((await describeExecution(executionArn)).status).toBe("RUNNING");
+    await send();
+    expect((await finalStatus(executionArn)).status).toBe("SUCCEEDED");
   });
 
   it("rejects unknown tokens and invalid output", async () => {
