@@ -402,7 +402,7 @@ describe("email claims", () => {
     sentAt: AT.toISOString(),
     lineIds: ["ln-1"],
   };
-  const after = (ms: number) => new Date(AT.getTime() + ms);
+  const laterBy = (ms: number) => new Date(AT.getTime() + ms);
 
   it("claims once per event, counting each send; a released or failed claim is taken again at once", async () => {
     const orderId = unique("ord");
@@ -411,14 +411,14 @@ describe("email claims", () => {
     expect(await claim(AT)).toBe("in-flight");
     await store.notifications.releaseNotification(orderId, "k", AT, "TooManyRequestsException");
     expect(await store.listNotifications(orderId)).toEqual([]);
-    expect(await claim(after(1))).toEqual({ attempt: 2 });
-    await store.notifications.markNotificationFailed(orderId, "k", after(1), "MessageRejected");
+    expect(await claim(laterBy(1))).toEqual({ attempt: 2 });
+    await store.notifications.markNotificationFailed(orderId, "k", laterBy(1), "MessageRejected");
     expect(await store.listNotifications(orderId)).toEqual([
       expect.objectContaining({ kind: "check_in", state: "failed", attempts: 2 }),
     ]);
-    expect(await claim(after(2))).toEqual({ attempt: 3 });
-    await store.notifications.markNotificationSent(orderId, "k", "msg-1", after(2));
-    expect(await claim(after(10 * EMAIL_CLAIM_LEASE_MS))).toBe("already-sent");
+    expect(await claim(laterBy(2))).toEqual({ attempt: 3 });
+    await store.notifications.markNotificationSent(orderId, "k", "msg-1", laterBy(2));
+    expect(await claim(laterBy(10 * EMAIL_CLAIM_LEASE_MS))).toBe("already-sent");
     expect(await store.listNotifications(orderId)).toEqual([
       expect.objectContaining({ state: "sent", attempts: 3, subject: "Still waiting" }),
     ]);
@@ -428,10 +428,10 @@ describe("email claims", () => {
     const orderId = unique("ord");
     const claim = (at: Date) => store.notifications.claimNotification(orderId, "k", draft, at);
     expect(await claim(AT)).toEqual({ attempt: 1 });
-    expect(await claim(after(EMAIL_CLAIM_LEASE_MS))).toBe("in-flight");
-    expect(await claim(after(EMAIL_CLAIM_LEASE_MS + 1))).toEqual({ attempt: 2 });
+    expect(await claim(laterBy(EMAIL_CLAIM_LEASE_MS))).toBe("in-flight");
+    expect(await claim(laterBy(EMAIL_CLAIM_LEASE_MS + 1))).toEqual({ attempt: 2 });
     // The first attempt's late release is not the claim's any more: nothing changes.
     await store.notifications.releaseNotification(orderId, "k", AT, "late");
-    expect(await claim(after(EMAIL_CLAIM_LEASE_MS + 2))).toBe("in-flight");
+    expect(await claim(laterBy(EMAIL_CLAIM_LEASE_MS + 2))).toBe("in-flight");
   });
 });
