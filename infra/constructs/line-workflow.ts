@@ -19,8 +19,13 @@ import {
 } from "aws-cdk-lib/aws-stepfunctions";
 import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
+import { EMAIL_CLAIM_LEASE_MS, EMAIL_SEND_ATTEMPTS } from "../../shared/domain/notifications.ts";
 import type { FunctionName } from "../../shared/http/routes.ts";
-import { LINE_CHANGED, NOTIFICATION_IN_FLIGHT } from "../../shared/workflow/errors.ts";
+import {
+  EMAIL_NOT_SENT,
+  LINE_CHANGED,
+  NOTIFICATION_IN_FLIGHT,
+} from "../../shared/workflow/errors.ts";
 
 /** State names of the line machine, shared with the tests that walk its paths. */
 export const LINE_STATES = {
@@ -59,6 +64,36 @@ const TRANSIENT_RETRY: RetryProps = {
   jitterStrategy: JitterType.FULL,
 };
 
+/** Emails one working step may owe at most (e.g. a cancel's and a delay's): each may use up
+ * its sends in turn within the retries of one failed step. */
+export const EMAILS_PER_STEP = 3;
+
+/**
+ * The provider refused or throttled an email the step owes (its claim released): the step
+ * is retried, each run one more send of it, with back-off and full jitter, capped, over
+ * several minutes; once the email's sends reach EMAIL_SEND_ATTEMPTS it is recorded failed
+ * and the step goes on, well before these retries run out, even for a few emails in turn.
+ */
+export const EMAIL_RETRY: RetryProps = {
+  errors: [EMAIL_NOT_SENT],
+  interval: Duration.seconds(5),
+  backoffRate: 2,
+  maxDelay: Duration.seconds(120),
+  jitterStrategy: JitterType.FULL,
+  maxAttempts: EMAILS_PER_STEP * EMAIL_SEND_ATTEMPTS,
+};
+
+/**
+ * Another attempt holds a fresh claim on an email the step owes (or a send of ours may have
+ * gone): retried no sooner than the claim's lease runs out, when a later run may send it.
+ */
+export const IN_FLIGHT_RETRY: RetryProps = {
+  errors: [NOTIFICATION_IN_FLIGHT],
+  interval: Duration.seconds(Math.ceil(EMAIL_CLAIM_LEASE_MS / 1000)),
+  maxAttempts: 4,
+  backoffRate: 2,
+};
+
 export interface LineWorkflowProps {
   functions: Pick<Record<FunctionName, IFunction>, (typeof WORKFLOW_FUNCTIONS)[number]>;
 }
@@ -92,13 +127,9 @@ export class LineWorkflow extends Construct {
       resultPath: "$.step",
       comment: "Do everything the line allows now; say what it waits for next, and how long",
     });
-    // Another attempt may hold an email's claim; its lease runs out in two minutes.
-    advance.addRetry({
-      errors: [NOTIFICATION_IN_FLIGHT],
-      interval: Duration.seconds(60),
-      maxAttempts: 4,
-      backoffRate: 2,
-    });
+    // Emails: another attempt holds one's claim, or the provider refused one (notify.ts).
+    advance.addRetry(IN_FLIGHT_RETRY);
+    advance.addRetry(EMAIL_RETRY);
     advance.addRetry(TRANSIENT_RETRY);
     advance.addRetry({
       errors: [Errors.TASKS_FAILED],

@@ -4,7 +4,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import { readMeter, resetMeter } from "../../shared/adapters/meter.ts";
 import { internalError, problemResponse, problems } from "../../shared/http/problem.ts";
 import { matchRoute, type RouteMatch } from "../../shared/http/routes.ts";
+import { zodProblem } from "../../shared/http/validation.ts";
 import type { VirtualClock } from "./clock.ts";
+import { faultsSchema, type LocalFaults } from "./faults.ts";
 import type { IdleResult } from "./idle.ts";
 import type { LocalLambdaRuntime } from "./lambda-runtime.ts";
 import { assertPortFree } from "./ports.ts";
@@ -19,6 +21,8 @@ export interface GatewayOptions {
   isReady(): boolean;
   /** Resolves once nothing is in flight (see idle.ts), or after `timeoutMs`. */
   waitForIdle?(timeoutMs: number): Promise<IdleResult>;
+  /** The faults in force (see faults.ts), served at `/_local/faults`. */
+  faults?: LocalFaults;
 }
 
 /** Longest wait `GET /_local/idle?timeoutMs=` allows. */
@@ -26,7 +30,8 @@ const MAX_IDLE_WAIT_MS = 120_000;
 
 /**
  * The local HTTP gateway: turns requests into API Gateway HTTP API (payload 2.0) events for
- * the handlers of the route table, and serves the local-only virtual clock and idle wait.
+ * the handlers of the route table, and serves the local-only virtual clock, idle wait and
+ * fault injection.
  */
 export class LocalGateway {
   private server: Server | undefined;
@@ -76,6 +81,10 @@ export class LocalGateway {
     }
     if (url.pathname === "/_local/idle") {
       send(res, await this.idleRoute(method, url));
+      return;
+    }
+    if (url.pathname === "/_local/faults") {
+      send(res, this.faultsRoute(method, raw));
       return;
     }
     if (url.pathname === "/health" && !this.options.isReady()) {
@@ -159,6 +168,38 @@ export class LocalGateway {
       headers: { "content-type": "application/json" },
       body: JSON.stringify(result),
     };
+  }
+
+  /**
+   * `GET /_local/faults` (what is in force, with the calls and seconds left of each),
+   * `PUT` (replace them all with the body), `DELETE` (clear them).
+   */
+  private faultsRoute(method: string, raw: Buffer): APIGatewayProxyStructuredResultV2 {
+    const faults = this.options.faults;
+    if (!faults) return problemResponse(problems.notFound("This stack injects no faults."));
+    const current = () => ({
+      statusCode: 200,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ faults: faults.describe() }),
+    });
+    if (method === "GET") return current();
+    if (method === "DELETE") {
+      faults.clear();
+      return current();
+    }
+    if (method !== "PUT") return problemResponse(problems.methodNotAllowed());
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString("utf8"));
+    } catch {
+      return problemResponse(problems.malformedJson());
+    }
+    const parsed = faultsSchema.safeParse(body);
+    if (!parsed.success) {
+      return problemResponse(zodProblem(parsed.error, "The body is not a faults configuration."));
+    }
+    faults.replace(parsed.data);
+    return current();
   }
 
   private async clockRoute(

@@ -12,6 +12,7 @@ import {
   startDynamoDbLocal,
 } from "./dynamodb/process.ts";
 import { createTablesFromTemplate } from "./dynamodb/tables.ts";
+import { type FaultsConfig, LocalFaults, parseFaults } from "./faults.ts";
 import { LocalGateway } from "./gateway.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./identity.ts";
 import { type Activity, type IdleResult, waitUntilIdle } from "./idle.ts";
@@ -36,6 +37,8 @@ export interface LocalStackOptions {
   linkSigningSecret: string;
   /** Suppliers' webhook secrets, JSON {supplierId: "whsec_..."}. */
   supplierSecrets: string;
+  /** Faults to inject from the start (faults.ts; `BACKORDER_LOCAL_FAULTS`). */
+  faults?: FaultsConfig;
   /** Progress messages for the console. */
   say?: (message: string) => void;
 }
@@ -51,6 +54,8 @@ export interface LocalStackManifest {
 export interface LocalStack {
   urls: { api: string; dynamodb: string; ses: string; sfn: string; mailViewer: string };
   clock: VirtualClock;
+  /** The faults in force; also `/_local/faults`. */
+  faults: LocalFaults;
   /** Resolves once nothing is in flight (see idle.ts); also `GET /_local/idle`. */
   waitForIdle(timeoutMs?: number): Promise<IdleResult>;
   stop(): Promise<void>;
@@ -86,6 +91,13 @@ function startSchedules(runtime: LocalLambdaRuntime, clock: VirtualClock): () =>
   };
 }
 
+/** The error a Step Functions Lambda task fails with when Lambda throttles the invocation. */
+function lambdaThrottled(): Error {
+  const error = new Error("Rate Exceeded.");
+  error.name = "Lambda.TooManyRequestsException";
+  return error;
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const host = options.host ?? "127.0.0.1";
   const say = options.say ?? (() => undefined);
@@ -108,7 +120,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
   };
   const waitForIdle = (timeoutMs?: number) => waitUntilIdle(activity, { timeoutMs });
-  const gateway = new LocalGateway({ runtime, clock, isReady: () => ready, waitForIdle });
+  const faults = new LocalFaults(parseFaults(options.faults ?? {}));
+  const gateway = new LocalGateway({
+    runtime,
+    clock,
+    isReady: () => ready,
+    waitForIdle,
+    faults,
+  });
   const stops: (() => Promise<void>)[] = [];
   let dynamodbStarting: Promise<DynamoDbLocalHandle> | undefined;
   const stop = async () => {
@@ -169,7 +188,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     delete process.env.AWS_SESSION_TOKEN;
 
     say("starting local SES");
-    const ses: LocalSes = await startLocalSes(options.sesPort, host);
+    const ses: LocalSes = await startLocalSes(options.sesPort, host, {
+      beforeSend: () => faults.ses(),
+    });
     stops.push(() => ses.close());
 
     say("starting local Step Functions");
@@ -182,8 +203,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       invokeLambda: (arn, payload) => {
         const name = functionsByArn.get(arn);
         if (!name) return Promise.reject(new Error(`no local function for ${arn}`));
+        // Throttled (an injected fault): what Step Functions reports when Lambda throttles.
+        if (faults.lambda(name)) return Promise.reject(lambdaThrottled());
         return runtime.invoke(name, payload);
       },
+      refuseTaskCall: () => faults.sendTaskSuccess(),
       stateFile: join(options.dataDir, "stepfunctions.json"),
       log: (entry) => logger.debug("local step functions", entry),
     });
@@ -215,7 +239,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     ready = true;
     stops.push(startSchedules(runtime, clock));
-    return { urls, clock, waitForIdle, stop };
+    return { urls, clock, faults, waitForIdle, stop };
   } catch (error) {
     await stop();
     // A DynamoDB Local still booting (or up, but not yet in `stops`) is stopped too.

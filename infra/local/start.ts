@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { repoRoot } from "../paths.ts";
+import { faultsFromEnv } from "./faults.ts";
 import { startLocalStack } from "./stack.ts";
 
 /** `npm start`: the whole system on this machine, in the foreground, until Ctrl-C. */
@@ -21,6 +22,13 @@ const credentials = {
     JSON.stringify({ acme: "whsec_bG9jYWwtYWNtZS1zdXBwbGllci1zZWNyZXQtMDAwMQ==" }),
 };
 const started = Date.now();
+let faults: ReturnType<typeof faultsFromEnv>;
+try {
+  faults = faultsFromEnv(env.BACKORDER_LOCAL_FAULTS);
+} catch (error) {
+  console.error(`npm start failed: ${(error as Error).message}`);
+  process.exit(1);
+}
 const stack = await startLocalStack({
   apiPort: port("BACKORDER_API_PORT", 3000),
   dynamodbPort: port("BACKORDER_DYNAMODB_PORT", 8000),
@@ -30,6 +38,7 @@ const stack = await startLocalStack({
   fresh: process.argv.includes("--fresh"),
   host: env.BACKORDER_HOST || "127.0.0.1",
   ...credentials,
+  faults,
   say: (message) => console.log(`… ${message}`),
 }).catch((error: unknown) => {
   console.error(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -44,6 +53,11 @@ Backorder engine is running locally (ready in ${((Date.now() - started) / 1000).
   SES v2 + mail view  ${stack.urls.ses}          (viewer: ${stack.urls.mailViewer}, JSON: ${stack.urls.ses}/store)
   Step Functions API  ${stack.urls.sfn}
   Virtual clock       ${stack.urls.api}/_local/clock   (POST /_local/clock/advance {"seconds": N})
+  Fault injection     ${stack.urls.api}/_local/faults  (GET, PUT, DELETE)${
+    Object.keys(stack.faults.describe()).length
+      ? `\n  Faults in force     ${JSON.stringify(stack.faults.describe())}`
+      : ""
+  }
 
   storefront API key  ${credentials.storefrontApiKey}
   warehouse API key   ${credentials.warehouseApiKey}

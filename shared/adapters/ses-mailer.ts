@@ -1,7 +1,12 @@
 import { SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { config } from "../config.ts";
+import { EMAIL_SEND_TIMEOUT_MS } from "../domain/notifications.ts";
 import type { Mailer, OutgoingEmail } from "../ports/mailer.ts";
 import { ses } from "./aws-clients.ts";
+
+/** The header and tag that carry an email's idempotent message key (messageKeyOf). */
+export const MESSAGE_KEY_HEADER = "X-Backorder-Message-Key";
+export const MESSAGE_KEY_TAG = "backorder-message-key";
 
 /** Sends email through SES v2 (the local stack points it at its local SES). */
 export const sesMailer: Mailer = {
@@ -11,6 +16,8 @@ export const sesMailer: Mailer = {
         FromEmailAddress: config.emailFrom(),
         Destination: { ToAddresses: [email.to] },
         ConfigurationSetName: config.emailConfigurationSet(),
+        // In the sending events of a configuration set too: a duplicate is told by it.
+        EmailTags: [{ Name: MESSAGE_KEY_TAG, Value: email.messageKey }],
         Content: {
           Simple: {
             Subject: { Data: email.subject, Charset: "UTF-8" },
@@ -18,9 +25,13 @@ export const sesMailer: Mailer = {
               Html: { Data: email.html, Charset: "UTF-8" },
               Text: { Data: email.text, Charset: "UTF-8" },
             },
+            Headers: [{ Name: MESSAGE_KEY_HEADER, Value: email.messageKey }],
           },
         },
       }),
+      // The whole send, connection included, is over by then (the client's own request
+      // timeout is the same): a claim's lease is derived from it.
+      { abortSignal: AbortSignal.timeout(EMAIL_SEND_TIMEOUT_MS) },
     );
     return out.MessageId ?? "";
   },

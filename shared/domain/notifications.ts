@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
 
 export const NOTIFICATION_KINDS = [
@@ -22,6 +23,8 @@ export const notificationSchema = z.object({
   lineIds: z.array(z.string()),
   /** Listed notifications are `sent`, or `failed` (the provider refused them). */
   state: z.enum(["sent", "failed"]).optional(),
+  /** Sends tried so far (each claim is one). */
+  attempts: z.number().int().nonnegative().optional(),
 });
 export type Notification = z.infer<typeof notificationSchema>;
 
@@ -31,4 +34,34 @@ export type Notification = z.infer<typeof notificationSchema>;
  */
 export function notificationKey(kind: NotificationKind, lineIds: string[], occasion = ""): string {
   return [kind, [...lineIds].sort().join("+"), occasion].filter(Boolean).join("#");
+}
+
+/**
+ * Longest one send to the mail provider may take: the mailer gives up after it (the SES
+ * client's request timeout), so a send that started is over, one way or the other, by then.
+ */
+export const EMAIL_SEND_TIMEOUT_MS = 10_000;
+
+/**
+ * How long a claim on an email keeps every other attempt from sending it: longer than any
+ * send can take (three send timeouts: the send, the writes around it, and clocks that
+ * differ between functions), so a claim younger than it is never sent again. An attempt
+ * whose send may have gone (a timeout, a lost connection) keeps its claim this long.
+ */
+export const EMAIL_CLAIM_LEASE_MS = 3 * EMAIL_SEND_TIMEOUT_MS;
+
+/**
+ * Sends of one email, all attempts together (persisted on the notification), before a
+ * workflow step records it failed and goes on without it. The API's quick attempts count
+ * too; the line machine retries the rest with back-off (infra/constructs/line-workflow.ts).
+ */
+export const EMAIL_SEND_ATTEMPTS = 8;
+
+/**
+ * The idempotent message key every send of one email carries (SES: a message header and an
+ * email tag), so a duplicate after a send whose outcome was unknown can be recognised
+ * downstream: derived from the order and the email's event key, URL-safe, 32 characters.
+ */
+export function messageKeyOf(orderId: string, key: string): string {
+  return createHash("sha256").update(`${orderId}\n${key}`).digest("base64url").slice(0, 32);
 }

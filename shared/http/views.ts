@@ -85,7 +85,7 @@ export function orderView(order: Order, lines: readonly Line[]) {
 /**
  * `GET /v1/orders/{orderId}/notifications`: every email sent, in order (contract §5); the
  * emails the provider refused are listed apart, under `failed` (only when there are
- * some), for the operator.
+ * some), for the operator, with the sends tried.
  */
 export function notificationsView(notifications: readonly Notification[]) {
   const entry = (n: Notification) => ({
@@ -95,7 +95,10 @@ export function notificationsView(notifications: readonly Notification[]) {
     sentAt: n.sentAt,
     lineIds: n.lineIds,
   });
-  const failed = notifications.filter((n) => n.state === "failed").map(entry);
+  // With the sends tried, for the operator.
+  const failed = notifications
+    .filter((n) => n.state === "failed")
+    .map((n) => ({ ...entry(n), ...(n.attempts === undefined ? {} : { attempts: n.attempts }) }));
   return {
     notifications: notifications.filter((n) => n.state !== "failed").map(entry),
     // Present only when an email failed, so the answer is the contract's otherwise.

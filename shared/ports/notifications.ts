@@ -1,18 +1,35 @@
 import type { Notification } from "../domain/notifications.ts";
 
-/** `in-flight`: another attempt holds a fresh claim and may still be sending. */
-export type NotificationClaim = "claimed" | "already-sent" | "in-flight";
+/** A claim this attempt holds: its send is the `attempt`-th of the email (all attempts). */
+export interface ClaimedNotification {
+  attempt: number;
+}
 
-/** The emails of each order: claimed before sending, marked sent after (once per event). */
+/** `claimed`, or why not: `already-sent`, or `in-flight` while another attempt holds a claim
+ * younger than the lease (EMAIL_CLAIM_LEASE_MS) and may still be sending. */
+export type NotificationClaim = ClaimedNotification | "already-sent" | "in-flight";
+
+/**
+ * The emails of each order: claimed before each send (counting the sends), marked sent
+ * after, so an email goes once per event. A claim is `sending` until it is marked sent,
+ * released (`refused`: the provider refused it; claimable at once), or recorded `failed`
+ * (listed; claimable at once by a step that owes it); a claim left `sending` is claimable
+ * once its lease has run out.
+ */
 export interface NotificationStore {
-  /** Claims the right to send the email identified by `key` (once per event). */
+  /** Claims the right to send the email identified by `key` (once per event) and counts the
+   * send it is for. */
   claimNotification(
     orderId: string,
     key: string,
     draft: Notification,
     at: Date,
   ): Promise<NotificationClaim>;
-  /** Records that the provider refused a claimed email; a later attempt may claim it again. */
+  /** The provider refused the send of this claim (made `at` claimedAt): the email is owed
+   * still, and may be claimed again at once. */
+  releaseNotification(orderId: string, key: string, claimedAt: Date, reason: string): Promise<void>;
+  /** Records that the provider refused a claimed email for good (listed under failed); a
+   * later step that owes it may claim it again. */
   markNotificationFailed(
     orderId: string,
     key: string,

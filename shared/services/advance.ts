@@ -2,14 +2,13 @@ import { secondsUntil } from "../domain/escalation.ts";
 import type { LineStatus } from "../domain/line-states.ts";
 import type { Line } from "../domain/model.ts";
 import type { WaitKind } from "../domain/waits.ts";
-import { logger } from "../logger.ts";
 import type { AppPorts } from "../ports/app.ts";
 import { LineNotFoundError } from "../workflow/errors.ts";
 import { cancelUnpaid } from "./cancel.ts";
 import { chargeLine } from "./charging.ts";
 import { type EscalateDeps, escalateLine } from "./escalate.ts";
 import { nextEscalationOf } from "./lines.ts";
-import { notifyCustomer } from "./notify.ts";
+import { notifyOnce } from "./notify.ts";
 import { ensureBackorderedEmail } from "./place-order.ts";
 import { notifyShipment, planLineShipment, requestLineShipment } from "./shipping.ts";
 
@@ -31,7 +30,9 @@ const MAX_ACTIONS = 12;
  * The line machine's one working step: reads the line (strongly consistent) and does
  * everything it can now, in order, until the line has to wait for something outside
  * (stock, its siblings, a payment method, the warehouse) or is done. Each action is
- * idempotent and reads afresh, so a retried or restarted step does only what is left.
+ * idempotent and reads afresh, so a retried or restarted step does only what is left: the
+ * step fails (to be retried by the machine) when the provider refuses an email it owes,
+ * until that email's sends run out (notify.ts).
  * The machine itself only parks the line between steps (infra/constructs/line-workflow.ts).
  */
 export async function advanceLine(
@@ -40,7 +41,9 @@ export async function advanceLine(
   lineId: string,
   options: { notify?: "backordered" | null | undefined } = {},
 ): Promise<LineStep> {
-  if (options.notify === "backordered") await backstopBackorderedEmail(deps, orderId, lineId);
+  // The API sends the `backordered` email as it takes the order; this makes sure of it (an
+  // email it could not send is sent here, with the machine's retries).
+  if (options.notify === "backordered") await ensureBackorderedEmail(deps, orderId, lineId);
   for (let action = 0; action < MAX_ACTIONS; action++) {
     const line = await deps.orders.getLine(orderId, lineId);
     if (!line) throw new LineNotFoundError(`line ${lineId} of order ${orderId} does not exist`);
@@ -90,7 +93,7 @@ async function act(deps: AdvanceDeps, line: Line): Promise<LineStep | null> {
     }
     case "charged": {
       // The charged email, if a crash right after the charge kept it from going.
-      await chargedEmail(deps, line);
+      if (line.charge) await lineEmail(deps, line, "charged", line.charge.chargeId);
       await requestLineShipment(deps, orderId, lineId);
       return null;
     }
@@ -105,25 +108,21 @@ async function act(deps: AdvanceDeps, line: Line): Promise<LineStep | null> {
     case "cancelled":
       // A cancel that won the race with a charge in flight: settle it and refund.
       if (line.chargingAttempt) await chargeLine(deps, orderId, lineId);
+      // The cancelled email, if the cancel could not send it (refused, or cut off).
+      await lineEmail(deps, line, "cancelled");
       return wait(null, 0);
   }
 }
 
-async function chargedEmail(deps: AdvanceDeps, line: Line) {
+/** An email about this line alone that it may still owe (sent once: the same key as where
+ * it is sent first). */
+async function lineEmail(
+  deps: AdvanceDeps,
+  line: Line,
+  kind: "charged" | "cancelled",
+  occasion?: string,
+) {
   const order = await deps.orders.getOrder(line.orderId);
-  if (!order || !line.charge) return;
-  await notifyCustomer(deps.notify, "charged", order, [line], line.charge.chargeId);
-}
-
-/** The API sends the `backordered` email as it takes the order; this makes sure of it. An
- * email that cannot be sent now never holds the line up. */
-async function backstopBackorderedEmail(deps: AdvanceDeps, orderId: string, lineId: string) {
-  try {
-    await ensureBackorderedEmail(deps, orderId, lineId);
-  } catch (error) {
-    logger.warn("backordered email not sent by the backstop", {
-      orderId,
-      error: error instanceof Error ? error.message : String(error),
-    });
-  }
+  if (!order) return;
+  await notifyOnce(deps.notify, kind, order, [line], occasion);
 }

@@ -2,7 +2,7 @@ import { refusals } from "../domain/errors.ts";
 import { type Line, lineAmount, type Order } from "../domain/model.ts";
 import type { AppPorts } from "../ports/app.ts";
 import { loadOrderLine } from "./lines.ts";
-import { notifyCustomer } from "./notify.ts";
+import { notifyOnce } from "./notify.ts";
 import { wakeLines } from "./wakes.ts";
 
 export type ChargeDeps = Pick<
@@ -14,7 +14,9 @@ export type ChargeDeps = Pick<
  * Charges a line whose shipment is formed: attempt n is charged with the idempotency key
  * `<lineId>:charge:<n>` and the payment method recorded with it before the call, so a retry
  * after a crash reuses both and the provider returns the same charge. A decline waits for
- * a new payment method. Emails of a step recorded before a crash are sent on the retry.
+ * a new payment method. Emails of a step recorded before a crash are sent on the retry. It
+ * runs only inside the line's workflow step: an email the provider refuses fails the step,
+ * which the machine retries (notifyOnce), the charge already recorded.
  */
 export async function chargeLine(deps: ChargeDeps, orderId: string, lineId: string) {
   const { order, line } = await loadOrderLine(deps, orderId, lineId);
@@ -24,13 +26,13 @@ export async function chargeLine(deps: ChargeDeps, orderId: string, lineId: stri
     return { status: line.status };
   }
   if (line.status === "charged" && line.charge) {
-    await notifyCustomer(deps.notify, "charged", order, [line], line.charge.chargeId);
+    await notifyOnce(deps.notify, "charged", order, [line], line.charge.chargeId);
     return { status: line.status, chargeId: line.charge.chargeId };
   }
   const retrying = line.status === "awaiting_payment" && (line.retryCharge || line.chargingAttempt);
   if (line.status === "awaiting_payment" && !retrying) {
     const attempt = `attempt-${line.chargeAttempts ?? 1}`;
-    await notifyCustomer(deps.notify, "payment_failed", order, [line], attempt);
+    await notifyOnce(deps.notify, "payment_failed", order, [line], attempt);
     return { status: line.status };
   }
   if (line.status !== "allocated" && !retrying) return { status: line.status };
@@ -45,7 +47,7 @@ export async function chargeLine(deps: ChargeDeps, orderId: string, lineId: stri
     const dueBy = new Date(now.getTime() + deps.settings.paymentWindowHours * 3_600_000);
     if (await deps.charges.recordDecline(current, attempt, dueBy, now)) {
       const updated = (await deps.orders.getLine(orderId, lineId)) ?? line;
-      await notifyCustomer(deps.notify, "payment_failed", order, [updated], `attempt-${attempt}`);
+      await notifyOnce(deps.notify, "payment_failed", order, [updated], `attempt-${attempt}`);
     } else {
       const after = await deps.orders.getLine(orderId, lineId);
       if (after?.status === "cancelled") await deps.charges.settleCancelledAttempt(after, attempt);
@@ -60,7 +62,7 @@ export async function chargeLine(deps: ChargeDeps, orderId: string, lineId: stri
   };
   if (await deps.charges.recordCharge(current, attempt, charge, now)) {
     const charged = (await deps.orders.getLine(orderId, lineId)) ?? line;
-    await notifyCustomer(deps.notify, "charged", order, [charged], charge.chargeId);
+    await notifyOnce(deps.notify, "charged", order, [charged], charge.chargeId);
     return { status: "charged", chargeId: charge.chargeId };
   }
   // The line was cancelled while it was being charged: give the money back.

@@ -1,10 +1,17 @@
 import type { Line, Order } from "../domain/model.ts";
-import { type NotificationKind, notificationKey } from "../domain/notifications.ts";
+import {
+  EMAIL_SEND_ATTEMPTS,
+  messageKeyOf,
+  type Notification,
+  type NotificationKind,
+  notificationKey,
+} from "../domain/notifications.ts";
 import { type EmailContext, renderEmail } from "../emails/render.ts";
 import { customerLinks } from "../links/customer-links.ts";
 import { logger } from "../logger.ts";
 import type { NotifyPorts } from "../ports/app.ts";
-import { NotificationInFlightError } from "../workflow/errors.ts";
+import type { OutgoingEmail } from "../ports/mailer.ts";
+import { EmailNotSentError, NotificationInFlightError } from "../workflow/errors.ts";
 
 export type NotifyDeps = NotifyPorts;
 
@@ -12,34 +19,46 @@ export type NotifyDeps = NotifyPorts;
  * `failed`: the provider refused it every time; it is recorded failed. */
 export type NotifyOutcome = "sent" | "already-sent" | "in-flight" | "failed";
 
-/** Sends of one email before it is recorded failed. */
-const SEND_ATTEMPTS = 3;
+/** Sends of one email inside one request (the API) before it is recorded failed; a workflow
+ * step that owes it sends it again later, with the machine's back-off. */
+const QUICK_ATTEMPTS = 3;
 
 const DAY_MS = 86_400_000;
 
-/**
- * Emails the customer about some lines of an order, once per event: the notification is
- * claimed in the store before sending and marked sent after, so a retried step does not
- * send it again. Says `sent`, or why not: `already-sent`, or `in-flight` when another
- * attempt holds a fresh claim, or `failed` when the provider kept refusing it. An email
- * never fails its caller: a failed one is recorded (and listed) and sent by a later step.
- */
-export async function notifyCustomer(
+type NotifyArgs = [
   deps: NotifyDeps,
   kind: NotificationKind,
   order: Order,
   lines: Line[],
-  occasion = "",
-  extra: Pick<EmailContext, "delay"> = {},
-): Promise<NotifyOutcome> {
+  occasion?: string,
+  extra?: Pick<EmailContext, "delay">,
+];
+
+/** One email, rendered, with the key that makes it once per event. */
+interface Prepared {
+  deps: NotifyDeps;
+  orderId: string;
+  kind: NotificationKind;
+  key: string;
+  lineIds: string[];
+  email: OutgoingEmail;
+  draft: Omit<Notification, "sentAt">;
+}
+
+/** What one claimed send came to: done (sent, or not ours to send), or refused by the
+ * provider (it surely did not go), holding the claim made at `claimedAt`. */
+type Tried = { done: NotifyOutcome } | { refused: string; attempt: number; claimedAt: Date };
+
+async function prepare(
+  ...[deps, kind, order, lines, occasion = "", extra = {}]: NotifyArgs
+): Promise<Prepared> {
   const lineIds = lines.map((l) => l.lineId);
   const key = notificationKey(kind, lineIds, occasion);
-  const now = deps.clock.now();
   const links = await customerLinks(
     deps.publicBaseUrl,
     await deps.linkSecret(),
     order.orderId,
-    new Date(now.getTime() + deps.linkTtlDays * DAY_MS),
+    new Date(deps.clock.now().getTime() + deps.linkTtlDays * DAY_MS),
   );
   const content = renderEmail(kind, {
     order,
@@ -49,49 +68,114 @@ export async function notifyCustomer(
     consentUrl: links.consentLine,
     ...extra,
   });
-  const draft = {
+  return {
+    deps,
+    orderId: order.orderId,
     kind,
-    to: order.customer.email,
-    subject: content.subject,
-    sentAt: now.toISOString(),
+    key,
     lineIds,
+    email: { to: order.customer.email, ...content, messageKey: messageKeyOf(order.orderId, key) },
+    draft: { kind, to: order.customer.email, subject: content.subject, lineIds },
   };
-  const claim = await deps.notifications.claimNotification(order.orderId, key, draft, now);
-  if (claim !== "claimed") return claim;
-  for (let attempt = 1; ; attempt++) {
-    let messageId: string;
-    try {
-      messageId = await deps.mailer.send({ to: order.customer.email, ...content });
-    } catch (error) {
-      // After a timeout or a lost connection it may have gone: the claim stays until its
-      // lease runs out (then a later attempt sends it), rather than risk sending it twice.
-      if (!deps.mailer.definitelyNotSent(error)) return "in-flight";
-      // Refused or throttled: it surely did not go. Try again, then record it failed
-      // (listed, and sent by the next step that owes it); the line goes on either way.
-      if (attempt < SEND_ATTEMPTS) {
-        await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** attempt));
-        continue;
-      }
-      const reason = error instanceof Error ? error.name : "send failed";
-      await deps.notifications.markNotificationFailed(order.orderId, key, now, reason);
-      logger.warn("email not sent; recorded as failed", { orderId: order.orderId, kind, reason });
+}
+
+/**
+ * One send: claim (counting the send), send with the email's message key, confirm. A claim
+ * younger than its lease is never sent again, so a send and its mark leave a window only
+ * as wide as the write after the send. After a timeout or a lost connection the email may
+ * have gone: the claim is kept until its lease runs out (then a later attempt sends it, with
+ * the same message key), rather than risk sending it twice at once.
+ */
+async function sendOnce(p: Prepared): Promise<Tried> {
+  const { deps, orderId, key } = p;
+  const now = deps.clock.now();
+  const claim = await deps.notifications.claimNotification(
+    orderId,
+    key,
+    { ...p.draft, sentAt: now.toISOString() },
+    now,
+  );
+  if (typeof claim === "string") return { done: claim };
+  let messageId: string;
+  try {
+    messageId = await deps.mailer.send(p.email);
+  } catch (error) {
+    if (!deps.mailer.definitelyNotSent(error)) return { done: "in-flight" };
+    const refused = error instanceof Error ? error.name : "send failed";
+    return { refused, attempt: claim.attempt, claimedAt: now };
+  }
+  await deps.notifications.markNotificationSent(orderId, key, messageId, now);
+  await deps.notifications.touchLastContact(orderId, p.lineIds, now);
+  return { done: "sent" };
+}
+
+async function recordFailed(p: Prepared, tried: Extract<Tried, { refused: string }>) {
+  await p.deps.notifications.markNotificationFailed(
+    p.orderId,
+    p.key,
+    tried.claimedAt,
+    tried.refused,
+  );
+  logger.warn("email not sent; recorded as failed", {
+    orderId: p.orderId,
+    kind: p.kind,
+    reason: tried.refused,
+    attempts: tried.attempt,
+  });
+}
+
+/**
+ * Emails the customer about some lines of an order, once per event, from a request (the
+ * API): a refused or throttled send is tried again at once a few times, then recorded
+ * failed (listed in /notifications) for a workflow step that owes it to send later. Says
+ * `sent`, or why not: `already-sent`, `in-flight` (another attempt holds a fresh claim, or
+ * the send may have gone), or `failed`. An email never fails its caller.
+ */
+export async function notifyCustomer(...args: NotifyArgs): Promise<NotifyOutcome> {
+  const p = await prepare(...args);
+  for (let quick = 1; ; quick++) {
+    const tried = await sendOnce(p);
+    if ("done" in tried) return tried.done;
+    if (quick >= QUICK_ATTEMPTS) {
+      await recordFailed(p, tried);
       return "failed";
     }
-    await deps.notifications.markNotificationSent(order.orderId, key, messageId, now);
-    await deps.notifications.touchLastContact(order.orderId, lineIds, now);
-    return "sent";
+    await p.deps.notifications.releaseNotification(
+      p.orderId,
+      p.key,
+      tried.claimedAt,
+      tried.refused,
+    );
+    await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** quick));
   }
 }
 
-/** As notifyCustomer, for a workflow step: while another attempt may still be sending the
- * same email, the step fails with NotificationInFlight and the machine retries it later. */
+/**
+ * As notifyCustomer, for a workflow step (advance.ts and what it calls): one send per run of
+ * the step. A refused or throttled send releases its claim and fails the step with
+ * EmailNotSent, which the line machine retries with back-off and jitter; once the email's
+ * sends (all attempts, persisted) reach EMAIL_SEND_ATTEMPTS it is recorded failed and the step
+ * goes on: a line never fails because of an email. While another attempt may still be
+ * sending it, the step fails with NotificationInFlight, retried after the claim's lease.
+ * Every step re-reads the line and is idempotent, so retrying the whole step is safe.
+ */
 export async function notifyOnce(
-  ...args: Parameters<typeof notifyCustomer>
+  ...args: NotifyArgs
 ): Promise<Exclude<NotifyOutcome, "in-flight">> {
-  const outcome = await notifyCustomer(...args);
-  if (outcome === "in-flight") {
-    const [, kind, order] = args;
-    throw new NotificationInFlightError(`the ${kind} email of order ${order.orderId} is in flight`);
+  const p = await prepare(...args);
+  const tried = await sendOnce(p);
+  if ("done" in tried) {
+    if (tried.done === "in-flight") {
+      throw new NotificationInFlightError(`the ${p.kind} email of order ${p.orderId} is in flight`);
+    }
+    return tried.done;
   }
-  return outcome;
+  if (tried.attempt >= EMAIL_SEND_ATTEMPTS) {
+    await recordFailed(p, tried);
+    return "failed";
+  }
+  await p.deps.notifications.releaseNotification(p.orderId, p.key, tried.claimedAt, tried.refused);
+  throw new EmailNotSentError(
+    `the ${p.kind} email of order ${p.orderId} was refused (${tried.refused}); send ${tried.attempt} of ${EMAIL_SEND_ATTEMPTS}`,
+  );
 }

@@ -21,3 +21,13 @@ export const NOTIFICATION_IN_FLIGHT = "NotificationInFlight";
 export class NotificationInFlightError extends Error {
   override readonly name = NOTIFICATION_IN_FLIGHT;
 }
+
+/** Name of the error a task raises when the provider refused (or throttled) an email. */
+export const EMAIL_NOT_SENT = "EmailNotSent";
+
+/** The provider refused or throttled an email the step owes: it surely did not go, and its
+ * claim is released. The machine retries the step with back-off until the email's sends run
+ * out, when it is recorded failed and the step goes on. */
+export class EmailNotSentError extends Error {
+  override readonly name = EMAIL_NOT_SENT;
+}

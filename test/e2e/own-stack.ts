@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { afterAll } from "vitest";
-import { startStackProcess } from "./stack-process.ts";
+import { type StartOptions, startStackProcess } from "./stack-process.ts";
 import { useStack } from "./support.ts";
 
 /**
@@ -10,9 +10,11 @@ import { useStack } from "./support.ts";
  * Call it with top-level await before anything reads the stack:
  *
  *     await ownStack();
+ *
+ * Files that inject faults (`/_local/faults`) need one too: faults hold for the whole stack.
  */
-export async function ownStack(): Promise<void> {
-  const stack = await startStackProcess({ fresh: true });
+export async function ownStack(options: Pick<StartOptions, "env"> = {}): Promise<void> {
+  const stack = await startStackProcess({ ...options, fresh: true });
   useStack(stack.manifest);
   afterAll(async () => {
     useStack(undefined);

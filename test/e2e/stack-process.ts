@@ -39,6 +39,8 @@ export interface StartOptions {
   dataDir?: string;
   fresh?: boolean;
   readyTimeoutMs?: number;
+  /** More environment for `npm start` (e.g. BACKORDER_LOCAL_FAULTS). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -74,6 +76,7 @@ async function startOnce(options: StartOptions): Promise<RunningStack> {
       BACKORDER_SFN_PORT: String(ports.sfn),
       BACKORDER_DATA_DIR: dataDir,
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
+      ...options.env,
     },
     stdio: ["ignore", log, log],
   });

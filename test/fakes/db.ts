@@ -37,9 +37,11 @@ export type StoreCall =
   | Named<"charges", ChargeStore>
   | Named<"supply", SupplyStore>;
 
-export interface StoredNotification extends Omit<Notification, "state"> {
-  state: "sending" | "sent" | "failed";
+export interface StoredNotification extends Omit<Notification, "state" | "attempts"> {
+  state: "sending" | "sent" | "refused" | "failed";
   claimedAt: string;
+  /** Sends claimed so far. */
+  attempts: number;
   messageId?: string;
   failure?: string;
 }

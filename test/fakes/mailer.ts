@@ -2,17 +2,31 @@ import type { Mailer, OutgoingEmail } from "../../shared/ports/mailer.ts";
 
 /** The provider refused the email: it certainly did not go. */
 export class MailRefused extends Error {
-  override readonly name = "MailRefused";
+  override readonly name: string = "MailRefused";
+}
+
+/** The provider is throttling sends (SES's TooManyRequestsException): it did not go. */
+export class MailThrottled extends MailRefused {
+  override readonly name: string = "TooManyRequestsException";
 }
 
 /** Records the emails it is given; a test can make the next sends fail. */
 export class FakeMailer implements Mailer {
   readonly sent: OutgoingEmail[] = [];
+  /** Every send tried, sent or not (what each send carried). */
+  readonly tried: OutgoingEmail[] = [];
   private readonly failures: Error[] = [];
 
   /** The next send is refused by the provider (definitely not sent). */
   refuseNext(): void {
     this.failures.push(new MailRefused("MessageRejected"));
+  }
+
+  /** The next `times` sends are throttled (definitely not sent). */
+  throttleNext(times = 1): void {
+    for (let i = 0; i < times; i++) {
+      this.failures.push(new MailThrottled("Maximum sending rate exceeded."));
+    }
   }
 
   /** The next send times out: it may have gone (not definitely unsent). */
@@ -24,6 +38,7 @@ export class FakeMailer implements Mailer {
   onSend: ((email: OutgoingEmail) => Promise<void>) | null = null;
 
   async send(email: OutgoingEmail): Promise<string> {
+    this.tried.push(structuredClone(email));
     const failure = this.failures.shift();
     if (failure) throw failure;
     this.sent.push(structuredClone(email));

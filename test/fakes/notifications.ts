@@ -1,9 +1,6 @@
-import type { Notification } from "../../shared/domain/notifications.ts";
+import { EMAIL_CLAIM_LEASE_MS, type Notification } from "../../shared/domain/notifications.ts";
 import type { NotificationClaim, NotificationStore } from "../../shared/ports/notifications.ts";
-import { check, type FakeDb, lineKey } from "./db.ts";
-
-/** How long a claimed-but-unsent email blocks another attempt (as the adapter). */
-export const CLAIM_LEASE_MS = 2 * 60_000;
+import { check, type FakeDb, lineKey, type StoredNotification } from "./db.ts";
 
 const keyOf = (orderId: string, key: string) => `${orderId}#${key}`;
 
@@ -17,25 +14,45 @@ export class FakeNotifications implements NotificationStore {
     draft: Notification,
     at: Date,
   ): Promise<NotificationClaim> {
+    let attempt = 0;
     const failed = await this.db.write("notifications.claimNotification", (t) => {
       const existing = t.notifications.get(keyOf(orderId, key));
       // A claim left in "sending" by a crashed attempt may be taken again once stale.
-      const staleBefore = new Date(at.getTime() - CLAIM_LEASE_MS).toISOString();
+      const staleBefore = new Date(at.getTime() - EMAIL_CLAIM_LEASE_MS).toISOString();
       check(
         !existing ||
+          existing.state === "refused" ||
           existing.state === "failed" ||
           (existing.state === "sending" && existing.claimedAt < staleBefore),
         "the email is not claimed",
       );
+      const { attempts: _counted, state: _set, ...listed } = draft;
+      attempt = (existing?.attempts ?? 0) + 1;
       t.notifications.set(keyOf(orderId, key), {
-        ...draft,
+        ...existing,
+        ...listed,
         state: "sending",
         claimedAt: at.toISOString(),
+        attempts: attempt,
       });
     });
-    if (!failed) return "claimed";
+    if (!failed) return { attempt };
     const state = this.db.tables.notifications.get(keyOf(orderId, key))?.state;
     return state === "sent" ? "already-sent" : "in-flight";
+  }
+
+  async releaseNotification(
+    orderId: string,
+    key: string,
+    claimedAt: Date,
+    reason: string,
+  ): Promise<void> {
+    await this.db.write("notifications.releaseNotification", (t) => {
+      const claim = t.notifications.get(keyOf(orderId, key));
+      check(claim?.state === "sending", "the email is being sent");
+      check(claim.claimedAt === claimedAt.toISOString(), "by this claim");
+      Object.assign(claim, { state: "refused", failure: reason });
+    });
   }
 
   async markNotificationFailed(
@@ -70,13 +87,14 @@ export class FakeNotifications implements NotificationStore {
       .filter(
         ([key, n]) => key.startsWith(`${orderId}#`) && (n.state === "sent" || n.state === "failed"),
       )
-      .map(([, { kind, to, subject, sentAt, lineIds, state }]) => ({
+      .map(([, { kind, to, subject, sentAt, lineIds, state, attempts }]) => ({
         kind,
         to,
         subject,
         sentAt,
         lineIds: [...lineIds],
         state: state === "failed" ? ("failed" as const) : ("sent" as const),
+        attempts,
       }))
       .sort((a, b) => a.sentAt.localeCompare(b.sentAt));
   }
@@ -93,9 +111,16 @@ export class FakeNotifications implements NotificationStore {
   }
 
   /** The event keys of an order's emails by state (a test's view of the claims). */
-  keysOf(orderId: string, state: "sending" | "sent" | "failed" = "sent"): string[] {
+  keysOf(orderId: string, state: StoredNotification["state"] = "sent"): string[] {
     return [...this.db.tables.notifications]
       .filter(([key, n]) => key.startsWith(`${orderId}#`) && n.state === state)
       .map(([key]) => key.slice(orderId.length + 1));
+  }
+
+  /** An order's email of this kind as stored (claim state, attempts), for tests. */
+  stored(orderId: string, kind: string): StoredNotification | undefined {
+    return [...this.db.tables.notifications].find(
+      ([key, n]) => key.startsWith(`${orderId}#`) && n.kind === kind,
+    )?.[1];
   }
 }

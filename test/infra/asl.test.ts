@@ -1,10 +1,15 @@
 import { createRequire } from "node:module";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readStackTemplate } from "../../infra/assembly.ts";
-import { LINE_STATES, WORKFLOW_FUNCTIONS } from "../../infra/constructs/line-workflow.ts";
+import {
+  EMAILS_PER_STEP,
+  LINE_STATES,
+  WORKFLOW_FUNCTIONS,
+} from "../../infra/constructs/line-workflow.ts";
 import type { CfnTemplate } from "../../infra/local/cfn.ts";
 import { type LocalModel, localModel } from "../../infra/local/template.ts";
 import { LINE_STATUSES } from "../../shared/domain/line-states.ts";
+import { EMAIL_CLAIM_LEASE_MS, EMAIL_SEND_ATTEMPTS } from "../../shared/domain/notifications.ts";
 import { WAIT_STATUS, WAITS } from "../../shared/domain/waits.ts";
 
 interface AslValidation {
@@ -166,12 +171,42 @@ describe("the working step", () => {
     expect(state(LINE_STATES.finished).Type).toBe("Succeed");
   });
 
-  it("waits out an email another attempt is sending (its claim's two-minute lease)", () => {
+  it("waits out an email another attempt is sending: never before its claim's lease ends", () => {
     const inFlight = retriesOf(LINE_STATES.advance).find((r) =>
       r.ErrorEquals.includes("NotificationInFlight"),
     );
-    expect(inFlight?.IntervalSeconds).toBeGreaterThanOrEqual(60);
-    expect((inFlight?.MaxAttempts ?? 0) * (inFlight?.IntervalSeconds ?? 0)).toBeGreaterThan(120);
+    const leaseSeconds = EMAIL_CLAIM_LEASE_MS / 1000;
+    expect(inFlight?.IntervalSeconds).toBeGreaterThanOrEqual(leaseSeconds);
+    expect(inFlight?.JitterStrategy ?? "NONE").toBe("NONE");
+    expect((inFlight?.MaxAttempts ?? 0) * (inFlight?.IntervalSeconds ?? 0)).toBeGreaterThan(
+      2 * leaseSeconds,
+    );
+  });
+
+  it("retries a step whose email was refused with back-off and full jitter, over minutes, until the email's sends run out", () => {
+    const retries = retriesOf(LINE_STATES.advance);
+    const index = retries.findIndex((r) => r.ErrorEquals.includes("EmailNotSent"));
+    const email = retries[index] as Retrier;
+    expect(email.JitterStrategy).toBe("FULL");
+    expect(email.BackoffRate).toBeGreaterThan(1);
+    expect(email.MaxDelaySeconds).toBeGreaterThan(0);
+    // The longest the retries of one email's sends may wait (before jitter): minutes.
+    const waits = Array.from({ length: EMAIL_SEND_ATTEMPTS - 1 }, (_, i) =>
+      Math.min(
+        (email.IntervalSeconds ?? 1) * (email.BackoffRate ?? 2) ** i,
+        email.MaxDelaySeconds ?? Number.POSITIVE_INFINITY,
+      ),
+    );
+    const span = waits.reduce((a, b) => a + b, 0);
+    expect(span).toBeGreaterThanOrEqual(180);
+    expect(span).toBeLessThanOrEqual(900);
+    // Enough runs for every email a step may owe to use up its sends and be recorded failed:
+    // the step then goes on, and the line never fails because of an email.
+    expect(email.MaxAttempts).toBeGreaterThanOrEqual(EMAILS_PER_STEP * EMAIL_SEND_ATTEMPTS);
+    // Matched before the catch-all of task failures, which would give up sooner.
+    const catchAll = retries.findIndex((r) => r.ErrorEquals.includes("States.TaskFailed"));
+    expect(index).toBeGreaterThanOrEqual(0);
+    expect(index).toBeLessThan(catchAll);
   });
 
   it("retries throttling with backoff, full jitter and a cap, in both tasks", () => {

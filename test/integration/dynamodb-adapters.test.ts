@@ -26,6 +26,7 @@ import {
   sourcesOf,
 } from "../../shared/domain/line-states.ts";
 import type { Line, Order } from "../../shared/domain/model.ts";
+import { EMAIL_CLAIM_LEASE_MS } from "../../shared/domain/notifications.ts";
 import type { IdempotencyRecord, NewOrder } from "../../shared/ports/orders.ts";
 import { TestTable } from "../support/table.ts";
 
@@ -467,5 +468,47 @@ describe("the wake outbox (gsi2)", () => {
     );
     expect(written).toBe(true);
     expect(await waits().owedWake(line.orderId, line.lineId)).toMatchObject({ attempts: 0 });
+  });
+});
+
+describe("email claims", () => {
+  const draft = {
+    kind: "check_in" as const,
+    to: "ada@example.com",
+    subject: "Still waiting",
+    sentAt: AT.toISOString(),
+    lineIds: ["ln-1"],
+  };
+  const laterBy = (ms: number) => new Date(AT.getTime() + ms);
+
+  it("claims once per event, counting each send; a released or failed claim is taken again at once", async () => {
+    const orderId = unique("ord");
+    const claim = (at: Date) => store.notifications.claimNotification(orderId, "k", draft, at);
+    expect(await claim(AT)).toEqual({ attempt: 1 });
+    expect(await claim(AT)).toBe("in-flight");
+    await store.notifications.releaseNotification(orderId, "k", AT, "TooManyRequestsException");
+    expect(await store.listNotifications(orderId)).toEqual([]);
+    expect(await claim(laterBy(1))).toEqual({ attempt: 2 });
+    await store.notifications.markNotificationFailed(orderId, "k", laterBy(1), "MessageRejected");
+    expect(await store.listNotifications(orderId)).toEqual([
+      expect.objectContaining({ kind: "check_in", state: "failed", attempts: 2 }),
+    ]);
+    expect(await claim(laterBy(2))).toEqual({ attempt: 3 });
+    await store.notifications.markNotificationSent(orderId, "k", "msg-1", laterBy(2));
+    expect(await claim(laterBy(10 * EMAIL_CLAIM_LEASE_MS))).toBe("already-sent");
+    expect(await store.listNotifications(orderId)).toEqual([
+      expect.objectContaining({ state: "sent", attempts: 3, subject: "Still waiting" }),
+    ]);
+  });
+
+  it("never takes a claim younger than its lease; a stale one may be sent again", async () => {
+    const orderId = unique("ord");
+    const claim = (at: Date) => store.notifications.claimNotification(orderId, "k", draft, at);
+    expect(await claim(AT)).toEqual({ attempt: 1 });
+    expect(await claim(laterBy(EMAIL_CLAIM_LEASE_MS))).toBe("in-flight");
+    expect(await claim(laterBy(EMAIL_CLAIM_LEASE_MS + 1))).toEqual({ attempt: 2 });
+    // The first attempt's late release is not the claim's any more: nothing changes.
+    await store.notifications.releaseNotification(orderId, "k", AT, "late");
+    expect(await claim(laterBy(EMAIL_CLAIM_LEASE_MS + 2))).toBe("in-flight");
   });
 });

@@ -22,6 +22,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { VirtualClock } from "../../infra/local/clock.ts";
 import { freePort, isListening } from "../../infra/local/ports.ts";
+import type { SfnRefusal } from "../../infra/local/stepfunctions/errors.ts";
 import { LocalStepFunctions } from "../../infra/local/stepfunctions/server.ts";
 
 const ACCOUNT = "000000000000";
@@ -156,6 +157,10 @@ describe("local Step Functions endpoint", () => {
   let port: number;
   let stateDir: string;
   let baseline: Map<string, number>;
+  /** What SendTask* calls are answered with instead, while set (injected faults). */
+  let refusal: SfnRefusal | undefined;
+  /** Fill calls of line "flaky" left to fail as a briefly unavailable Lambda. */
+  let flakyFailures = 0;
 
   async function invokeLambda(functionArn: string, payload: unknown): Promise<unknown> {
     const body = payload as Record<string, unknown>;
@@ -165,6 +170,12 @@ describe("local Step Functions endpoint", () => {
         tokens.set(String(body.lineId), String(body.taskToken));
         return { registered: true };
       case "Fill": {
+        if (body.lineId === "flaky" && flakyFailures > 0) {
+          flakyFailures--;
+          throw Object.assign(new Error("Lambda is briefly unavailable"), {
+            name: "Lambda.ServiceException",
+          });
+        }
         if (body.lineId === "declined") {
           throw Object.assign(new Error("card ending 4242 was declined"), {
             name: "PaymentDeclined",
@@ -231,6 +242,7 @@ describe("local Step Functions endpoint", () => {
       invokeLambda,
       stateFile: join(stateDir, "stepfunctions.json"),
       log: (entry) => logs.push(entry),
+      refuseTaskCall: () => refusal,
       stateMachines: [
         { arn: BACKORDER_ARN, name: "Backorder", definition: backorderDefinition },
         { arn: PAUSE_ARN, name: "Pause", definition: pauseDefinition },
@@ -351,6 +363,50 @@ describe("local Step Functions endpoint", () => {
     expect(done.error).toBe("PaymentDeclined");
     expect(done.cause).toBe("card ending 4242 was declined");
     expect((await history(executionArn)).at(-1)?.type).toBe("ExecutionFailed");
+  });
+
+  it("times a task's retries on the virtual clock (IntervalSeconds, BackoffRate)", async () => {
+    flakyFailures = 2;
+    const { executionArn, token } = await startParked("flaky");
+    await client.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"qty":1}' }));
+    await until(() =>
+      callsTo("Fill").filter((c) => c.payload.lineId === "flaky").length ? 1 : undefined,
+    );
+    const fills = () => callsTo("Fill").filter((c) => c.payload.lineId === "flaky").length;
+    // Failed once; the retry waits IntervalSeconds (2 s) on the virtual clock, however long
+    // real time takes here: it does not start before the clock gets there.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(fills()).toBe(1);
+    await clock.advance(2);
+    await until(() => (fills() === 2 ? true : undefined));
+    // Failed again: the next waits 2 × BackoffRate = 4 s.
+    await clock.advance(3);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(fills()).toBe(2);
+    await clock.advance(1);
+    const done = await finalStatus(executionArn);
+    expect(fills()).toBe(3);
+    expect(done.status).toBe("SUCCEEDED");
+    const types = (await history(executionArn)).map((e) => e.type);
+    expect(types.filter((t) => t === "TaskFailed")).toHaveLength(2);
+    expect(types.filter((t) => t === "TaskScheduled")).toHaveLength(4);
+  });
+
+  it("answers SendTaskSuccess as a throttled AWS does while told to, then serves it", async () => {
+    const { executionArn, token } = await startParked("L-throttled");
+    const send = () =>
+      client.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"qty":1}' }));
+    refusal = "ThrottlingException";
+    await expect(send()).rejects.toMatchObject({
+      name: "ThrottlingException",
+      $metadata: { httpStatusCode: 400 },
+    });
+    refusal = "ServiceUnavailable";
+    await expect(send()).rejects.toMatchObject({ $metadata: { httpStatusCode: 503 } });
+    refusal = undefined;
+    expect((await describeExecution(executionArn)).status).toBe("RUNNING");
+    await send();
+    expect((await finalStatus(executionArn)).status).toBe("SUCCEEDED");
   });
 
   it("rejects unknown tokens and invalid output", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InvalidTransitionError } from "../../shared/domain/line-states.ts";
+import { EMAIL_CLAIM_LEASE_MS } from "../../shared/domain/notifications.ts";
 import { ConditionFailed, moveLine } from "../fakes/db.ts";
 import { fakePorts } from "../fakes/index.ts";
 
@@ -101,14 +102,19 @@ describe("the store fakes", () => {
     expect(await f.catalog.getSku("W")).toMatchObject({ allocated: 2, backorderedQty: 0 });
   });
 
-  it("claim an email once; a stale claim may be taken again", async () => {
+  it("claim an email once, counting its sends; a released or stale claim may be taken again", async () => {
     const f = fakePorts();
     const draft = { kind: "check_in" as const, to: "a@x", subject: "s", sentAt: "", lineIds: [] };
     const at = f.clock.now();
-    expect(await f.notifications.claimNotification("o", "k", draft, at)).toBe("claimed");
+    expect(await f.notifications.claimNotification("o", "k", draft, at)).toEqual({ attempt: 1 });
     expect(await f.notifications.claimNotification("o", "k", draft, at)).toBe("in-flight");
-    const later = f.clock.advance({ minutes: 3 });
-    expect(await f.notifications.claimNotification("o", "k", draft, later)).toBe("claimed");
+    await f.notifications.releaseNotification("o", "k", at, "TooManyRequestsException");
+    expect(await f.notifications.claimNotification("o", "k", draft, at)).toEqual({ attempt: 2 });
+    // Younger than the lease: never sent again. Older: a later attempt may.
+    const leaseEnd = f.clock.advance({ ms: EMAIL_CLAIM_LEASE_MS });
+    expect(await f.notifications.claimNotification("o", "k", draft, leaseEnd)).toBe("in-flight");
+    const later = f.clock.advance({ ms: 1000 });
+    expect(await f.notifications.claimNotification("o", "k", draft, later)).toEqual({ attempt: 3 });
     await f.notifications.markNotificationSent("o", "k", "m1", later);
     expect(
       await f.notifications.claimNotification("o", "k", draft, f.clock.advance({ days: 9 })),

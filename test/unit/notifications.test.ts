@@ -53,9 +53,13 @@ describe("notificationsView", () => {
     expect(notificationsView([n("charged", "sent")])).toEqual({
       notifications: [{ ...n("charged") }],
     });
-    const view = notificationsView([n("charged", "failed"), n("shipped", "sent")]);
+    const view = notificationsView([
+      { ...n("charged", "failed"), attempts: 8 },
+      { ...n("shipped", "sent"), attempts: 2 },
+    ]);
     expect(view.notifications.map((x) => x.kind)).toEqual(["shipped"]);
-    expect(view.failed?.map((x) => x.kind)).toEqual(["charged"]);
+    expect(view.failed).toEqual([{ ...n("charged"), attempts: 8 }]);
     expect(view.notifications[0]).not.toHaveProperty("state");
+    expect(view.notifications[0]).not.toHaveProperty("attempts");
   });
 });

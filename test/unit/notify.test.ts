@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { sesMailer } from "../../shared/adapters/ses-mailer.ts";
+import {
+  EMAIL_CLAIM_LEASE_MS,
+  EMAIL_SEND_ATTEMPTS,
+  messageKeyOf,
+  notificationKey,
+} from "../../shared/domain/notifications.ts";
 import { notifyCustomer, notifyOnce } from "../../shared/services/notify.ts";
 import { fakePorts, PUBLIC_BASE_URL } from "../fakes/index.ts";
 
@@ -54,7 +60,7 @@ describe("notifyCustomer", () => {
     ]);
   });
 
-  it("keeps the claim when the send may have gone, until its lease runs out", async () => {
+  it("keeps the claim when the send may have gone, and sends it again only once its lease has run out", async () => {
     const { f, order, line, notify } = await backorderedLine();
     f.mailer.timeOutNext();
     expect(await notify()).toBe("in-flight");
@@ -65,10 +71,84 @@ describe("notifyCustomer", () => {
     await expect(notifyOnce(f.notify, "backordered", order, [line])).rejects.toMatchObject({
       name: "NotificationInFlight",
     });
+    f.clock.advance({ ms: EMAIL_CLAIM_LEASE_MS });
+    expect(await notify()).toBe("in-flight");
+    expect(f.mailer.tried).toHaveLength(1);
 
-    f.clock.advance({ minutes: 3 });
+    f.clock.advance({ ms: 1 });
     expect(await notify()).toBe("sent");
     expect(f.mailer.sent).toHaveLength(1);
+  });
+
+  it("sends each email with its idempotent message key: the same on every send, another for another event", async () => {
+    const { f, order, line, notify } = await backorderedLine();
+    f.mailer.refuseNext();
+    expect(await notify()).toBe("sent");
+    await notifyCustomer(f.notify, "delivered", order, [line], "shp_1");
+    const key = messageKeyOf(order.orderId, notificationKey("backordered", [line.lineId]));
+    expect(key).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(f.mailer.tried.map((e) => e.messageKey)).toEqual([
+      key,
+      key,
+      messageKeyOf(order.orderId, notificationKey("delivered", [line.lineId], "shp_1")),
+    ]);
+    expect(new Set(f.mailer.tried.map((e) => e.messageKey)).size).toBe(2);
+  });
+});
+
+describe("notifyOnce (in a workflow step)", () => {
+  it("fails the step retryably when the send is throttled: the send is counted, the claim released", async () => {
+    const { f, order, line } = await backorderedLine();
+    const once = () => notifyOnce(f.notify, "backordered", order, [line]);
+    f.mailer.throttleNext();
+    await expect(once()).rejects.toMatchObject({ name: "EmailNotSent" });
+    expect(f.notifications.stored(order.orderId, "backordered")).toMatchObject({
+      state: "refused",
+      attempts: 1,
+      failure: "TooManyRequestsException",
+    });
+    // Not listed: it is owed still, neither sent nor failed.
+    expect(await f.notifications.listNotifications(order.orderId)).toEqual([]);
+    // Released: the machine's retry claims it at once and sends it.
+    expect(await once()).toBe("sent");
+    expect(f.notifications.stored(order.orderId, "backordered")).toMatchObject({
+      state: "sent",
+      attempts: 2,
+    });
+  });
+
+  it("records the email failed once its sends reach the limit, and lets the step go on", async () => {
+    const { f, order, line } = await backorderedLine();
+    const once = () => notifyOnce(f.notify, "backordered", order, [line]);
+    f.mailer.throttleNext(EMAIL_SEND_ATTEMPTS);
+    for (let send = 1; send < EMAIL_SEND_ATTEMPTS; send++) {
+      await expect(once()).rejects.toMatchObject({ name: "EmailNotSent" });
+    }
+    expect(await once()).toBe("failed");
+    expect(await f.notifications.listNotifications(order.orderId)).toEqual([
+      expect.objectContaining({
+        kind: "backordered",
+        state: "failed",
+        attempts: EMAIL_SEND_ATTEMPTS,
+      }),
+    ]);
+    // A later step that owes it tries it once more, and goes on if it fails again.
+    f.mailer.throttleNext();
+    expect(await once()).toBe("failed");
+    expect(await once()).toBe("sent");
+  });
+
+  it("counts the API's quick sends toward the limit", async () => {
+    const { f, order, line, notify } = await backorderedLine();
+    f.mailer.throttleNext(3);
+    expect(await notify()).toBe("failed");
+    expect(f.notifications.stored(order.orderId, "backordered")?.attempts).toBe(3);
+    f.mailer.throttleNext(EMAIL_SEND_ATTEMPTS - 3);
+    const once = () => notifyOnce(f.notify, "backordered", order, [line]);
+    for (let send = 4; send < EMAIL_SEND_ATTEMPTS; send++) {
+      await expect(once()).rejects.toMatchObject({ name: "EmailNotSent" });
+    }
+    expect(await once()).toBe("failed");
   });
 });
 

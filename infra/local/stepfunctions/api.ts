@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import type { VirtualClock } from "../clock.ts";
 import { LOCAL_ACCOUNT, LOCAL_REGION } from "../identity.ts";
-import { SfnApiError } from "./errors.ts";
+import { refusalError, SfnApiError, type SfnRefusal } from "./errors.ts";
 import type { CompiledMachine, Execution } from "./execution.ts";
 import type { HistoryEvent } from "./history.ts";
 import type { ExecutionRecord, ExecutionRecords } from "./records.ts";
@@ -46,7 +46,13 @@ export interface ApiBackend {
   /** The execution of that ARN while it runs. */
   running(executionArn: string): Execution | undefined;
   log(entry: Record<string, unknown>): void;
+  /** Asked before each SendTaskSuccess/Failure/Heartbeat: a refusal to answer it with instead
+   * (injected faults), or undefined to serve it. */
+  refuseTaskCall?(operation: TaskCallOperation): SfnRefusal | undefined;
 }
+
+/** The calls that report on a task token. */
+export type TaskCallOperation = "SendTaskSuccess" | "SendTaskFailure" | "SendTaskHeartbeat";
 
 export class StepFunctionsApi {
   constructor(private readonly backend: ApiBackend) {}
@@ -61,10 +67,13 @@ export class StepFunctionsApi {
       case "StopExecution":
         return this.stopExecution(params);
       case "SendTaskSuccess":
+        this.refuseIfTold(operation);
         return this.sendTaskSuccess(params);
       case "SendTaskFailure":
+        this.refuseIfTold(operation);
         return this.sendTaskFailure(params);
       case "SendTaskHeartbeat":
+        this.refuseIfTold(operation);
         return this.sendTaskHeartbeat(params);
       case "ListExecutions":
         return this.listExecutions(params);
@@ -79,6 +88,15 @@ export class StepFunctionsApi {
           "UnknownOperationException",
           `The local Step Functions endpoint does not support ${operation}`,
         );
+    }
+  }
+
+  /** Answers as a throttled or unavailable AWS would, when the faults in force say so. */
+  private refuseIfTold(operation: TaskCallOperation): void {
+    const refusal = this.backend.refuseTaskCall?.(operation);
+    if (refusal) {
+      this.backend.log({ msg: "task call refused (injected fault)", operation, refusal });
+      throw refusalError(refusal);
     }
   }
 

@@ -3,7 +3,8 @@
  * timer runs on the virtual clock and the context object (`$$`) carries what AWS puts there:
  *
  * - Task states lose TimeoutSeconds(Path)/HeartbeatSeconds(Path); the engine enforces them on
- *   the virtual clock. The library's own per-task timer (60 s unless TimeoutSeconds is set) is
+ *   the virtual clock. Their Retry stays (the library decides whether to retry), but the
+ *   engine times each retry on the virtual clock (retry.ts). The library's own per-task timer (60 s unless TimeoutSeconds is set) is
  *   pushed to LIBRARY_TASK_TIMEOUT_SECONDS, the longest real setTimeout Node arms without
  *   overflowing; the engine settles every task before that (and on stop), so it never fires.
  * - Parameters are wrapped as `{ payload: <original>, timeoutSeconds.$: <TimeoutSecondsPath>, … }`
@@ -14,6 +15,8 @@
  *   (the library overwrites `$$.Execution.StartTime` with real time and has no `$$.State`).
  * - The top-level TimeoutSeconds is removed; the engine enforces it on the virtual clock.
  */
+
+import type { Retrier } from "./retry.ts";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -42,6 +45,8 @@ export const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w
 
 export interface TaskInfo {
   resource: string;
+  /** The state's Retry, as written. */
+  retry?: Retrier[];
   timeoutSeconds?: number;
   heartbeatSeconds?: number;
   timeoutFromPath: boolean;
@@ -184,6 +189,7 @@ class Preparer {
       "HeartbeatSeconds",
       info.name,
     );
+    if (Array.isArray(original.Retry)) task.retry = original.Retry as unknown as Retrier[];
     if (timeoutSeconds !== undefined) task.timeoutSeconds = timeoutSeconds;
     if (heartbeatSeconds !== undefined) task.heartbeatSeconds = heartbeatSeconds;
     info.task = task;

@@ -11,6 +11,22 @@ export class SfnApiError extends Error {
   }
 }
 
+/** Errors every AWS API answers when it is throttled or briefly unavailable (the AWS SDK
+ * retries both), as the endpoint answers them when told to (fault injection). */
+export const SFN_REFUSALS = {
+  ThrottlingException: { status: 400, message: "Rate exceeded" },
+  ServiceUnavailable: { status: 503, message: "Service Unavailable" },
+} as const;
+
+export type SfnRefusal = keyof typeof SFN_REFUSALS;
+export const SFN_REFUSAL_NAMES = Object.keys(SFN_REFUSALS) as [SfnRefusal, ...SfnRefusal[]];
+
+/** The API error for a refusal. */
+export function refusalError(name: SfnRefusal): SfnApiError {
+  const { status, message } = SFN_REFUSALS[name];
+  return new SfnApiError(name, message, status);
+}
+
 /**
  * An error raised inside an execution. aws-local-stepfunctions matches Retry/Catch on
  * `name`, reports `message` as the cause, and honours `isRetryable`/`isCatchable` when

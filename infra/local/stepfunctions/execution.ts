@@ -14,6 +14,7 @@ import {
 import { stateError } from "./errors.ts";
 import { ExecutionHistory, type HistoryHost, type LibraryEvent } from "./history.ts";
 import type { ExecutionRecord } from "./records.ts";
+import { nextRetryDelayMs } from "./retry.ts";
 import type { TaskTokens, TokenWaiter } from "./tokens.ts";
 
 export interface CompiledMachine {
@@ -32,7 +33,8 @@ export interface ExecutionHost extends HistoryHost {
   lambdaCalls(delta: 1 | -1): void;
 }
 
-type TaskHandlers = NonNullable<NonNullable<RunOptions["overrides"]>["taskResourceLocalHandlers"]>;
+type Overrides = NonNullable<RunOptions["overrides"]>;
+type TaskHandlers = NonNullable<Overrides["taskResourceLocalHandlers"]>;
 type TaskHandler = TaskHandlers[string];
 type LibraryRun = ReturnType<StateMachine["run"]>;
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -113,6 +115,10 @@ export class Execution {
   private cancelExecutionTimeout: (() => void) | undefined;
   private pendingToken: string | undefined;
   private abortRun: (() => void) | undefined;
+  /** Task states in a retry: their retriers' attempts in this entry of the state, and when
+   * (virtual clock) the next attempt may start. Keyed by state name: a Map state running the
+   * same task in parallel iterations would share one (the line machine has none). */
+  private readonly retrying = new Map<string, { attempts: number[]; dueMs: number }>();
 
   constructor(
     private readonly host: ExecutionHost,
@@ -152,7 +158,10 @@ export class Execution {
       run = this.machine.runner.run(input as never, {
         noThrowOnAbort: true,
         context: this.context(input),
-        overrides: { taskResourceLocalHandlers: this.handlers() },
+        overrides: {
+          taskResourceLocalHandlers: this.handlers(),
+          retryIntervalOverrides: this.retryAtOnce(),
+        },
       });
     } catch (error) {
       this.finish({ ok: false, error });
@@ -282,6 +291,15 @@ export class Execution {
     return handlers;
   }
 
+  /** The library retries at once; the engine holds the retry back on the virtual clock. */
+  private retryAtOnce(): NonNullable<Overrides["retryIntervalOverrides"]> {
+    const overrides: NonNullable<Overrides["retryIntervalOverrides"]> = {};
+    for (const info of this.machine.prepared.states.values()) {
+      if (info.task?.retry?.length) overrides[info.name] = 0;
+    }
+    return overrides;
+  }
+
   private newAttempt(): Attempt {
     const attempt = new Attempt(this.host.clock, (settled) => {
       this.attempts.delete(settled);
@@ -318,16 +336,43 @@ export class Execution {
         (task.heartbeatFromPath
           ? positiveSeconds(fields[WRAP.heartbeatSeconds], "HeartbeatSecondsPath", info.name)
           : undefined);
-      if (timeoutSeconds !== undefined) {
-        attempt.at("timeout", this.host.clock.nowMs() + timeoutSeconds * 1000, () =>
-          this.timeOut(info, attempt, `Task did not finish within ${timeoutSeconds} seconds`),
-        );
-      }
-      this.dispatch(info, task, attempt, payload, token, heartbeatSeconds);
+      const go = () => {
+        try {
+          if (timeoutSeconds !== undefined) {
+            attempt.at("timeout", this.host.clock.nowMs() + timeoutSeconds * 1000, () =>
+              this.timeOut(info, attempt, `Task did not finish within ${timeoutSeconds} seconds`),
+            );
+          }
+          this.dispatch(info, task, attempt, payload, token, heartbeatSeconds);
+        } catch (error) {
+          attempt.fail(error instanceof Error ? error : runtimeError(String(error)));
+        }
+      };
+      // A retry starts once its back-off has passed on the virtual clock.
+      const dueMs = this.retrying.get(info.name)?.dueMs;
+      if (dueMs !== undefined && dueMs > this.host.clock.nowMs()) attempt.at("retry", dueMs, go);
+      else go();
     } catch (error) {
       attempt.fail(error instanceof Error ? error : runtimeError(String(error)));
     }
+    attempt.promise.then(
+      () => this.retrying.delete(info.name),
+      (error: unknown) => this.scheduleRetry(info, task, error),
+    );
     return attempt.promise;
+  }
+
+  /** After a failed attempt: when the retry the library is about to make may start. */
+  private scheduleRetry(info: StateInfo, task: TaskInfo, error: unknown): void {
+    const retriers = task.retry ?? [];
+    const entry = this.retrying.get(info.name) ?? { attempts: retriers.map(() => 0), dueMs: 0 };
+    const delayMs = nextRetryDelayMs(retriers, entry.attempts, (error ?? {}) as object);
+    if (delayMs === null) {
+      this.retrying.delete(info.name);
+      return;
+    }
+    entry.dueMs = this.host.clock.nowMs() + delayMs;
+    this.retrying.set(info.name, entry);
   }
 
   private dispatch(

@@ -3,8 +3,9 @@ import type { AddressInfo } from "node:net";
 import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import type { VirtualClock } from "../clock.ts";
 import { LOCAL_ACCOUNT, LOCAL_REGION } from "../identity.ts";
-import { StepFunctionsApi } from "./api.ts";
+import { StepFunctionsApi, type TaskCallOperation } from "./api.ts";
 import { prepareDefinition } from "./definition.ts";
+import type { SfnRefusal } from "./errors.ts";
 import { type CompiledMachine, Execution, type ExecutionHost } from "./execution.ts";
 import { type ExecutionRecord, ExecutionRecords, type ExecutionStatus } from "./records.ts";
 import { TaskTokens } from "./tokens.ts";
@@ -27,6 +28,9 @@ export interface LocalStepFunctionsOptions {
   stateFile?: string;
   /** Optional structured logging. */
   log?: (entry: Record<string, unknown>) => void;
+  /** Asked before each SendTaskSuccess/Failure/Heartbeat: a refusal (ThrottlingException,
+   * ServiceUnavailable) to answer instead, or undefined to serve it. For fault injection. */
+  refuseTaskCall?(operation: TaskCallOperation): SfnRefusal | undefined;
 }
 
 /**
@@ -80,6 +84,7 @@ export class LocalStepFunctions {
       run: (machine, record) => this.run(machine, record),
       running: (executionArn) => this.running.get(executionArn),
       log: (entry) => this.log(entry),
+      ...(opts.refuseTaskCall ? { refuseTaskCall: opts.refuseTaskCall } : {}),
     });
     this.records.load(this.clock.nowMs());
   }

@@ -1,11 +1,12 @@
-import { type Notification, notificationSchema } from "../../domain/notifications.ts";
+import {
+  EMAIL_CLAIM_LEASE_MS,
+  type Notification,
+  notificationSchema,
+} from "../../domain/notifications.ts";
 import type { NotificationClaim, NotificationStore } from "../../ports/notifications.ts";
 import { keys, parseItem, Table } from "./table.ts";
 
-/** How long a claimed-but-unsent email blocks another attempt. */
-const CLAIM_LEASE_MS = 2 * 60_000;
-
-/** The emails of each order (sk NOTIF#<event key>), claimed before sending. */
+/** The emails of each order (sk NOTIF#<event key>), claimed before each send. */
 export class DynamoDbNotifications implements NotificationStore {
   constructor(private readonly table = new Table()) {}
 
@@ -15,27 +16,59 @@ export class DynamoDbNotifications implements NotificationStore {
     draft: Notification,
     at: Date,
   ): Promise<NotificationClaim> {
-    const claimed = await this.table.putIf(
-      {
-        ...keys.notification(orderId, key),
-        type: "notification",
-        state: "sending",
-        claimedAt: at.toISOString(),
-        ...draft,
-      },
-      // A claim left in "sending" by a crashed attempt may be taken again once stale; a
-      // failed one at once.
-      "attribute_not_exists(pk) OR (#state = :sending AND claimedAt < :staleBefore) OR #state = :failed",
-      {
-        ":sending": "sending",
-        ":failed": "failed",
-        ":staleBefore": new Date(at.getTime() - CLAIM_LEASE_MS).toISOString(),
-      },
-      { "#state": "state" },
-    );
-    if (claimed) return "claimed";
+    const { attempts: _counted, state: _set, ...listed } = draft;
+    const fields: Record<string, unknown> = {
+      type: "notification",
+      ...listed,
+      state: "sending",
+      claimedAt: at.toISOString(),
+    };
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {
+      ":one": 1,
+      ":refused": "refused",
+      ":failed": "failed",
+      ":sending": "sending",
+      ":staleBefore": new Date(at.getTime() - EMAIL_CLAIM_LEASE_MS).toISOString(),
+    };
+    const set = Object.entries(fields).map(([field, value], i) => {
+      names[`#f${i}`] = field;
+      values[`:f${i}`] = value;
+      return `#f${i} = :f${i}`;
+    });
+    const claimed = await this.table.updateReturning(keys.notification(orderId, key), {
+      set,
+      add: ["attempts :one"],
+      // Absent, released (refused) or failed: claimable at once. Left "sending" by an attempt
+      // that crashed or could not tell whether it went: once its lease has run out.
+      condition: [
+        "(attribute_not_exists(pk) OR #s IN (:refused, :failed) OR (#s = :sending AND #c < :staleBefore))",
+      ],
+      names: { ...names, "#s": "state", "#c": "claimedAt" },
+      values,
+    });
+    if (claimed) return { attempt: Number(claimed.attempts ?? 1) };
     const existing = await this.table.get(keys.notification(orderId, key));
     return existing?.state === "sent" ? "already-sent" : "in-flight";
+  }
+
+  async releaseNotification(
+    orderId: string,
+    key: string,
+    claimedAt: Date,
+    reason: string,
+  ): Promise<void> {
+    await this.table.updateIf(keys.notification(orderId, key), {
+      set: ["#state = :refused", "failure = :reason"],
+      condition: ["#state = :sending", "claimedAt = :claimedAt"],
+      names: { "#state": "state" },
+      values: {
+        ":refused": "refused",
+        ":reason": reason,
+        ":sending": "sending",
+        ":claimedAt": claimedAt.toISOString(),
+      },
+    });
   }
 
   async markNotificationFailed(

@@ -104,6 +104,8 @@ export interface StoredEmail {
   subject: string;
   destination: { to: string[] };
   body: { html?: string; text?: string };
+  /** Custom headers the send carried (e.g. X-Backorder-Message-Key). */
+  headers?: { name: string; value: string }[];
 }
 
 export async function emailsTo(address: string): Promise<StoredEmail[]> {

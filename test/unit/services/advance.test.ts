@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { TERMINAL_LINE_STATUSES } from "../../../shared/domain/line-states.ts";
+import { EMAIL_CLAIM_LEASE_MS, EMAIL_SEND_ATTEMPTS } from "../../../shared/domain/notifications.ts";
 import { WAIT_STATUS } from "../../../shared/domain/waits.ts";
 import { advanceLine } from "../../../shared/services/advance.ts";
+import { cancelLine } from "../../../shared/services/cancel.ts";
+import { notifyCustomer } from "../../../shared/services/notify.ts";
 import { backorderedAtIntake, backorderedEmailKey } from "../../../shared/services/place-order.ts";
 import { receiveStock } from "../../../shared/services/receive.ts";
 import { markDelivered, markShipped } from "../../../shared/services/shipping.ts";
@@ -65,22 +68,124 @@ describe("advanceLine", () => {
     expect(f.gateway.charges()).toHaveLength(1);
   });
 
-  it("goes on when the provider keeps refusing an email: it is recorded failed", async () => {
+  it("fails the step when the charged email is throttled (claim released, send counted); the retried step sends it, charging once", async () => {
     const f = fakePorts();
     await f.given.sku("W", { onHand: 1 });
     const { order, line } = await f.given.order([{ sku: "W", qty: 1 }]);
-    // Refused at the charge, and again when the charged line looks for it before shipping.
-    for (let i = 0; i < 6; i++) f.mailer.refuseNext();
+    f.mailer.throttleNext();
 
-    // The charged email fails; the line is charged and handed to the warehouse all the same.
+    await expect(advanceLine(f, order.orderId, line.lineId)).rejects.toMatchObject({
+      name: "EmailNotSent",
+    });
+    // The charge is recorded before the email: the line is charged, the email owed.
+    expect((await f.given.line(line)).status).toBe("charged");
+    expect(f.notifications.stored(order.orderId, "charged")).toMatchObject({
+      state: "refused",
+      attempts: 1,
+    });
+    expect(await f.given.emails(order.orderId)).toEqual([]);
+
+    // The machine retries the step: it reads the line afresh, sends the email, goes on.
+    expect(await advanceLine(f, order.orderId, line.lineId)).toMatchObject({
+      status: "shipment_requested",
+      wait: "shipped",
+    });
+    expect(await f.given.emails(order.orderId)).toEqual(["charged"]);
+    expect(f.notifications.stored(order.orderId, "charged")).toMatchObject({
+      state: "sent",
+      attempts: 2,
+    });
+    expect(f.gateway.charges()).toHaveLength(1);
+    // Both sends carried the same message key.
+    const [first, second] = f.mailer.tried;
+    expect(first?.messageKey).toBeTruthy();
+    expect(second?.messageKey).toBe(first?.messageKey);
+  });
+
+  it("records an email failed once its sends run out, and the step goes on: a line never fails because of email", async () => {
+    const f = fakePorts();
+    await f.given.sku("W", { onHand: 1 });
+    const { order, line } = await f.given.order([{ sku: "W", qty: 1 }]);
+    f.mailer.throttleNext(EMAIL_SEND_ATTEMPTS);
+
+    for (let run = 1; run < EMAIL_SEND_ATTEMPTS; run++) {
+      await expect(advanceLine(f, order.orderId, line.lineId), `run ${run}`).rejects.toMatchObject({
+        name: "EmailNotSent",
+      });
+    }
     expect(await advanceLine(f, order.orderId, line.lineId)).toMatchObject({
       status: "shipment_requested",
       wait: "shipped",
     });
     expect(await f.notifications.listNotifications(order.orderId)).toEqual([
-      expect.objectContaining({ kind: "charged", state: "failed" }),
+      expect.objectContaining({ kind: "charged", state: "failed", attempts: EMAIL_SEND_ATTEMPTS }),
     ]);
     expect(f.mailer.sent).toHaveLength(0);
+    expect(f.gateway.charges()).toHaveLength(1);
+  });
+
+  it("keeps the claim of a send that may have gone, and sends it again only after the lease", async () => {
+    const f = fakePorts();
+    await f.given.sku("W", { onHand: 1 });
+    const { order, line } = await f.given.order([{ sku: "W", qty: 1 }]);
+    f.mailer.timeOutNext();
+
+    const step = () => advanceLine(f, order.orderId, line.lineId);
+    await expect(step()).rejects.toMatchObject({ name: "NotificationInFlight" });
+    expect(f.notifications.stored(order.orderId, "charged")?.state).toBe("sending");
+    // Retried before the lease ends: nothing is sent, the step waits again.
+    f.clock.advance({ ms: EMAIL_CLAIM_LEASE_MS });
+    await expect(step()).rejects.toMatchObject({ name: "NotificationInFlight" });
+    expect(f.mailer.tried).toHaveLength(1);
+
+    f.clock.advance({ ms: 1000 });
+    expect(await step()).toMatchObject({ status: "shipment_requested" });
+    expect(f.mailer.tried.map((e) => e.messageKey)).toEqual([
+      f.mailer.sent[0]?.messageKey,
+      f.mailer.sent[0]?.messageKey,
+    ]);
+    expect(await f.given.emails(order.orderId)).toEqual(["charged"]);
+  });
+
+  it("sends the backordered email the API recorded failed, with the machine's retries", async () => {
+    const f = fakePorts();
+    await f.given.sku("W", { onHand: 0, backorder: { allowed: true } });
+    const { order, line } = await f.given.order([{ sku: "W", qty: 1 }]);
+    // What the API did as it took the order: its quick sends were all throttled.
+    f.mailer.throttleNext(3);
+    expect(await notifyCustomer(f.notify, "backordered", order, [line])).toBe("failed");
+    expect(await f.notifications.listNotifications(order.orderId)).toEqual([
+      expect.objectContaining({ kind: "backordered", state: "failed", attempts: 3 }),
+    ]);
+
+    const first = () => advanceLine(f, order.orderId, line.lineId, { notify: "backordered" });
+    f.mailer.throttleNext();
+    await expect(first()).rejects.toMatchObject({ name: "EmailNotSent" });
+    expect(await first()).toMatchObject({ status: "backordered", wait: "stock" });
+    expect(await f.notifications.listNotifications(order.orderId)).toEqual([
+      expect.objectContaining({ kind: "backordered", state: "sent", attempts: 5 }),
+    ]);
+    expect(f.mailer.sent).toHaveLength(1);
+  });
+
+  it("sends the cancelled email a cancel could not send, when the cancelled line's step runs", async () => {
+    const f = fakePorts();
+    await f.given.sku("W", { onHand: 0, backorder: { allowed: true } });
+    const { order, line } = await f.given.order([{ sku: "W", qty: 1 }]);
+    f.mailer.throttleNext(3);
+    await cancelLine(f, order.orderId, line.lineId);
+    expect(await f.notifications.listNotifications(order.orderId)).toEqual([
+      expect.objectContaining({ kind: "cancelled", state: "failed" }),
+    ]);
+
+    expect(await advanceLine(f, order.orderId, line.lineId)).toMatchObject({
+      status: "cancelled",
+      wait: null,
+    });
+    expect(await f.given.emails(order.orderId)).toEqual(["cancelled"]);
+    // Once: a repeated step finds it sent.
+    await advanceLine(f, order.orderId, line.lineId);
+    expect(f.mailer.sent).toHaveLength(1);
   });
 
   it("waits only where the domain says a line waits, and ends only terminal lines", async () => {
