@@ -24,7 +24,7 @@ import { advanceClock, emailsTo, localAdapters, parkedFor } from "./support-loca
  */
 // Faults hold for the whole stack, and this file moves the clock: a stack of its own.
 await ownStack();
-const { stack, store, sfn } = localAdapters();
+const { stack, store, sfn, waits } = localAdapters();
 const LINES = 4;
 
 const faults = {
@@ -228,6 +228,22 @@ describe("lines live through ordinary AWS failures", () => {
       },
     });
     await expectDeliveredOnce(lines);
+  });
+
+  it("SendTaskSuccess refused for a while: every wake-up is owed, then delivered by the outbox", async () => {
+    const lines = await liveThrough({
+      config: { sendTaskSuccess: { error: "ThrottlingException" } },
+      async hit(line, kind) {
+        // Nothing wakes a line at its first turn: it starts and parks.
+        if (kind === "backordered") return parked("stock")(line);
+        // Changed, its wake-up refused: still parked on its old token, the wake owed.
+        return (await waits.owedWake(line.orderId, line.lineId)) !== null;
+      },
+    });
+    await expectDeliveredOnce(lines);
+    for (const line of lines) {
+      expect(await waits.owedWake(line.orderId, line.lineId)).toBeNull();
+    }
   });
 
   it("Lambda throttling the machine's tasks for a while: each line goes on once it is served", async () => {

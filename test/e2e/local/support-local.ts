@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { GetExecutionHistoryCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { LINE_STATES } from "../../../infra/constructs/line-workflow.ts";
+import { DynamoDbLineWaits } from "../../../shared/adapters/dynamodb/line-waits.ts";
+import { Table } from "../../../shared/adapters/dynamodb/table.ts";
 import { addDays, toIsoDate } from "../../../shared/domain/dates.ts";
 import type { Line, Order } from "../../../shared/domain/model.ts";
 import { signWebhook } from "../../../shared/links/standard-webhooks.ts";
@@ -19,6 +21,7 @@ export function localAdapters() {
   return {
     stack,
     store: new TestTable(stack.tableName),
+    waits: new DynamoDbLineWaits(new Table(stack.tableName)),
     sfn: new SFNClient({ endpoint: stack.urls.sfn, region: "us-east-1", credentials }),
   };
 }
