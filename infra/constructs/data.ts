@@ -1,5 +1,11 @@
 import { RemovalPolicy } from "aws-cdk-lib";
-import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  Table,
+  TableEncryption,
+} from "aws-cdk-lib/aws-dynamodb";
 import { Construct } from "constructs";
 
 /**
@@ -25,6 +31,16 @@ export class DataTable extends Construct {
       indexName: "gsi1",
       partitionKey: { name: "gsi1pk", type: AttributeType.STRING },
       sortKey: { name: "gsi1sk", type: AttributeType.STRING },
+    });
+    // Lines whose execution has not finished, in a few shards: gsi3pk = LIVE#<shard>. The
+    // reconciler's backstop pages it; only what it reads is projected, so the many other
+    // writes of a line do not write this index too.
+    this.table.addGlobalSecondaryIndex({
+      indexName: "gsi3",
+      partitionKey: { name: "gsi3pk", type: AttributeType.STRING },
+      sortKey: { name: "gsi3sk", type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: ["orderId", "lineId", "executionName", "createdAt"],
     });
   }
 }

@@ -43,6 +43,12 @@ export const keys = {
     gsi1pk: `WAITING#${line.sku}`,
     gsi1sk: `${line.createdAt}#${line.lineId}`,
   }),
+  /** Until its execution finishes, a line is on the sparse live-lines index (gsi3). */
+  live: (line: Pick<Line, "lineId">) => ({
+    gsi3pk: `LIVE#${shardOf(line.lineId, LIVE_SHARDS)}`,
+    gsi3sk: line.lineId,
+  }),
+  sweep: (name: string) => ({ pk: `SWEEP#${name}`, sk: "SWEEP" }),
   notification: (orderId: string, key: string) => ({ pk: `ORDER#${orderId}`, sk: `NOTIF#${key}` }),
   idempotency: (scope: string, key: string) => ({ pk: `IDEMP#${scope}#${key}`, sk: "IDEMP" }),
   receipt: (receiptId: string) => ({ pk: `RECEIPT#${receiptId}`, sk: "RECEIPT" }),
@@ -59,6 +65,16 @@ export const keys = {
 };
 
 export type Key = { pk: string; sk: string };
+
+/** Shards of the live-lines index: a busy shop's new lines do not all write one key. */
+export const LIVE_SHARDS = 4;
+
+/** A stable shard of `key` in 0..shards-1 (sparse indexes spread over a few keys). */
+export function shardOf(key: string, shards: number): number {
+  let hash = 0;
+  for (const char of key) hash = (hash * 31 + (char.codePointAt(0) ?? 0)) >>> 0;
+  return hash % shards;
+}
 export type Item = Record<string, unknown>;
 export type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
@@ -68,11 +84,13 @@ export function parseItem<T>(schema: z.ZodType<T>, item: unknown): T {
   return schema.parse(item);
 }
 
-/** A line as stored: on the waiting index while backordered. */
+/** A new line as stored: on the waiting index while backordered, and on the live-lines
+ * index until its execution finishes. */
 export function lineItem(line: Line): Item {
   return {
     ...keys.line(line.orderId, line.lineId),
     ...(line.status === "backordered" ? keys.waiting(line) : {}),
+    ...keys.live(line),
     type: "line",
     ...line,
   };
