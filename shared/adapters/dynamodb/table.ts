@@ -65,6 +65,8 @@ export const keys = {
 };
 
 export type Key = { pk: string; sk: string };
+export type Item = Record<string, unknown>;
+export type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
 /** Shards of the live-lines index: a busy shop's new lines do not all write one key. */
 export const LIVE_SHARDS = 4;
@@ -75,8 +77,6 @@ export function shardOf(key: string, shards: number): number {
   for (const char of key) hash = (hash * 31 + (char.codePointAt(0) ?? 0)) >>> 0;
   return hash % shards;
 }
-export type Item = Record<string, unknown>;
-export type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
 /** Parses a stored item by its entity's schema; storage fields (keys, index keys, counters
  * derived for conditions) are not part of the entity and are dropped. */
