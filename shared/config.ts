@@ -43,8 +43,8 @@ export const config = {
     consentAfterTotalDays: numberOr("BACKORDER_CONSENT_AFTER_TOTAL_DAYS", 30),
     unknownConsentDays: numberOr("BACKORDER_UNKNOWN_DATE_CONSENT_DAYS", 30),
   }),
-  /** Hours back the reconciler looks for stopped line executions. */
-  reconcileLookbackHours: () => numberOr("BACKORDER_RECONCILE_LOOKBACK_HOURS", 48),
+  /** Minutes the reconciler's backstop leaves a stopped line execution to its event. */
+  restartGraceMinutes: () => numberOr("BACKORDER_RESTART_GRACE_MINUTES", 5),
   /** Restarts of one line's execution before it is left to an operator. */
   maxExecutionRestarts: () => numberOr("BACKORDER_MAX_EXECUTION_RESTARTS", 5),
   /** Days the signed links in an email stay valid. */

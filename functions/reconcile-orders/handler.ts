@@ -1,14 +1,22 @@
 import { scheduledTask } from "../../shared/scheduled/handler.ts";
 import { appPorts } from "../../shared/services/deps.ts";
 import { finishPendingOrders } from "../../shared/services/place-order.ts";
-import { restartStoppedLines } from "../../shared/services/reconcile.ts";
+import { sweepLiveLines } from "../../shared/services/reconcile.ts";
 
 /**
  * On a schedule (and at start-up locally): finishes orders whose API call died after
- * the write (email, executions), and restarts lines whose execution failed or was
- * aborted, so nothing accepted is left waiting on a person.
+ * the write (email, executions), and, as the backstop of the event-driven restart
+ * (restart-line), restarts lines whose execution stopped or never started, so nothing
+ * accepted is left waiting on a person.
  */
-export const handler = scheduledTask(async () => ({
-  finishedOrders: await finishPendingOrders(appPorts()),
-  restartedLines: await restartStoppedLines(appPorts()),
-}));
+export const handler = scheduledTask(async ({ timeLeftMs }) => {
+  const finishedOrders = await finishPendingOrders(appPorts());
+  const sweep = await sweepLiveLines(appPorts(), { timeLeftMs });
+  return {
+    finishedOrders,
+    checkedLines: sweep.checked,
+    restartedLines: sweep.restarted,
+    errors: sweep.errors,
+    sweepComplete: sweep.complete,
+  };
+});

@@ -40,5 +40,15 @@ export class DataTable extends Construct {
       projectionType: ProjectionType.INCLUDE,
       nonKeyAttributes: ["orderId", "lineId", "wakeDue", "wakeAttempts"],
     });
+    // Lines whose execution has not finished, in a few shards: gsi3pk = LIVE#<shard>. The
+    // reconciler's backstop pages it; only what it reads is projected, so the many other
+    // writes of a line do not write this index too.
+    this.table.addGlobalSecondaryIndex({
+      indexName: "gsi3",
+      partitionKey: { name: "gsi3pk", type: AttributeType.STRING },
+      sortKey: { name: "gsi3sk", type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: ["orderId", "lineId", "executionName", "createdAt"],
+    });
   }
 }

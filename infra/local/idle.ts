@@ -10,6 +10,8 @@ export interface Activity {
   executionsRunning: number;
   /** Executions parked on a task token (waiting for SendTask*). */
   executionsParked: number;
+  /** Events on the local bus not delivered yet (queued, in flight, or backing off). */
+  deliveriesPending: number;
 }
 
 export interface IdleResult {
@@ -19,7 +21,7 @@ export interface IdleResult {
 }
 
 /**
- * Busy while a Lambda invocation or a due timer is in flight, or while an execution is
+ * Busy while a Lambda invocation, an event delivery or a due timer is in flight, or while an execution is
  * running that is not parked on a task token (between states, in a task, in a retry's
  * back-off). An execution parked on a token, and a timer set for a later time, are idle:
  * nothing happens until someone calls or the clock is advanced. (The line workflow parks
@@ -27,7 +29,12 @@ export interface IdleResult {
  * than these counts.)
  */
 export function isBusy(a: Activity): boolean {
-  return a.lambdasInFlight > 0 || a.dueTimers > 0 || a.executionsRunning > a.executionsParked;
+  return (
+    a.lambdasInFlight > 0 ||
+    a.deliveriesPending > 0 ||
+    a.dueTimers > 0 ||
+    a.executionsRunning > a.executionsParked
+  );
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   startDynamoDbLocal,
 } from "./dynamodb/process.ts";
 import { createTablesFromTemplate } from "./dynamodb/tables.ts";
+import { LocalEventBus } from "./events.ts";
 import { type FaultsConfig, LocalFaults, parseFaults } from "./faults.ts";
 import { LocalGateway } from "./gateway.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./identity.ts";
@@ -109,6 +110,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const runtime = new LocalLambdaRuntime();
   let ready = false;
   let stepFunctions: LocalStepFunctions | undefined;
+  let bus: LocalEventBus | undefined;
   const activity = (): Activity => {
     const lambdas = runtime.activity();
     return {
@@ -117,6 +119,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dueTimers: clock.dueTimers(),
       executionsRunning: stepFunctions?.runningCount() ?? 0,
       executionsParked: stepFunctions?.waitingTaskCount() ?? 0,
+      deliveriesPending: bus?.pending() ?? 0,
     };
   };
   const waitForIdle = (timeoutMs?: number) => waitUntilIdle(activity, { timeoutMs });
@@ -239,6 +242,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     ready = true;
     stops.push(startSchedules(runtime, clock));
+    // EventBridge: the template's rules on events, fed by Step Functions' status changes.
+    // Stops that were not announced before (a stack killed or stopped) go out now.
+    const events = new LocalEventBus({
+      rules: model.rules,
+      invoke: (fn, event) => runtime.invoke(fn, event),
+      log: (entry) => logger.warn("local event bus", entry),
+    });
+    bus = events;
+    stops.push(async () => events.close());
+    sfn.startAnnouncing((event) => events.put(event));
     return { urls, clock, faults, waitForIdle, stop };
   } catch (error) {
     await stop();

@@ -16,6 +16,7 @@ import { FUNCTION_METADATA_KEY } from "../constructs/function-metadata.ts";
 import { repoRoot } from "../paths.ts";
 import { sourceHash } from "../source-hash.ts";
 import type { CfnTemplate } from "./cfn.ts";
+import type { LocalRule } from "./events.ts";
 import { LOCAL_ACCOUNT, LOCAL_REGION } from "./identity.ts";
 
 /**
@@ -103,6 +104,8 @@ export interface LocalModel {
   }[];
   /** The environment the functions get (all of them share one process locally). */
   environment: Record<string, string>;
+  /** EventBridge rules on events (not schedules: routes.ts runs those), for the local bus. */
+  rules: LocalRule[];
 }
 
 type Resolved = string | number | boolean | null | Resolved[] | { [k: string]: Resolved };
@@ -172,7 +175,36 @@ export function localModel(template: CfnTemplate, names: LocalNames): LocalModel
       }
     }
   }
-  return { tables, functions, stateMachines, environment };
+  const functionsByArn = new Map(functions.map((f) => [f.arn, f.name]));
+  const rules: LocalRule[] = [];
+  for (const [id, res] of Object.entries(template.Resources)) {
+    if (res.Type !== "AWS::Events::Rule" || !res.Properties?.EventPattern) continue;
+    if (res.Properties.State === "DISABLED") continue;
+    const targets = (res.Properties.Targets ?? []) as {
+      Arn: unknown;
+      RetryPolicy?: { MaximumRetryAttempts?: number };
+    }[];
+    rules.push({
+      logicalId: id,
+      pattern: resolve(res.Properties.EventPattern) as Record<string, unknown>,
+      targets: targets.map((target) => {
+        let fn: FunctionName | undefined;
+        try {
+          fn = functionsByArn.get(String(resolve(target.Arn)));
+        } catch {
+          // not an ARN the local stack knows
+        }
+        if (!fn) {
+          throw new Error(
+            `rule ${id}: the local stack runs only function targets (${JSON.stringify(target.Arn)})`,
+          );
+        }
+        // EventBridge's default: 185 retries.
+        return { fn, retryAttempts: target.RetryPolicy?.MaximumRetryAttempts ?? 185 };
+      }),
+    });
+  }
+  return { tables, functions, stateMachines, environment, rules };
 }
 
 const PSEUDO: Record<string, string> = {

@@ -26,6 +26,7 @@ import { DataTable } from "../constructs/data.ts";
 import { Functions } from "../constructs/functions.ts";
 import { BackorderApi } from "../constructs/http-api.ts";
 import { LineWorkflow, WORKFLOW_FUNCTIONS } from "../constructs/line-workflow.ts";
+import { EventTriggers } from "../constructs/triggers.ts";
 
 export interface BackorderStackProps extends StackProps {
   /** From-address of customer emails (context `emailFrom`). */
@@ -125,14 +126,8 @@ export class BackorderStack extends Stack {
           ["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
           () => workflow.stateMachine.grantTaskResponse(functions.byName[fn]),
         ),
-      // ListExecutions on the machine, DescribeExecution on its executions; nothing else.
+      // DescribeExecution on the line machine's executions; nothing else.
       "workflow:read": (fn) => {
-        functions.byName[fn].addToRolePolicy(
-          new PolicyStatement({
-            actions: ["states:ListExecutions"],
-            resources: [workflow.stateMachine.stateMachineArn],
-          }),
-        );
         functions.byName[fn].addToRolePolicy(
           new PolicyStatement({
             actions: ["states:DescribeExecution"],
@@ -198,12 +193,24 @@ export class BackorderStack extends Stack {
       });
     }
 
+    const triggers = new EventTriggers(this, "Triggers", {
+      functions: functions.byName,
+      lineStateMachine: workflow.stateMachine,
+    });
+
     new CfnOutput(this, "ApiUrl", { value: api.api.apiEndpoint });
     new CfnOutput(this, "LineStateMachineArn", { value: workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, "StorefrontApiKeySecretArn", { value: storefrontKey.secretArn });
     new CfnOutput(this, "WarehouseApiKeySecretArn", { value: warehouseKey.secretArn });
     new CfnOutput(this, "StripeSecretKeyArn", { value: stripeKey.secretArn });
     new CfnOutput(this, "SupplierWebhookSecretsArn", { value: supplierSecrets.secretArn });
+    const restartDeadLetters = triggers.deadLetterQueues["restart-line"];
+    if (restartDeadLetters) {
+      new CfnOutput(this, "RestartLineDeadLetterQueueUrl", {
+        description: "Line-stopped events restart-line could not handle (the backstop covers them)",
+        value: restartDeadLetters.queueUrl,
+      });
+    }
 
     const logicalId = (c: Construct) =>
       this.resolve(this.getLogicalId(c.node.defaultChild as CfnElement)) as string;
@@ -242,7 +249,7 @@ function suppressReviewedFindings(
       `stateMachine:*${refs.machineLogicalId}*`,
       `execution:<${refs.machineLogicalId}.Name>:*`,
     )}]`,
-    "The reconciler describes executions of the line machine only; their ARNs are not known before they exist.",
+    "The reconciler's backstop describes executions of the line machine only; their ARNs are not known before they exist.",
   );
   ack(
     `AwsSolutions-IAM5[Resource::${refs.ownMachineFinding}]`,

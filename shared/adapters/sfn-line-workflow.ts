@@ -1,12 +1,17 @@
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
-  type ExecutionStatus,
-  ListExecutionsCommand,
+  ExecutionDoesNotExist,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { config } from "../config.ts";
-import type { LineRun, LineWorkflow, LineWorkflowAdmin, StoppedRun } from "../ports/workflow.ts";
+import type {
+  ExecutionState,
+  ExecutionStatus,
+  LineRun,
+  LineWorkflow,
+  LineWorkflowAdmin,
+} from "../ports/workflow.ts";
 import { sfn } from "./aws-clients.ts";
 
 /** Calls in flight at once when starting many lines. */
@@ -54,44 +59,27 @@ export const sfnLineWorkflow: LineWorkflow & LineWorkflowAdmin = {
 
   startNamed,
 
-  async stoppedRuns(since, limit) {
-    const stateMachineArn = config.lineStateMachineArn();
-    const found: StoppedRun[] = [];
-    for (const status of ["FAILED", "TIMED_OUT", "ABORTED"] as const) {
-      let nextToken: string | undefined;
-      do {
-        const page = await sfn().send(
-          new ListExecutionsCommand({
-            stateMachineArn,
-            statusFilter: status as ExecutionStatus,
-            maxResults: 100,
-            nextToken,
-          }),
-        );
-        nextToken = page.nextToken;
-        for (const execution of page.executions ?? []) {
-          const stoppedAt = execution.stopDate ?? execution.startDate ?? new Date(0);
-          // Newest first: once past the window, the rest of this status is older still.
-          if (stoppedAt < since) {
-            nextToken = undefined;
-            break;
-          }
-          const described = await sfn().send(
-            new DescribeExecutionCommand({ executionArn: execution.executionArn }),
-          );
-          const input = JSON.parse(described.input ?? "{}") as Partial<LineRun>;
-          if (!input.orderId || !input.lineId) continue;
-          found.push({
-            name: execution.name ?? "",
-            status,
-            stoppedAt,
-            orderId: input.orderId,
-            lineId: input.lineId,
-          });
-          if (found.length >= limit) return found;
-        }
-      } while (nextToken);
+  async describe(name) {
+    try {
+      const out = await sfn().send(
+        new DescribeExecutionCommand({ executionArn: executionArn(name) }),
+      );
+      return {
+        status: (out.status ?? "RUNNING") as ExecutionStatus,
+        stoppedAt: out.stopDate ?? null,
+      } satisfies ExecutionState;
+    } catch (error) {
+      const missing =
+        error instanceof ExecutionDoesNotExist ||
+        (error instanceof Error && error.name === "ExecutionDoesNotExist");
+      if (missing) return null;
+      throw error;
     }
-    return found;
   },
 };
+
+/** The ARN of the line machine's execution by that name. */
+export function executionArn(name: string): string {
+  const machine = config.lineStateMachineArn();
+  return `${machine.replace(":stateMachine:", ":execution:")}:${name}`;
+}

@@ -12,7 +12,7 @@ export type Access =
   | "table:write"
   | "workflow:start"
   | "workflow:signal"
-  /** List and describe the line machine's executions (the reconciler). */
+  /** Describe the line machine's executions (the reconciler's backstop). */
   | "workflow:read"
   | "email:send"
   | "api-keys:read"
@@ -23,6 +23,13 @@ export type Access =
   /** Read the suppliers' webhook secrets. */
   | "suppliers:read";
 
+/**
+ * Events a function is run on (an EventBridge rule on AWS; the local stack delivers the
+ * same events to the same handler). `line-execution-stopped`: Step Functions' "Execution
+ * Status Change" of a line machine execution that FAILED, TIMED_OUT or was ABORTED.
+ */
+export type EventTrigger = "line-execution-stopped";
+
 export interface FunctionSpec {
   description: string;
   access: readonly Access[];
@@ -30,6 +37,8 @@ export interface FunctionSpec {
   timeoutSeconds?: number;
   /** Run on a schedule, every so many minutes (EventBridge on AWS; the virtual clock locally). */
   scheduleMinutes?: number;
+  /** Run on these events, delivered at least once. */
+  onEvent?: EventTrigger;
 }
 
 /** What a function that may cancel a line needs: release its units to the next waiting
@@ -137,7 +146,7 @@ export const FUNCTIONS = {
   },
   "reconcile-orders": {
     description:
-      "Every 5 minutes: finish orders cut off after their write; restart stopped line executions",
+      "Every 5 minutes: finish orders cut off after their write; restart live lines whose execution stopped or never started (the backstop)",
     access: ["table:read", "table:write", "workflow:start", "workflow:read", "email:send"],
     timeoutSeconds: 300,
     scheduleMinutes: 5,
@@ -148,6 +157,12 @@ export const FUNCTIONS = {
     access: ["table:read", "table:write", "workflow:signal"],
     timeoutSeconds: 120,
     scheduleMinutes: 1,
+  },
+  "restart-line": {
+    description: "A line execution failed, timed out or was aborted: restart the line",
+    access: ["table:read", "table:write", "workflow:start"],
+    timeoutSeconds: 30,
+    onEvent: "line-execution-stopped",
   },
   "advance-line": {
     description:
@@ -170,6 +185,14 @@ export function scheduledFunctions(): { name: FunctionName; everyMinutes: number
   return FUNCTION_NAMES.flatMap((name) => {
     const spec: FunctionSpec = FUNCTIONS[name];
     return spec.scheduleMinutes ? [{ name, everyMinutes: spec.scheduleMinutes }] : [];
+  });
+}
+
+/** Functions run on events, with the events they are run on. */
+export function eventFunctions(): { name: FunctionName; onEvent: EventTrigger }[] {
+  return FUNCTION_NAMES.flatMap((name) => {
+    const spec: FunctionSpec = FUNCTIONS[name];
+    return spec.onEvent ? [{ name, onEvent: spec.onEvent }] : [];
   });
 }
 

@@ -5,6 +5,7 @@ import type { CatalogStore } from "./catalog.ts";
 import type { ChargeStore } from "./charges.ts";
 import type { Clock } from "./clock.ts";
 import type { LineWaitStore } from "./line-waits.ts";
+import type { LiveLineStore } from "./live-lines.ts";
 import type { Mailer } from "./mailer.ts";
 import type { NotificationStore } from "./notifications.ts";
 import type { OrderStore } from "./orders.ts";
@@ -34,6 +35,7 @@ export interface AppPorts {
   orders: OrderStore;
   allocation: AllocationStore;
   waits: LineWaitStore;
+  liveLines: LiveLineStore;
   notifications: NotificationStore;
   shipments: ShipmentStore;
   charges: ChargeStore;
@@ -59,7 +61,8 @@ export interface AppPorts {
     recheckSeconds: number;
     /** Restarts of one line's execution before it is left to an operator. */
     maxExecutionRestarts: number;
-    /** Hours back the reconciler looks for stopped line executions. */
-    reconcileLookbackHours: number;
+    /** Minutes a stopped (or never started) execution is left to the event that restarts
+     * it before the reconciler's backstop restarts it. */
+    restartGraceMinutes: number;
   };
 }

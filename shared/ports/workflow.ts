@@ -24,19 +24,26 @@ export interface LineSignals {
   wake(orderId: string, lineId: string, reason: string): Promise<"woken" | "not-parked">;
 }
 
-/** An execution of the line machine that has stopped. */
-export interface StoppedRun {
-  name: string;
-  status: "FAILED" | "TIMED_OUT" | "ABORTED";
-  stoppedAt: Date;
-  orderId: string;
-  lineId: string;
+/** An execution's status, as Step Functions reports it. */
+export type ExecutionStatus =
+  | "RUNNING"
+  | "SUCCEEDED"
+  | "FAILED"
+  | "TIMED_OUT"
+  | "ABORTED"
+  | "PENDING_REDRIVE";
+
+/** What the line machine says of one of its executions. */
+export interface ExecutionState {
+  status: ExecutionStatus;
+  /** When it stopped; null while it runs. */
+  stoppedAt: Date | null;
 }
 
 /** What the reconciler needs of the line machine beyond starting runs. */
 export interface LineWorkflowAdmin {
-  /** Executions that failed, timed out or were aborted since `since`, newest first. */
-  stoppedRuns(since: Date, limit: number): Promise<StoppedRun[]>;
+  /** The execution of the line machine by that name; null when there is none. */
+  describe(name: string): Promise<ExecutionState | null>;
   /** Starts a run under a given execution name (a restart); a repeat is a no-op. */
   startNamed(run: LineRun, name: string): Promise<void>;
 }

@@ -3,12 +3,17 @@ import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { logger } from "../logger.ts";
 
+/** What a scheduled run is told: how long it may still take. */
+export interface ScheduledRun {
+  timeLeftMs: () => number;
+}
+
 /** The middy stack of scheduled functions: structured logs; the event is ignored. */
-export function scheduledTask<TResult>(impl: () => Promise<TResult>) {
+export function scheduledTask<TResult>(impl: (run: ScheduledRun) => Promise<TResult>) {
   return middy<unknown, TResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .handler(async () => {
-      const result = await impl();
+    .handler(async (_event, context) => {
+      const result = await impl({ timeLeftMs: () => context.getRemainingTimeInMillis() });
       logger.info("scheduled run done", { result });
       return result;
     });

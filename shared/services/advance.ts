@@ -21,7 +21,8 @@ export interface LineStep {
   waitSeconds: number;
 }
 
-export type AdvanceDeps = EscalateDeps & Pick<AppPorts, "charges" | "waits" | "settings">;
+export type AdvanceDeps = EscalateDeps &
+  Pick<AppPorts, "charges" | "waits" | "liveLines" | "settings">;
 
 /** Actions one call may take before it must have reached a wait (a loop is a bug). */
 const MAX_ACTIONS = 12;
@@ -48,6 +49,8 @@ export async function advanceLine(
     const line = await deps.orders.getLine(orderId, lineId);
     if (!line) throw new LineNotFoundError(`line ${lineId} of order ${orderId} does not exist`);
     const step = await act(deps, line);
+    // Done: the execution ends here, and the line leaves the lines the backstop watches.
+    if (step?.wait === null) await deps.liveLines.finished(orderId, lineId);
     if (step) return step;
   }
   throw new Error(`line ${lineId} did not reach a wait after ${MAX_ACTIONS} actions`);

@@ -3,6 +3,7 @@ import { DynamoDbAllocation } from "../adapters/dynamodb/allocation.ts";
 import { DynamoDbCatalog } from "../adapters/dynamodb/catalog.ts";
 import { DynamoDbCharges } from "../adapters/dynamodb/charges.ts";
 import { DynamoDbLineWaits } from "../adapters/dynamodb/line-waits.ts";
+import { DynamoDbLiveLines } from "../adapters/dynamodb/live-lines.ts";
 import { DynamoDbNotifications } from "../adapters/dynamodb/notifications.ts";
 import { DynamoDbOrders } from "../adapters/dynamodb/orders.ts";
 import { DynamoDbShipments } from "../adapters/dynamodb/shipments.ts";
@@ -31,6 +32,7 @@ export function appPorts(): AppPorts {
     orders: new DynamoDbOrders(table),
     allocation: new DynamoDbAllocation(table),
     waits,
+    liveLines: new DynamoDbLiveLines(table),
     notifications,
     shipments: new DynamoDbShipments(table),
     charges: new DynamoDbCharges(table),
@@ -57,7 +59,7 @@ export function appPorts(): AppPorts {
       checkInAfterSilentDays: config.checkInAfterSilentDays(),
       recheckSeconds: config.recheckSeconds(),
       maxExecutionRestarts: config.maxExecutionRestarts(),
-      reconcileLookbackHours: config.reconcileLookbackHours(),
+      restartGraceMinutes: config.restartGraceMinutes(),
     },
   };
   return ports;

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../../infra/local/ports.ts";
+import { freePort, isListening } from "../../infra/local/ports.ts";
 import type { LocalStackManifest } from "../../infra/local/stack.ts";
 import { repoRoot } from "../../infra/paths.ts";
 
@@ -22,6 +22,12 @@ export interface RunningStack {
   /** Milliseconds from spawn to the first 200 on /health. */
   readyAfterMs: number;
   stop(): Promise<number | null>;
+  /**
+   * SIGKILL of the stack's own process, as a crash or a pulled plug: nothing is saved or
+   * stopped in order. Resolves once its ports are free again (DynamoDB Local's watchdog
+   * ends the emulator).
+   */
+  kill(): Promise<void>;
 }
 
 export async function allocatePorts(): Promise<StackPorts> {
@@ -114,6 +120,19 @@ async function startOnce(options: StartOptions): Promise<RunningStack> {
     manifest,
     logFile,
     readyAfterMs,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        process.kill(manifest.pid, "SIGKILL");
+        await exited;
+      }
+      const deadline = Date.now() + 30_000;
+      for (const port of Object.values(ports)) {
+        while (await isListening(port)) {
+          if (Date.now() > deadline) throw new Error(`port ${port} still in use after the kill`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    },
     async stop() {
       if (child.exitCode !== null) return child.exitCode;
       child.kill("SIGTERM");

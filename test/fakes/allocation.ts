@@ -55,6 +55,7 @@ export class FakeAllocation implements AllocationStore {
           const rest: Line = splitRemainder(clone(line), newLineId(), remainder);
           check(!t.lines.has(lineKey(rest.orderId, rest.lineId)), "the remainder is new");
           t.lines.set(lineKey(rest.orderId, rest.lineId), rest);
+          t.live.add(lineKey(rest.orderId, rest.lineId));
           remainders.push(clone(rest));
         }
       }

@@ -13,6 +13,7 @@ import type { AllocationStore, ReceiptRecord } from "../../shared/ports/allocati
 import type { CatalogStore } from "../../shared/ports/catalog.ts";
 import type { ChargeStore } from "../../shared/ports/charges.ts";
 import type { LineWaitStore } from "../../shared/ports/line-waits.ts";
+import type { LiveLineStore, SweepPosition } from "../../shared/ports/live-lines.ts";
 import type { NotificationStore } from "../../shared/ports/notifications.ts";
 import type { IdempotencyRecord, OrderStore } from "../../shared/ports/orders.ts";
 import type { ShipmentStore } from "../../shared/ports/shipments.ts";
@@ -32,6 +33,7 @@ export type StoreCall =
   | Named<"orders", OrderStore>
   | Named<"allocation", AllocationStore>
   | Named<"waits", LineWaitStore>
+  | Named<"liveLines", LiveLineStore>
   | Named<"notifications", NotificationStore>
   | Named<"shipments", ShipmentStore>
   | Named<"charges", ChargeStore>
@@ -51,6 +53,10 @@ export interface Tables {
   orders: Map<string, Order>;
   /** By `lineKey(orderId, lineId)`. */
   lines: Map<string, Line>;
+  /** Lines whose execution has not finished, by `lineKey` (the live-lines index). */
+  live: Set<string>;
+  /** Where a sweep of the live lines stopped short. */
+  sweep: SweepPosition | null;
   /** A parked line's task token (fields of the line item in DynamoDB). */
   parked: Map<string, { token: string; wait: WaitKind }>;
   /** The wake outbox: lines marked as needing a wake-up (fields of the line item). */
@@ -76,6 +82,8 @@ const emptyTables = (): Tables => ({
   skus: new Map(),
   orders: new Map(),
   lines: new Map(),
+  live: new Set(),
+  sweep: null,
   parked: new Map(),
   wakes: new Map(),
   idempotency: new Map(),

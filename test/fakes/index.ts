@@ -7,6 +7,7 @@ import { FakeCharges } from "./charges.ts";
 import { FakeClock } from "./clock.ts";
 import { FakeDb } from "./db.ts";
 import { FakeLineWaits } from "./line-waits.ts";
+import { FakeLiveLines } from "./live-lines.ts";
 import { FakeMailer } from "./mailer.ts";
 import { FakeNotifications } from "./notifications.ts";
 import { FakeOrders } from "./orders.ts";
@@ -28,6 +29,7 @@ export interface Fakes extends AppPorts {
   orders: FakeOrders;
   allocation: FakeAllocation;
   waits: FakeLineWaits;
+  liveLines: FakeLiveLines;
   notifications: FakeNotifications;
   shipments: FakeShipments;
   charges: FakeCharges;
@@ -62,6 +64,7 @@ export function fakePorts({ now = "2026-11-24T10:00:00Z" }: { now?: string } = {
     orders: new FakeOrders(db),
     allocation: new FakeAllocation(db),
     waits,
+    liveLines: new FakeLiveLines(db),
     notifications,
     shipments: new FakeShipments(db),
     charges: new FakeCharges(db),
@@ -91,7 +94,7 @@ export function fakePorts({ now = "2026-11-24T10:00:00Z" }: { now?: string } = {
       checkInAfterSilentDays: DEFAULT_ESCALATION.checkInAfterSilentDays,
       recheckSeconds: 7 * 86_400,
       maxExecutionRestarts: 5,
-      reconcileLookbackHours: 48,
+      restartGraceMinutes: 5,
     },
   };
   return Object.assign(fakes, { given: new Seeder(fakes) });

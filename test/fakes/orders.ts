@@ -97,6 +97,7 @@ function putLines(t: Tables, lines: readonly Line[], stock: readonly StockTake[]
     const key = lineKey(line.orderId, line.lineId);
     check(!t.lines.has(key), `line ${line.lineId} is new`);
     t.lines.set(key, clone(line));
+    t.live.add(key);
   }
   for (const delta of stock) takeStock(t.skus.get(delta.sku), delta);
 }

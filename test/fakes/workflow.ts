@@ -1,23 +1,28 @@
 import type { LineWaitStore } from "../../shared/ports/line-waits.ts";
 import type {
+  ExecutionState,
   LineRun,
   LineSignals,
   LineWorkflow,
   LineWorkflowAdmin,
-  StoppedRun,
 } from "../../shared/ports/workflow.ts";
 
 /**
  * The line state machine, as far as the services see it: executions started by name (a
- * name used already is a no-op, as Step Functions answers), and stopped runs a test lists.
+ * name used already is a no-op, as Step Functions answers), each running until a test
+ * stops it.
  */
 export class FakeWorkflow implements LineWorkflow, LineWorkflowAdmin {
   /** Executions by name: the run each was started with (the first start). */
   readonly executions = new Map<string, LineRun>();
   /** Every start asked for, repeats included. */
   readonly starts: (LineRun & { name: string })[] = [];
-  /** What stoppedRuns answers (a test puts runs here). */
-  readonly stopped: StoppedRun[] = [];
+  /** Each execution's status by name (RUNNING once started, until a test stops it). */
+  readonly states = new Map<string, ExecutionState>();
+  /** DescribeExecution calls, and the most in flight at once. */
+  describes = 0;
+  maxDescribesInFlight = 0;
+  private describesInFlight = 0;
   /** Starts that fail next (as a throttled StartExecution would), counted down. */
   failNextStarts = 0;
 
@@ -31,14 +36,27 @@ export class FakeWorkflow implements LineWorkflow, LineWorkflowAdmin {
 
   async startNamed(run: LineRun, name: string): Promise<void> {
     this.starts.push({ ...run, name });
-    if (!this.executions.has(name)) this.executions.set(name, { ...run });
+    if (!this.executions.has(name)) {
+      this.executions.set(name, { ...run });
+      this.states.set(name, { status: "RUNNING", stoppedAt: null });
+    }
   }
 
-  async stoppedRuns(since: Date, limit: number): Promise<StoppedRun[]> {
-    return this.stopped
-      .filter((r) => r.stoppedAt >= since)
-      .sort((a, b) => b.stoppedAt.getTime() - a.stoppedAt.getTime())
-      .slice(0, limit);
+  async describe(name: string): Promise<ExecutionState | null> {
+    this.describes++;
+    this.describesInFlight++;
+    this.maxDescribesInFlight = Math.max(this.maxDescribesInFlight, this.describesInFlight);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    this.describesInFlight--;
+    const state = this.states.get(name);
+    return state ? { ...state } : null;
+  }
+
+  /** The execution stops (fails, times out, is aborted, or ends) at `at`. */
+  stop(name: string, status: Exclude<ExecutionState["status"], "RUNNING">, at: Date): void {
+    const state = this.states.get(name);
+    if (!state) throw new Error(`no execution ${name}`);
+    this.states.set(name, { status, stoppedAt: at });
   }
 
   /** The line ids that have an execution, by execution name. */

@@ -6,11 +6,16 @@ import { ASSEMBLY_DIR, readStackTemplate } from "../../infra/assembly.ts";
 import { FUNCTION_METADATA_KEY } from "../../infra/constructs/function-metadata.ts";
 import {
   type Access,
+  eventFunctions,
   FUNCTIONS,
   type FunctionName,
   ROUTES,
   scheduledFunctions,
 } from "../../shared/http/routes.ts";
+import {
+  EXECUTION_STATUS_CHANGE,
+  STOPPED_STATUSES,
+} from "../../shared/workflow/execution-events.ts";
 
 type Json = Record<string, unknown>;
 interface Resource {
@@ -107,7 +112,7 @@ describe("data table", () => {
     expect(id).toMatch(/^Data/);
   });
 
-  it("is keyed by pk/sk with the gsi1 waiting-queue and gsi2 wake-outbox indexes", () => {
+  it("is keyed by pk/sk with the gsi1 waiting-queue, gsi2 wake-outbox and gsi3 live-lines indexes", () => {
     template.hasResourceProperties("AWS::DynamoDB::Table", {
       KeySchema: [
         { AttributeName: "pk", KeyType: "HASH" },
@@ -131,6 +136,18 @@ describe("data table", () => {
           Projection: {
             ProjectionType: "INCLUDE",
             NonKeyAttributes: ["orderId", "lineId", "wakeDue", "wakeAttempts"],
+          },
+        },
+        {
+          IndexName: "gsi3",
+          KeySchema: [
+            { AttributeName: "gsi3pk", KeyType: "HASH" },
+            { AttributeName: "gsi3sk", KeyType: "RANGE" },
+          ],
+          // Only what the backstop reads: other writes of a line do not write this index.
+          Projection: {
+            ProjectionType: "INCLUDE",
+            NonKeyAttributes: ["orderId", "lineId", "executionName", "createdAt"],
           },
         },
       ],
@@ -305,7 +322,7 @@ describe("IAM", () => {
 describe("schedules", () => {
   it("runs each scheduled function from an EventBridge rule at its period", () => {
     const byName = functionsByName();
-    const rules = ofType("AWS::Events::Rule");
+    const rules = ofType("AWS::Events::Rule").filter(([, r]) => r.Properties?.ScheduleExpression);
     const scheduled = scheduledFunctions();
     expect(scheduled.map((s) => s.name)).toContain("reconcile-orders");
     expect(rules).toHaveLength(scheduled.length);
@@ -324,5 +341,90 @@ describe("schedules", () => {
       );
       expect(permissions.length, name).toBeGreaterThan(0);
     }
+  });
+});
+
+describe("event triggers", () => {
+  const refOf = (value: unknown) =>
+    (value as { "Fn::GetAtt"?: [string, string] } | undefined)?.["Fn::GetAtt"]?.[0];
+
+  it("restarts a line on its execution's stop: one rule per event-triggered function", () => {
+    const byName = functionsByName();
+    const [machineId] = only("AWS::StepFunctions::StateMachine");
+    const patterned = ofType("AWS::Events::Rule").filter(([, r]) => r.Properties?.EventPattern);
+    const triggered = eventFunctions();
+    expect(triggered).toEqual([{ name: "restart-line", onEvent: "line-execution-stopped" }]);
+    expect(patterned).toHaveLength(triggered.length);
+
+    const fnId = byName.get("restart-line")?.id as string;
+    const [, rule] = patterned[0] as [string, Resource];
+    expect(rule.Properties?.EventPattern).toEqual({
+      source: ["aws.states"],
+      "detail-type": [EXECUTION_STATUS_CHANGE],
+      detail: { status: [...STOPPED_STATUSES], stateMachineArn: [{ Ref: machineId }] },
+    });
+    const targets = rule.Properties?.Targets as Json[];
+    expect(targets).toHaveLength(1);
+    const target = targets[0] as Json;
+    expect(refOf(target.Arn)).toBe(fnId);
+    expect(target.RetryPolicy).toEqual({
+      MaximumRetryAttempts: expect.any(Number),
+      MaximumEventAgeInSeconds: 86_400,
+    });
+    expect((target.RetryPolicy as Json).MaximumRetryAttempts).toBeGreaterThan(0);
+
+    // EventBridge may invoke it.
+    const permissions = ofType("AWS::Lambda::Permission").filter(
+      ([, p]) =>
+        JSON.stringify(p.Properties?.FunctionName).includes(`"${fnId}"`) &&
+        p.Properties?.Principal === "events.amazonaws.com" &&
+        refOf(p.Properties?.SourceArn) === patterned[0]?.[0],
+    );
+    expect(permissions).toHaveLength(1);
+  });
+
+  it("dead-letters what neither EventBridge nor Lambda could deliver, to an encrypted TLS-only queue", () => {
+    const fnId = functionsByName().get("restart-line")?.id as string;
+    const [, rule] = ofType("AWS::Events::Rule").find(([, r]) => r.Properties?.EventPattern) as [
+      string,
+      Resource,
+    ];
+    const { Targets } = rule.Properties as { Targets: Json[] };
+    const target = Targets[0] as Json;
+    const queueId = refOf((target.DeadLetterConfig as Json | undefined)?.Arn) as string;
+    const queue = resources[queueId];
+    expect(queue?.Type).toBe("AWS::SQS::Queue");
+    expect(queue?.Properties?.SqsManagedSseEnabled).toBe(true);
+
+    const [, policy] = ofType("AWS::SQS::QueuePolicy").find(([, p]) =>
+      JSON.stringify(p.Properties?.Queues).includes(`"${queueId}"`),
+    ) as [string, Resource];
+    const { PolicyDocument } = policy.Properties as { PolicyDocument: { Statement: Json[] } };
+    const statements = PolicyDocument.Statement;
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: "Deny",
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      }),
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: "Allow",
+        Action: "sqs:SendMessage",
+        Principal: { Service: "events.amazonaws.com" },
+      }),
+    );
+
+    // A handler that keeps failing: Lambda's own retries, then the same queue.
+    const [, invokeConfig] = ofType("AWS::Lambda::EventInvokeConfig").find(([, c]) =>
+      JSON.stringify(c.Properties?.FunctionName).includes(`"${fnId}"`),
+    ) as [string, Resource];
+    expect(invokeConfig.Properties?.MaximumRetryAttempts).toBe(2);
+    const { DestinationConfig } = invokeConfig.Properties as {
+      DestinationConfig: { OnFailure: Json };
+    };
+    const onFailure = DestinationConfig.OnFailure;
+    expect(refOf(onFailure.Destination)).toBe(queueId);
+    expect(actionsOf("restart-line")).toContain("sqs:SendMessage");
   });
 });

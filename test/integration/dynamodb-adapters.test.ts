@@ -11,6 +11,7 @@ import { LOCAL_CREDENTIALS } from "../../infra/local/identity.ts";
 import { freePort } from "../../infra/local/ports.ts";
 import { localTemplate } from "../../infra/local/template.ts";
 import { DynamoDbLineWaits } from "../../shared/adapters/dynamodb/line-waits.ts";
+import { DynamoDbLiveLines } from "../../shared/adapters/dynamodb/live-lines.ts";
 import {
   keys,
   lineItem,
@@ -270,6 +271,69 @@ describe("createOrder", () => {
       await store.transitionLine(waiting.orderId, waiting.lineId, "backordered", "allocated", AT),
     ).toBe(true);
     expect((await store.waitingLines(sku)).lines.map((l) => l.qty)).toEqual([3]);
+  });
+});
+
+describe("live lines (gsi3)", () => {
+  it("holds every new line until its execution finishes, in shards, paged, with its execution", async () => {
+    const live = new DynamoDbLiveLines(store.table);
+    const waits = new DynamoDbLineWaits(store.table);
+    const sku = unique("SKU");
+    await store.putSkuPolicy(
+      { sku, name: "W", onHand: 1, backorder: { allowed: true }, substitutes: [] },
+      AT,
+    );
+    const placed = [newOrder(sku, { allocate: 1, backorder: 2 })];
+    for (let i = 0; i < 6; i++) placed.push(newOrder(sku, { allocate: 0, backorder: 1 }));
+    for (const order of placed) expect(await store.createOrder(order)).toBe("created");
+    const ours = new Set(placed.flatMap((o) => o.lines.map((l) => l.lineId)));
+
+    /** Our lines on the index, every shard, a page of two at a time. */
+    async function onIndex() {
+      const found: Awaited<ReturnType<typeof live.liveLines>>["lines"] = [];
+      for (let shard = 0; shard < live.shards; shard++) {
+        let cursor: string | null = null;
+        do {
+          const page: Awaited<ReturnType<typeof live.liveLines>> = await live.liveLines(
+            shard,
+            cursor,
+            2,
+          );
+          found.push(...page.lines.filter((l) => ours.has(l.lineId)));
+          cursor = page.next;
+        } while (cursor);
+      }
+      return found;
+    }
+    const all = await onIndex();
+    expect(all.map((l) => l.lineId).sort()).toEqual([...ours].sort());
+    const [first] = placed[0]?.lines ?? [];
+    if (!first) throw new Error("no line");
+    expect(all.find((l) => l.lineId === first.lineId)).toEqual({
+      orderId: first.orderId,
+      lineId: first.lineId,
+      createdAt: first.createdAt,
+    });
+
+    // A restart shows on the index; a finished execution takes the line off it.
+    await waits.recordExecutionRestart(first, first.lineId, `${first.lineId}-r1`, {
+      restarts: 1,
+      failures: 0,
+    });
+    const done = placed[1]?.lines[0];
+    if (!done) throw new Error("no line");
+    await live.finished(done.orderId, done.lineId);
+    const after = await onIndex();
+    expect(after.find((l) => l.lineId === first.lineId)?.executionName).toBe(`${first.lineId}-r1`);
+    expect(after).toHaveLength(ours.size - 1);
+    await live.finished(first.orderId, "ln_not_there"); // nothing to take off: no error
+
+    // Where a sweep stopped short is kept until a sweep goes all the way through.
+    expect(await live.sweepPosition()).toBeNull();
+    await live.saveSweepPosition({ shard: 2, cursor: "abc" });
+    expect(await live.sweepPosition()).toEqual({ shard: 2, cursor: "abc" });
+    await live.saveSweepPosition(null);
+    expect(await live.sweepPosition()).toBeNull();
   });
 });
 

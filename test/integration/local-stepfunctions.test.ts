@@ -23,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { VirtualClock } from "../../infra/local/clock.ts";
 import { freePort, isListening } from "../../infra/local/ports.ts";
 import type { SfnRefusal } from "../../infra/local/stepfunctions/errors.ts";
+import type { BusEvent } from "../../infra/local/stepfunctions/events.ts";
 import { LocalStepFunctions } from "../../infra/local/stepfunctions/server.ts";
 
 const ACCOUNT = "000000000000";
@@ -152,6 +153,8 @@ describe("local Step Functions endpoint", () => {
   const calls: LambdaCall[] = [];
   const tokens = new Map<string, string>();
   const logs: Record<string, unknown>[] = [];
+  /** The status-change events the endpoint announced. */
+  const announced: BusEvent[] = [];
   let stepFunctions: LocalStepFunctions;
   let client: SFNClient;
   let port: number;
@@ -248,6 +251,9 @@ describe("local Step Functions endpoint", () => {
         { arn: PAUSE_ARN, name: "Pause", definition: pauseDefinition },
         { arn: SLOW_ARN, name: "Slow", definition: slowDefinition },
       ],
+    });
+    stepFunctions.startAnnouncing(async (event) => {
+      announced.push(event);
     });
     port = await freePort();
     const { endpoint } = await stepFunctions.listen(port);
@@ -446,6 +452,38 @@ describe("local Step Functions endpoint", () => {
     ).rejects.toBeInstanceOf(TaskTimedOut);
     expect(await stepFunctions.waitForExecution(executionArn)).toBe("ABORTED");
     expect((await history(executionArn)).at(-1)?.type).toBe("ExecutionAborted");
+
+    // Announced as EventBridge's "Step Functions Execution Status Change".
+    const event = await until(() => announced.find((e) => e.resources[0] === executionArn));
+    expect(event).toMatchObject({
+      version: "0",
+      "detail-type": "Step Functions Execution Status Change",
+      source: "aws.states",
+      account: ACCOUNT,
+      region: "us-east-1",
+      resources: [executionArn],
+      detail: {
+        executionArn,
+        stateMachineArn: BACKORDER_ARN,
+        name: executionArn.split(":").at(-1),
+        status: "ABORTED",
+        startDate: out.startDate?.getTime(),
+        stopDate: out.stopDate?.getTime(),
+        input: JSON.stringify({ lineId: "L5", waitSeconds: FOREVER }),
+        error: "Customer.Cancelled",
+        cause: "changed their mind",
+        output: null,
+      },
+    });
+    expect(event.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(Date.parse(event.time)).toBeGreaterThan(0);
+    expect(stepFunctions.execution(executionArn)?.announced).toBe(true);
+  });
+
+  it("announces a failed execution, never one that succeeded", async () => {
+    const failed = announced.filter((e) => e.detail.status === "FAILED");
+    expect(failed.map((e) => e.detail.error)).toContain("PaymentDeclined");
+    expect(announced.map((e) => e.detail.status)).not.toContain("SUCCEEDED");
   });
 
   it("StartExecution is idempotent for the same name and input only", async () => {
@@ -515,6 +553,8 @@ describe("local Step Functions endpoint", () => {
     const done = await finalStatus(executionArn);
     expect(done.status).toBe("TIMED_OUT");
     expect((await history(executionArn)).at(-1)?.type).toBe("ExecutionTimedOut");
+    const event = await until(() => announced.find((e) => e.resources[0] === executionArn));
+    expect(event.detail).toMatchObject({ status: "TIMED_OUT", error: "States.Timeout" });
   });
 
   it("persists records and marks RUNNING ones aborted after a restart", async () => {
@@ -559,5 +599,111 @@ describe("local Step Functions endpoint", () => {
       expect(after.get(kind) ?? 0, kind).toBeLessThanOrEqual(baseline.get(kind) ?? 0);
     }
     expect(await isListening(port)).toBe(false);
+  });
+});
+
+describe("status-change events across restarts of the local endpoint", () => {
+  const clock = new VirtualClock();
+  let stateDir: string;
+  const tokens = new Map<string, string>();
+  const endpoints: LocalStepFunctions[] = [];
+
+  /** An endpoint on the saved records, as a stack start makes one. */
+  function endpoint(): LocalStepFunctions {
+    const sfn = new LocalStepFunctions({
+      clock,
+      stateFile: join(stateDir, "stepfunctions.json"),
+      stateMachines: [{ arn: BACKORDER_ARN, name: "Backorder", definition: backorderDefinition }],
+      invokeLambda: async (_arn, payload) => {
+        const body = payload as { lineId: string; taskToken?: string };
+        if (body.taskToken) tokens.set(body.lineId, body.taskToken);
+        return {};
+      },
+    });
+    endpoints.push(sfn);
+    return sfn;
+  }
+
+  async function parked(sfn: LocalStepFunctions, lineId: string): Promise<string> {
+    const port = await freePort();
+    const { endpoint: url } = await sfn.listen(port);
+    const client = new SFNClient({
+      endpoint: url,
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      maxAttempts: 1,
+    });
+    const out = await client.send(
+      new StartExecutionCommand({
+        stateMachineArn: BACKORDER_ARN,
+        name: lineId,
+        input: JSON.stringify({ lineId, waitSeconds: FOREVER }),
+      }),
+    );
+    client.destroy();
+    await until(() => tokens.get(lineId));
+    return out.executionArn as string;
+  }
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), "local-sfn-events-"));
+  });
+
+  afterAll(async () => {
+    for (const sfn of endpoints) await sfn.close();
+    clock.stop();
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it("delivers what a stop or a kill left unannounced once the next start announces, and only then", async () => {
+    // A stack stopped: its executions end ABORTED while nothing can take their events.
+    const first = endpoint();
+    const stoppedArn = await parked(first, "S1");
+    await first.close();
+    expect(first.execution(stoppedArn)).toMatchObject({ status: "ABORTED", announced: false });
+
+    // A stack killed: the records still say RUNNING; the next start aborts them.
+    const second = endpoint();
+    const killedArn = await parked(second, "K1");
+    const third = endpoint();
+    expect(third.execution(killedArn)).toMatchObject({ status: "ABORTED", announced: false });
+
+    // Nothing goes out before the stack says it is ready; then both do, oldest first.
+    const events: BusEvent[] = [];
+    let refuse = true;
+    third.startAnnouncing(async (event) => {
+      events.push(event);
+      if (refuse) throw new Error("the target is down");
+    });
+    await until(() => (events.length >= 2 ? true : undefined));
+    expect(events.map((e) => e.resources[0])).toEqual([stoppedArn, killedArn]);
+    expect(events.map((e) => e.detail.error)).toEqual([
+      "Local.StackStopped",
+      "Local.StackRestarted",
+    ]);
+    // Not delivered: still owed, also to the start after this one.
+    expect(third.execution(stoppedArn)?.announced).toBe(false);
+    await third.close();
+
+    refuse = false;
+    const fourth = endpoint();
+    const delivered: BusEvent[] = [];
+    fourth.startAnnouncing(async (event) => {
+      delivered.push(event);
+    });
+    await until(() => (fourth.execution(killedArn)?.announced ? true : undefined));
+    expect(delivered.map((e) => e.id)).toEqual(events.map((e) => e.id));
+    expect(fourth.execution(stoppedArn)?.announced).toBe(true);
+    await fourth.close();
+
+    // Delivered: the next start owes nothing.
+    const fifth = endpoint();
+    const again: BusEvent[] = [];
+    fifth.startAnnouncing(async (event) => {
+      again.push(event);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(again).toEqual([]);
+    await second.close();
   });
 });

@@ -8,6 +8,7 @@ const quiet: Activity = {
   dueTimers: 0,
   executionsRunning: 2,
   executionsParked: 2,
+  deliveriesPending: 0,
 };
 
 describe("isBusy", () => {
@@ -19,6 +20,10 @@ describe("isBusy", () => {
   it("is busy while a Lambda invocation or a due timer is in flight", () => {
     expect(isBusy({ ...quiet, lambdasInFlight: 1 })).toBe(true);
     expect(isBusy({ ...quiet, dueTimers: 1 })).toBe(true);
+  });
+
+  it("is busy while an event is not delivered yet (queued, in flight or backing off)", () => {
+    expect(isBusy({ ...quiet, deliveriesPending: 1 })).toBe(true);
   });
 
   it("is busy while an execution runs without being parked (a step, a retry back-off)", () => {

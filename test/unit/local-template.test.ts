@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub strings use ${...} on purpose.
 import { describe, expect, it } from "vitest";
 import { LOCAL_ACCOUNT, LOCAL_REGION } from "../../infra/local/identity.ts";
-import { resolveIntrinsics } from "../../infra/local/template.ts";
+import { localModel, resolveIntrinsics } from "../../infra/local/template.ts";
 
 const refs = { Table: "Table", Machine: "arn:aws:states:us-east-1:000000000000:stateMachine:M" };
 const attrs = {
@@ -86,5 +86,74 @@ describe("resolveIntrinsics", () => {
         Variables: { TABLE: { Ref: "Table" }, ARNS: [{ "Fn::GetAtt": ["Table", "Arn"] }] },
       }),
     ).toEqual({ Variables: { TABLE: "Table", ARNS: [attrs["Table.Arn"]] } });
+  });
+});
+
+describe("localModel: event rules", () => {
+  const template = {
+    Resources: {
+      RestartFn: {
+        Type: "AWS::Lambda::Function",
+        Properties: {},
+        Metadata: { "backorder:function": "restart-line" },
+      },
+      Machine: { Type: "AWS::StepFunctions::StateMachine", Properties: { DefinitionString: "{}" } },
+      Dlq: { Type: "AWS::SQS::Queue", Properties: {} },
+      OnStop: {
+        Type: "AWS::Events::Rule",
+        Properties: {
+          EventPattern: {
+            source: ["aws.states"],
+            detail: { status: ["FAILED"], stateMachineArn: [{ Ref: "Machine" }] },
+          },
+          Targets: [
+            {
+              Arn: { "Fn::GetAtt": ["RestartFn", "Arn"] },
+              Id: "Target0",
+              RetryPolicy: { MaximumRetryAttempts: 20 },
+              DeadLetterConfig: { Arn: { "Fn::GetAtt": ["Dlq", "Arn"] } },
+            },
+          ],
+        },
+      },
+      Every5: {
+        Type: "AWS::Events::Rule",
+        Properties: {
+          ScheduleExpression: "rate(5 minutes)",
+          Targets: [{ Arn: { "Fn::GetAtt": ["RestartFn", "Arn"] }, Id: "Target0" }],
+        },
+      },
+    },
+  };
+
+  it("reads rules on events with their pattern resolved and their function targets", () => {
+    const model = localModel(template, { apiUrl: "http://127.0.0.1:3000" });
+    expect(model.rules).toEqual([
+      {
+        logicalId: "OnStop",
+        pattern: {
+          source: ["aws.states"],
+          detail: {
+            status: ["FAILED"],
+            stateMachineArn: [
+              `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:Machine`,
+            ],
+          },
+        },
+        targets: [{ fn: "restart-line", retryAttempts: 20 }],
+      },
+    ]);
+  });
+
+  it("refuses a rule whose target the local stack cannot run", () => {
+    const onStop = template.Resources.OnStop;
+    const toQueue = {
+      ...onStop,
+      Properties: { ...onStop.Properties, Targets: [{ Arn: { "Fn::GetAtt": ["Dlq", "Arn"] } }] },
+    };
+    const broken = { Resources: { ...template.Resources, OnStop: toQueue } };
+    expect(() => localModel(broken, { apiUrl: "http://127.0.0.1:3000" })).toThrow(
+      /only function targets/,
+    );
   });
 });

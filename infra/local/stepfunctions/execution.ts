@@ -31,6 +31,8 @@ export interface ExecutionHost extends HistoryHost {
   readonly accountId: string;
   invokeLambda(functionArn: string, payload: unknown): Promise<unknown>;
   lambdaCalls(delta: 1 | -1): void;
+  /** The execution has ended (its record is final); called before it counts as done. */
+  ended(record: ExecutionRecord): void;
 }
 
 type Overrides = NonNullable<RunOptions["overrides"]>;
@@ -235,6 +237,7 @@ export class Execution {
       error: record.error,
       cause: record.cause,
     });
+    this.host.ended(record);
     this.host.changed(true);
     this.resolveDone();
   }

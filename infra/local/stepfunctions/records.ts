@@ -4,6 +4,13 @@ import { appendEvent, type HistoryEvent } from "./history.ts";
 
 export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
 
+/** Statuses whose "Execution Status Change" event is delivered (see server.ts). */
+export const ANNOUNCED_STATUSES: ReadonlySet<ExecutionStatus> = new Set([
+  "FAILED",
+  "TIMED_OUT",
+  "ABORTED",
+]);
+
 /** What survives a restart (dates are epoch milliseconds on the virtual clock). */
 export interface ExecutionRecord {
   executionArn: string;
@@ -17,6 +24,12 @@ export interface ExecutionRecord {
   error?: string;
   cause?: string;
   events: HistoryEvent[];
+  /**
+   * For an execution that stopped (FAILED, TIMED_OUT, ABORTED): whether its status-change
+   * event was delivered. False until it was; such events are delivered again after a
+   * restart, so a stop is announced at least once.
+   */
+  announced?: boolean;
 }
 
 /**
@@ -31,7 +44,8 @@ export class ExecutionRecords {
     private readonly log: (entry: Record<string, unknown>) => void,
   ) {}
 
-  /** Reads the saved records. Executions that were RUNNING cannot go on: they end ABORTED. */
+  /** Reads the saved records. Executions that were RUNNING cannot go on: they end ABORTED,
+   * and their stop is announced once the stack is up. */
   load(nowMs: number): void {
     const file = this.file;
     if (!file || !existsSync(file)) return;
@@ -44,6 +58,7 @@ export class ExecutionRecords {
         record.stopDate = nowMs;
         record.error = "Local.StackRestarted";
         record.cause = "The local stack restarted while this execution was running";
+        record.announced = false;
         appendEvent(
           record.events,
           "ExecutionAborted",
@@ -75,6 +90,13 @@ export class ExecutionRecords {
 
   add(record: ExecutionRecord): void {
     this.byArn.set(record.executionArn, record);
+  }
+
+  /** Stopped executions whose status-change event has not been delivered, oldest first. */
+  unannounced(): ExecutionRecord[] {
+    return [...this.byArn.values()]
+      .filter((r) => r.announced === false && ANNOUNCED_STATUSES.has(r.status))
+      .sort((a, b) => (a.stopDate ?? 0) - (b.stopDate ?? 0));
   }
 
   /** A state machine's executions, newest first; with `status`, only those in it. */

@@ -6,8 +6,14 @@ import { LOCAL_ACCOUNT, LOCAL_REGION } from "../identity.ts";
 import { StepFunctionsApi, type TaskCallOperation } from "./api.ts";
 import { prepareDefinition } from "./definition.ts";
 import type { SfnRefusal } from "./errors.ts";
+import { type BusEvent, executionStatusChange } from "./events.ts";
 import { type CompiledMachine, Execution, type ExecutionHost } from "./execution.ts";
-import { type ExecutionRecord, ExecutionRecords, type ExecutionStatus } from "./records.ts";
+import {
+  ANNOUNCED_STATUSES,
+  type ExecutionRecord,
+  ExecutionRecords,
+  type ExecutionStatus,
+} from "./records.ts";
 import { TaskTokens } from "./tokens.ts";
 import { createApiServer } from "./transport.ts";
 
@@ -33,6 +39,12 @@ export interface LocalStepFunctionsOptions {
   refuseTaskCall?(operation: TaskCallOperation): SfnRefusal | undefined;
 }
 
+/** Delivers an event (at least once); resolves once it was, rejects if it could not be. */
+export type EventSink = (event: BusEvent) => Promise<void>;
+
+/** How soon the records are saved after a delivery was recorded. */
+const SAVE_DELAY_MS = 200;
+
 /**
  * A local AWS Step Functions endpoint (AWS JSON 1.0, as @aws-sdk/client-sfn speaks it) that
  * runs ASL definitions with aws-local-stepfunctions. Task states invoke Lambda functions
@@ -54,6 +66,8 @@ export class LocalStepFunctions {
   private progress = 0;
   private lambdasInFlight = 0;
   private closed = false;
+  private announce: EventSink | undefined;
+  private saveTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: LocalStepFunctionsOptions) {
     this.clock = opts.clock;
@@ -74,6 +88,7 @@ export class LocalStepFunctions {
         this.progress++;
       },
       log: (entry) => this.log(entry),
+      ended: (record) => this.ended(record),
     };
     this.api = new StepFunctionsApi({
       clock: this.clock,
@@ -112,10 +127,26 @@ export class LocalStepFunctions {
     return { endpoint };
   }
 
-  /** Stops the server and aborts running executions (error "Local.StackStopped"). */
+  /**
+   * Sends the "Execution Status Change" event of every execution that stops FAILED,
+   * TIMED_OUT or ABORTED (StopExecution included) to `sink`, as Step Functions sends them
+   * to EventBridge; first those whose event was never delivered (executions that stopped
+   * before, or that the last run of the stack left RUNNING). An event is recorded as
+   * delivered once `sink` resolves; one that was not is sent again by the next start.
+   */
+  startAnnouncing(sink: EventSink): void {
+    if (this.closed) return;
+    this.announce = sink;
+    for (const record of this.records.unannounced()) this.deliver(record);
+  }
+
+  /** Stops the server and aborts running executions (error "Local.StackStopped"). Their
+   * stops are announced by the next start. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.announce = undefined;
+    clearTimeout(this.saveTimer);
     for (const execution of this.running.values()) {
       execution.stop("ABORTED", "Local.StackStopped", "The local stack was stopped");
     }
@@ -217,6 +248,40 @@ export class LocalStepFunctions {
     this.running.set(record.executionArn, execution);
     void execution.done.then(() => this.running.delete(record.executionArn));
     execution.start();
+  }
+
+  private ended(record: ExecutionRecord): void {
+    if (!ANNOUNCED_STATUSES.has(record.status)) return;
+    record.announced = false;
+    this.deliver(record);
+  }
+
+  private deliver(record: ExecutionRecord): void {
+    const sink = this.announce;
+    if (!sink) return;
+    const event = executionStatusChange(record, { region: LOCAL_REGION, account: LOCAL_ACCOUNT });
+    sink(event).then(
+      () => {
+        record.announced = true;
+        this.saveSoon();
+      },
+      (error: unknown) =>
+        this.log({
+          msg: "execution status change not delivered; the next start sends it again",
+          executionArn: record.executionArn,
+          error: String(error),
+        }),
+    );
+  }
+
+  /** Saves the records shortly (deliveries come in bursts: one write for many). */
+  private saveSoon(): void {
+    if (this.saveTimer || this.closed) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      this.records.save();
+    }, SAVE_DELAY_MS);
+    this.saveTimer.unref();
   }
 
   private log(entry: Record<string, unknown>): void {

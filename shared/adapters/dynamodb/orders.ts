@@ -22,6 +22,7 @@ import {
   putsIfAbsent,
   readLine,
   readOrder,
+  shardOf,
   Table,
   wakeMark,
 } from "./table.ts";
@@ -30,11 +31,7 @@ import {
  * so a busy shop's intake does not write one hot key. */
 const PENDING_SHARDS = 4;
 
-function pendingShard(key: string): number {
-  let hash = 0;
-  for (const char of key) hash = (hash * 31 + (char.codePointAt(0) ?? 0)) >>> 0;
-  return hash % PENDING_SHARDS;
-}
+const pendingShard = (key: string) => shardOf(key, PENDING_SHARDS);
 
 const pendingKey = (record: Pick<IdempotencyRecord, "scope" | "key" | "createdAt">) => ({
   gsi1pk: `PENDING#${record.scope}#${pendingShard(record.key)}`,

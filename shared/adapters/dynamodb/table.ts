@@ -44,6 +44,12 @@ export const keys = {
     gsi1pk: `WAITING#${line.sku}`,
     gsi1sk: `${line.createdAt}#${line.lineId}`,
   }),
+  /** Until its execution finishes, a line is on the sparse live-lines index (gsi3). */
+  live: (line: Pick<Line, "lineId">) => ({
+    gsi3pk: `LIVE#${shardOf(line.lineId, LIVE_SHARDS)}`,
+    gsi3sk: line.lineId,
+  }),
+  sweep: (name: string) => ({ pk: `SWEEP#${name}`, sk: "SWEEP" }),
   notification: (orderId: string, key: string) => ({ pk: `ORDER#${orderId}`, sk: `NOTIF#${key}` }),
   idempotency: (scope: string, key: string) => ({ pk: `IDEMP#${scope}#${key}`, sk: "IDEMP" }),
   receipt: (receiptId: string) => ({ pk: `RECEIPT#${receiptId}`, sk: "RECEIPT" }),
@@ -63,17 +69,29 @@ export type Key = { pk: string; sk: string };
 export type Item = Record<string, unknown>;
 export type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
+/** Shards of the live-lines index: a busy shop's new lines do not all write one key. */
+export const LIVE_SHARDS = 4;
+
+/** A stable shard of `key` in 0..shards-1 (sparse indexes spread over a few keys). */
+export function shardOf(key: string, shards: number): number {
+  let hash = 0;
+  for (const char of key) hash = (hash * 31 + (char.codePointAt(0) ?? 0)) >>> 0;
+  return hash % shards;
+}
+
 /** Parses a stored item by its entity's schema; storage fields (keys, index keys, counters
  * derived for conditions) are not part of the entity and are dropped. */
 export function parseItem<T>(schema: z.ZodType<T>, item: unknown): T {
   return schema.parse(item);
 }
 
-/** A line as stored: on the waiting index while backordered. */
+/** A new line as stored: on the waiting index while backordered, and on the live-lines
+ * index until its execution finishes. */
 export function lineItem(line: Line): Item {
   return {
     ...keys.line(line.orderId, line.lineId),
     ...(line.status === "backordered" ? keys.waiting(line) : {}),
+    ...keys.live(line),
     type: "line",
     ...line,
   };

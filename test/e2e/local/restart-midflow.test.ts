@@ -8,9 +8,10 @@ import { eventually, keys, orderBody } from "../support.ts";
 import { parkedFor } from "./support-local.ts";
 
 /**
- * Stopping the local stack mid-flow and starting it again: the reconciler restarts every
- * line whose execution was aborted, each enters the machine at its persisted status, and
- * nothing is charged, emailed or shipped a second time.
+ * Stopping the local stack mid-flow and starting it again: the stop aborts every execution,
+ * their "execution stopped" events are delivered once the stack is up again and restart
+ * every line, each enters the machine at its persisted status, and nothing is charged,
+ * emailed or shipped a second time.
  */
 const started: RunningStack[] = [];
 afterAll(async () => {
@@ -98,7 +99,7 @@ describe("a stack stopped mid-flow", () => {
     started.push(second);
     api = client(second);
 
-    // The reconciler ran at start-up: each line runs on a new execution, parked again.
+    // The stops were announced at start-up: each line runs on a new execution, parked again.
     for (const [lineId, state] of Object.entries(parked)) {
       await eventually(
         async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { allocateWaiting } from "../../../shared/services/allocate.ts";
-import { restartStoppedLines } from "../../../shared/services/reconcile.ts";
+import { restartStoppedRun } from "../../../shared/services/reconcile.ts";
 import { fakePorts } from "../../fakes/index.ts";
 
 describe("a split-off remainder's execution", () => {
@@ -28,16 +28,8 @@ describe("a split-off remainder's execution", () => {
     expect(f.workflow.executions.get(rest.lineId)?.lineId).toBe(rest.lineId);
 
     // The remainder's execution fails.
-    f.clock.advance({ hours: 1 });
-    f.workflow.stopped.push({
-      name: rest.lineId,
-      status: "FAILED",
-      stoppedAt: f.clock.now(),
-      orderId: rest.orderId,
-      lineId: rest.lineId,
-    });
-
-    expect(await restartStoppedLines(f)).toEqual([rest.lineId]);
+    const run = { orderId: rest.orderId, lineId: rest.lineId, name: rest.lineId };
+    expect(await restartStoppedRun(f, { ...run, status: "FAILED" })).toBe("restarted");
     expect(f.workflow.executions.get(`${rest.lineId}-r1`)?.lineId).toBe(rest.lineId);
   });
 });
