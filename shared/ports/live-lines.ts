@@ -29,7 +29,8 @@ export interface LiveLineStore {
   readonly shards: number;
   /** One page of a shard, in line-id order. */
   liveLines(shard: number, cursor: string | null, limit?: number): Promise<LiveLinesPage>;
-  /** The line's execution finished (the line is done): it leaves the index. */
+  /** The line's execution finished (the line is done): it leaves the index, and is owed no
+   * wake-up any more (its wake outbox mark, if any, goes too). */
   finished(orderId: string, lineId: string): Promise<void>;
   /** Where the last sweep stopped short (it ran out of time), or null to start afresh. */
   sweepPosition(): Promise<SweepPosition | null>;

@@ -43,6 +43,8 @@ export class FakeLiveLines implements LiveLineStore {
   async finished(orderId: string, lineId: string): Promise<void> {
     await this.db.put("liveLines.finished", (t) => {
       t.live.delete(`${orderId}#${lineId}`);
+      // A finished line is owed no wake-up any more.
+      t.wakes.delete(`${orderId}#${lineId}`);
     });
   }
 

@@ -5,7 +5,7 @@ import type {
   LiveLinesPage,
   SweepPosition,
 } from "../../ports/live-lines.ts";
-import { keys, LIVE_SHARDS, parseItem, Table } from "./table.ts";
+import { keys, LIVE_SHARDS, parseItem, Table, WAKE_FIELDS } from "./table.ts";
 
 /** What the live-lines index (gsi3) projects of a line. */
 const liveLineSchema = z.object({
@@ -48,7 +48,8 @@ export class DynamoDbLiveLines implements LiveLineStore {
 
   async finished(orderId: string, lineId: string): Promise<void> {
     await this.table.updateIf(keys.line(orderId, lineId), {
-      remove: ["gsi3pk", "gsi3sk"],
+      // Nor is a finished line owed a wake-up any more (the wake outbox).
+      remove: ["gsi3pk", "gsi3sk", ...WAKE_FIELDS],
       condition: ["attribute_exists(pk)"],
     });
   }

@@ -17,7 +17,7 @@ import { advanceClock, enteredStates, localAdapters } from "./support-local.ts";
 
 // This file moves the virtual clock, so it runs on a stack of its own.
 await ownStack();
-const { stack, store, sfn } = localAdapters();
+const { stack, store, sfn, waits } = localAdapters();
 const executionArn = (name: string) =>
   `${stack.lineStateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
 
@@ -82,6 +82,10 @@ describe("the cost of a line, counted from execution history", () => {
     );
     expect(states.length, states.join(" → ")).toBeLessThanOrEqual(12);
     expect(await transitionsOf(lineId)).toBe(states.length);
+    // Each change was marked as owed a wake-up; parking and finishing took the marks away,
+    // so the wake deliverer has nothing left to do for this line.
+    await settled();
+    expect(await waits.owedWake(orderId, lineId)).toBeNull();
   });
 
   it("a line that waits through one delay notice adds at most 4 transitions", async () => {
