@@ -25,6 +25,11 @@ export const config = {
     process.env.BACKORDER_LINE_STATE_MACHINE_ARN ||
     lineStateMachineFromTask ||
     required("BACKORDER_LINE_STATE_MACHINE_ARN"),
+  /** The bulk machine (API functions that may hand work to it have it in their environment). */
+  bulkStateMachineArn: () => required("BACKORDER_BULK_STATE_MACHINE_ARN"),
+  /** Seconds an HTTP call works on bulk work itself before it hands the rest to a bulk job
+   * (and a receipt answers 202). Well inside the HTTP API's 30 s. */
+  inlineWorkSeconds: () => numberOr("BACKORDER_INLINE_WORK_SECONDS", 5),
   emailFrom: () => required("BACKORDER_EMAIL_FROM"),
   /** SES configuration set, if any (AWS only). */
   emailConfigurationSet: () => process.env.BACKORDER_SES_CONFIGURATION_SET || undefined,

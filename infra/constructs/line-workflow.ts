@@ -55,7 +55,7 @@ export const TRANSIENT_ERRORS = [
 ] as const;
 
 /** Throttled or briefly unavailable: back off with full jitter, capped, never give up soon. */
-const TRANSIENT_RETRY: RetryProps = {
+export const TRANSIENT_RETRY: RetryProps = {
   errors: [...TRANSIENT_ERRORS],
   interval: Duration.seconds(2),
   maxAttempts: 8,

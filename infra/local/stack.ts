@@ -168,8 +168,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const { template, cached } = await localTemplate();
     if (!cached) say("synthesized the CDK app (cached in .cache/templates until a source changes)");
     const model = localModel(template, { apiUrl });
-    const stateMachine = model.stateMachines[0];
-    if (!stateMachine) throw new Error("the synthesized template has no state machine");
+    // Every machine runs locally; the line machine is the LineWorkflow construct's.
+    const stateMachine = model.stateMachines.find((m) => m.logicalId.startsWith("LineWorkflow"));
+    if (!stateMachine) throw new Error("the synthesized template has no line state machine");
 
     // Handlers reach AWS through SDK clients configured by these standard variables.
     Object.assign(process.env, model.environment, {
@@ -201,7 +202,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const sfn = new LocalStepFunctions({
       clock,
       stateMachines: [
-        { arn: stateMachine.arn, name: stateMachine.name, definition: stateMachine.definition },
+        ...model.stateMachines.map((m) => ({ arn: m.arn, name: m.name, definition: m.definition })),
       ],
       invokeLambda: (arn, payload) => {
         const name = functionsByArn.get(arn);

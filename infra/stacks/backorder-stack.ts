@@ -22,6 +22,7 @@ import {
   type FunctionName,
   scheduledFunctions,
 } from "../../shared/http/routes.ts";
+import { BulkWorkflow } from "../constructs/bulk-workflow.ts";
 import { DataTable } from "../constructs/data.ts";
 import { Functions } from "../constructs/functions.ts";
 import { BackorderApi } from "../constructs/http-api.ts";
@@ -91,6 +92,9 @@ export class BackorderStack extends Stack {
     });
     const api = new BackorderApi(this, "Api", { functions: functions.byName });
     const workflow = new LineWorkflow(this, "LineWorkflow", { functions: functions.byName });
+    const bulk = new BulkWorkflow(this, "BulkWorkflow", {
+      runBulkJob: functions.byName["run-bulk-job"],
+    });
     const publicBaseUrl = props.publicBaseUrl ?? api.api.apiEndpoint;
 
     // The machine's own tasks cannot reference its ARN (the machine references them): they
@@ -115,6 +119,14 @@ export class BackorderStack extends Stack {
 
     const grants: Record<Access, (fn: FunctionName) => void> = {
       "table:read": (fn) => table.grantReadData(functions.byName[fn]),
+      // Start the bulk machine, and know its ARN.
+      "bulk:start": (fn) => {
+        bulk.stateMachine.grantStartExecution(functions.byName[fn]);
+        functions.byName[fn].addEnvironment(
+          "BACKORDER_BULK_STATE_MACHINE_ARN",
+          bulk.stateMachine.stateMachineArn,
+        );
+      },
       "table:write": (fn) => table.grantWriteData(functions.byName[fn]),
       "workflow:start": (fn) =>
         grantStates(fn, ["states:StartExecution"], () =>
@@ -220,7 +232,7 @@ export class BackorderStack extends Stack {
       }:<AWS::AccountId>:stateMachine:*${machineId}*`,
       machineLogicalId: machineId,
       tableLogicalId: logicalId(table),
-      workflowFunctionLogicalIds: WORKFLOW_FUNCTIONS.map((name) =>
+      workflowFunctionLogicalIds: [...WORKFLOW_FUNCTIONS, "run-bulk-job" as const].map((name) =>
         logicalId(functions.byName[name]),
       ),
     });

@@ -12,6 +12,8 @@ export type Access =
   | "table:write"
   | "workflow:start"
   | "workflow:signal"
+  /** Start bulk jobs (the bulk state machine): work too large for the HTTP call. */
+  | "bulk:start"
   /** Describe the line machine's executions (the reconciler's backstop). */
   | "workflow:read"
   | "email:send"
@@ -59,7 +61,14 @@ export const FUNCTIONS = {
   },
   "put-sku": {
     description: "PUT /v1/skus/{sku}: create or update a SKU's stock and backorder policy",
-    access: ["table:read", "table:write", "workflow:start", "workflow:signal", "api-keys:read"],
+    access: [
+      "table:read",
+      "table:write",
+      "workflow:start",
+      "workflow:signal",
+      "api-keys:read",
+      "bulk:start",
+    ],
     timeoutSeconds: 30,
   },
   "get-sku": {
@@ -95,8 +104,9 @@ export const FUNCTIONS = {
       "workflow:signal",
       "email:send",
       "api-keys:read",
+      "bulk:start",
     ],
-    timeoutSeconds: 60,
+    timeoutSeconds: 30,
   },
   "cancel-line": {
     description: "POST /v1/orders/{orderId}/lines/{lineId}/cancel: cancel a line before it ships",
@@ -119,7 +129,7 @@ export const FUNCTIONS = {
   },
   "post-asn": {
     description: "POST /v1/suppliers/{supplierId}/asns: a supplier's signed shipping notice",
-    access: ["table:read", "table:write", "suppliers:read", "email:send"],
+    access: ["table:read", "table:write", "suppliers:read", "email:send", "bulk:start"],
     timeoutSeconds: 30,
   },
   "get-customer-order": {
@@ -163,6 +173,16 @@ export const FUNCTIONS = {
     access: ["table:read", "table:write", "workflow:start"],
     timeoutSeconds: 30,
     onEvent: "line-execution-stopped",
+  },
+  "run-bulk-job": {
+    description:
+      "Bulk machine: work on a receipt, stock raise or notice's fan-out for a while; say if done",
+    access: ["table:read", "table:write", "workflow:start", "workflow:signal", "email:send"],
+    timeoutSeconds: 120,
+  },
+  "get-receipt": {
+    description: "GET /v1/receipts/{receiptId}: a receipt's status and cross-dock list, paged",
+    access: ["table:read", "api-keys:read"],
   },
   "advance-line": {
     description:
@@ -217,6 +237,7 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/v1/skus/{sku}", fn: "get-sku", auth: "storefront" },
   { method: "POST", path: "/v1/orders", fn: "post-order", auth: "storefront" },
   { method: "POST", path: "/v1/receipts", fn: "post-receipt", auth: "warehouse" },
+  { method: "GET", path: "/v1/receipts/{receiptId}", fn: "get-receipt", auth: "warehouse" },
   { method: "POST", path: "/v1/suppliers/{supplierId}/asns", fn: "post-asn", auth: "supplier" },
   { method: "GET", path: "/v1/orders/{orderId}", fn: "get-order", auth: "storefront" },
   {

@@ -12,7 +12,7 @@ import {
 } from "../domain/model.ts";
 import type { Notification } from "../domain/notifications.ts";
 import { nextEtaOf } from "../domain/order-intake.ts";
-import type { ReceiptRecord } from "../ports/allocation.ts";
+import type { ReceiptAllocation, ReceiptRecord } from "../ports/allocation.ts";
 import type { Cancelled } from "../services/cancel.ts";
 
 /** The SKU as the API shows it (contract §4), with what suppliers have on its way. */
@@ -135,6 +135,32 @@ export function receiptView(receipt: ReceiptRecord) {
     putAway: [...received]
       .map(([sku, qty]) => ({ sku, qty: putAway(qty, allocated.get(sku) ?? 0) }))
       .filter((p) => p.qty > 0),
+  };
+}
+
+/**
+ * `GET /v1/receipts/{id}`: the receipt's status, a page of its cross-dock list, and what
+ * is left to put away (what it has not given to waiting lines; final once done).
+ */
+export function receiptPageView(page: {
+  receipt: ReceiptRecord;
+  allocations: ReceiptAllocation[];
+  next: string | null;
+}) {
+  const { receipt } = page;
+  return {
+    receiptId: receipt.receiptId,
+    status: receipt.done ? "done" : "processing",
+    allocations: page.allocations.map(({ lineId, orderId, sku, qty }) => ({
+      lineId,
+      orderId,
+      sku,
+      qty,
+    })),
+    putAway: Object.entries(receipt.unitsLeft ?? {})
+      .map(([sku, qty]) => ({ sku, qty }))
+      .filter((p) => p.qty > 0),
+    nextCursor: page.next,
   };
 }
 

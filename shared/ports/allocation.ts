@@ -18,10 +18,18 @@ export const receiptRecordSchema = z.object({
   requestHash: z.string(),
   /** Units of this receipt given to waiting lines, as they are made. */
   allocations: z.array(receiptAllocationSchema),
+  /** Units of each SKU this receipt has still to give (a fill claims them in its own
+   * transaction, so concurrent copies of one receipt give its units once). */
+  unitsLeft: z.record(z.string(), z.number().int()).optional(),
+  /** SKUs whose units are not in stock yet (added one SKU a transaction), by quantity. */
+  pendingStock: z.record(z.string(), z.number().int()).optional(),
+  /** Units received against a supplier's notice, taken off its inbound with the stock. */
+  inbound: z.array(z.object({ ...skuQty, supplierId: z.string(), asnId: z.string() })).optional(),
   done: z.boolean(),
   createdAt: z.string(),
 });
 export type ReceiptRecord = z.infer<typeof receiptRecordSchema>;
+export type ReceiptAllocation = z.infer<typeof receiptAllocationSchema>;
 
 /** Units received against a supplier's notice: no longer on their way. */
 export interface InboundUse {
@@ -55,8 +63,9 @@ export interface AllocationStore {
   /**
    * Allocates stock to waiting lines in one transaction: each filled line becomes
    * `allocated` (a partly filled one is split, the remainder a new waiting line keeping the
-   * original's place), the SKU's counters move, and the receipt (if any) records the fills.
-   * `changed`: a line or the SKU moved since they were read; read again.
+   * original's place), the SKU's counters move, and the receipt (if any) records the fills
+   * and claims their units from its `unitsLeft`. `changed`: a line, the SKU or the
+   * receipt's units moved since they were read; read again.
    */
   allocateLines(
     sku: string,
@@ -65,11 +74,33 @@ export interface AllocationStore {
     newLineId: () => string,
     receiptId?: string,
   ): Promise<AllocateOutcome>;
+  /** A receipt with its whole cross-dock list. */
   getReceipt(receiptId: string): Promise<ReceiptRecord | null>;
+  /** A receipt without its cross-dock list (`allocations` empty): one read. */
+  getReceiptHead(receiptId: string): Promise<ReceiptRecord | null>;
+  /** Units of a SKU the receipt has still to give (strongly consistent). */
+  receiptUnitsLeft(receiptId: string, sku: string): Promise<number>;
   /**
-   * Stores a new receipt and adds its units to each SKU's stock (and takes them off the
-   * notice they came against), together. False when a receipt with this id exists already.
+   * Stores a new receipt, its units still to be added to stock (`pendingStock`) and given
+   * (`unitsLeft`). False when a receipt with this id exists already.
    */
-  recordReceipt(receipt: ReceiptRecord, inboundUsed?: readonly InboundUse[]): Promise<boolean>;
+  recordReceipt(receipt: ReceiptRecord): Promise<boolean>;
+  /**
+   * Adds a receipt's units of one SKU to stock and takes them off the notice they came
+   * against, once: false when they were added already. One SKU a transaction, so a
+   * receipt of any number of SKUs stays within DynamoDB's 100 items.
+   */
+  addReceiptStock(
+    receiptId: string,
+    sku: string,
+    qty: number,
+    inbound?: InboundUse,
+  ): Promise<boolean>;
+  /** One page of a receipt's cross-dock list, in the order the fills were made. */
+  receiptAllocations(
+    receiptId: string,
+    cursor: string | null,
+    limit: number,
+  ): Promise<{ allocations: ReceiptAllocation[]; next: string | null }>;
   markReceiptDone(receiptId: string): Promise<void>;
 }

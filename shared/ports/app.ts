@@ -1,6 +1,7 @@
 import type { DelayConfig } from "../domain/delays.ts";
 import type { PaymentProvider } from "../domain/model.ts";
 import type { AllocationStore } from "./allocation.ts";
+import type { BulkJobs } from "./bulk.ts";
 import type { CatalogStore } from "./catalog.ts";
 import type { ChargeStore } from "./charges.ts";
 import type { Clock } from "./clock.ts";
@@ -43,6 +44,8 @@ export interface AppPorts {
   workflow: LineWorkflow;
   workflowAdmin: LineWorkflowAdmin;
   signals: LineSignals;
+  /** Bulk work that runs outside the HTTP call. */
+  bulk: BulkJobs;
   clock: Clock;
   notify: NotifyPorts;
   payments: (provider: PaymentProvider) => PaymentGateway;
@@ -64,5 +67,7 @@ export interface AppPorts {
     /** Minutes a stopped (or never started) execution is left to the event that restarts
      * it before the reconciler's backstop restarts it. */
     restartGraceMinutes: number;
+    /** Seconds an HTTP call works on bulk work before it hands the rest to a bulk job. */
+    inlineWorkSeconds: number;
   };
 }

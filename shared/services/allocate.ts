@@ -37,17 +37,45 @@ const nextUlid = monotonicFactory();
 export async function allocateWaiting(
   deps: AllocateDeps,
   sku: string,
-  options: { maxUnits?: number; receiptId?: string } = {},
+  options: AllocateOptions = {},
 ): Promise<Allocation[]> {
+  return (await allocateWaitingUntil(deps, sku, options)).made;
+}
+
+export interface AllocateOptions {
+  /** At most this many units (a receipt's own). */
+  maxUnits?: number;
+  /** The receipt the units come from: it records the fills and claims their units. */
+  receiptId?: string;
+  /** Stop between batches once this time (epoch ms, real time) has passed. */
+  deadline?: number;
+}
+
+/**
+ * As allocateWaiting, in batches until `deadline`: `finished` is false when it stopped for
+ * time with units and waiting lines maybe left (a bulk job goes on from there).
+ */
+export async function allocateWaitingUntil(
+  deps: AllocateDeps,
+  sku: string,
+  options: AllocateOptions = {},
+): Promise<{ made: Allocation[]; finished: boolean }> {
   const made: Allocation[] = [];
   let budget = options.maxUnits ?? Number.POSITIVE_INFINITY;
   // Reads go on past the lines already filled: the queue index is eventually consistent
   // on AWS, so a read from the head could still show them.
   let after: string | undefined;
   while (budget > 0) {
+    if (options.deadline !== undefined && Date.now() > options.deadline) {
+      return { made, finished: false };
+    }
     const batch = await retryOnRace(
       `allocation of ${sku}`,
       async () => {
+        // A receipt gives only the units it has left: a concurrent copy may have given some.
+        if (options.receiptId) {
+          budget = Math.min(budget, await deps.allocation.receiptUnitsLeft(options.receiptId, sku));
+        }
         const current = await deps.catalog.getSku(sku);
         const units = current ? Math.min(budget, current.onHand - current.allocated) : 0;
         if (units <= 0) return null;
@@ -84,7 +112,7 @@ export async function allocateWaiting(
       deps.workflow.start(batch.remainders.map((l) => ({ orderId: l.orderId, lineId: l.lineId }))),
     ]);
   }
-  return made;
+  return { made, finished: true };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Inbound } from "../domain/inbound.ts";
 import type { Sku } from "../domain/model.ts";
 import type { AppPorts } from "../ports/app.ts";
 import type { SkuPolicyInput } from "../ports/catalog.ts";
-import { type AllocateDeps, allocateWaiting } from "./allocate.ts";
+import { type BulkDeps, workInlineThenHandOver } from "./bulk.ts";
 
 export interface SkuState {
   sku: Sku;
@@ -23,16 +23,17 @@ export async function describeSku(
 
 /**
  * Sets a SKU's counted stock and backorder policy. Stock that this leaves free goes to
- * the SKU's waiting lines at once, oldest first, as on a receipt.
+ * the SKU's waiting lines, oldest first, as on a receipt: in the call for a few seconds,
+ * then (a long queue) by a bulk job outside it.
  */
 export async function putSku(
-  deps: AllocateDeps & Pick<AppPorts, "supply">,
+  deps: BulkDeps,
   input: SkuPolicyInput,
 ): Promise<SkuState & { created: boolean }> {
   const saved = await deps.catalog.putSkuPolicy(input, deps.clock.now());
   let sku = saved.sku;
   if (sku.onHand > sku.allocated && sku.backorderedQty > 0) {
-    await allocateWaiting(deps, input.sku);
+    await workInlineThenHandOver(deps, [{ kind: "allocate", sku: input.sku }]);
     sku = (await deps.catalog.getSku(input.sku)) ?? sku;
   }
   return { sku, inbound: await deps.supply.inbound(input.sku), created: saved.created };

@@ -12,6 +12,7 @@ import { Table } from "../adapters/dynamodb/table.ts";
 import { linkSigningSecret } from "../adapters/link-secret.ts";
 import { paymentGateway, paymentProviderAvailable } from "../adapters/payments.ts";
 import { sesMailer } from "../adapters/ses-mailer.ts";
+import { sfnBulkJobs } from "../adapters/sfn-bulk-jobs.ts";
 import { sfnLineSignals } from "../adapters/sfn-line-signals.ts";
 import { sfnLineWorkflow } from "../adapters/sfn-line-workflow.ts";
 import { supplierSecrets } from "../adapters/supplier-secrets.ts";
@@ -39,6 +40,7 @@ export function appPorts(): AppPorts {
     supply: new DynamoDbSupply(table),
     workflow: sfnLineWorkflow,
     workflowAdmin: sfnLineWorkflow,
+    bulk: sfnBulkJobs,
     signals: sfnLineSignals(waits),
     clock: now,
     notify: {
@@ -60,6 +62,7 @@ export function appPorts(): AppPorts {
       recheckSeconds: config.recheckSeconds(),
       maxExecutionRestarts: config.maxExecutionRestarts(),
       restartGraceMinutes: config.restartGraceMinutes(),
+      inlineWorkSeconds: config.inlineWorkSeconds(),
     },
   };
   return ports;

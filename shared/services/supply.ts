@@ -3,6 +3,7 @@ import type { Line } from "../domain/model.ts";
 import type { AdvanceShippingNotice } from "../domain/supply.ts";
 import type { AppPorts } from "../ports/app.ts";
 import type { DeliveryAnswer } from "../ports/supply.ts";
+import { type BulkDeps, workInlineThenHandOver } from "./bulk.ts";
 import { notifyCustomer } from "./notify.ts";
 
 export type EtaDeps = Pick<AppPorts, "orders" | "allocation" | "waits" | "supply" | "notify">;
@@ -23,7 +24,7 @@ export type AsnAnswer = DeliveryAnswer;
  * revision, and the waiting lines of its SKUs are dated again.
  */
 export async function receiveAsn(
-  deps: EtaDeps & Pick<AppPorts, "clock">,
+  deps: BulkDeps,
   { supplierId, webhookId, asn }: AsnDelivery,
 ): Promise<AsnAnswer> {
   const earlier = await deps.supply.getDelivery(supplierId, webhookId);
@@ -34,7 +35,11 @@ export async function receiveAsn(
   // Also when the notice was stored by an earlier attempt of this delivery that failed
   // before answering: the dates and emails it owed are finished here.
   const skus = new Set([...asn.lines, ...(before?.lines ?? [])].map((l) => l.sku));
-  for (const sku of skus) await refreshEtas(deps, sku);
+  // Many lines to re-date: the call does a few seconds' worth, a bulk job the rest.
+  await workInlineThenHandOver(
+    deps,
+    [...skus].map((sku) => ({ kind: "etas" as const, sku })),
+  );
   const answer: AsnAnswer = { asnId: asn.asnId, status: "accepted" };
   await deps.supply.saveDelivery(supplierId, webhookId, answer, now);
   return answer;
@@ -46,6 +51,16 @@ export async function receiveAsn(
  * per line and date.
  */
 export async function refreshEtas(deps: EtaDeps, sku: string): Promise<number> {
+  return (await redate(deps, sku)).changes;
+}
+
+/** As refreshEtas, until `deadline` (epoch ms): `finished` false when it stopped for time
+ * (a later run picks up what is left: dates set and emails sent are not done again). */
+export async function redate(
+  deps: EtaDeps,
+  sku: string,
+  deadline = Number.POSITIVE_INFINITY,
+): Promise<{ changes: number; finished: boolean }> {
   const inbound = await deps.supply.inbound(sku);
   const queue: Line[] = [];
   let after: string | undefined;
@@ -58,6 +73,7 @@ export async function refreshEtas(deps: EtaDeps, sku: string): Promise<number> {
   const byId = new Map(queue.map((l) => [l.lineId, l]));
   const toTell = new Map<string, Line[]>();
   for (const change of changes) {
+    if (Date.now() > deadline) return { changes: changes.length, finished: false };
     const line = byId.get(change.lineId);
     if (!line) continue;
     if (change.changed) {
@@ -74,6 +90,7 @@ export async function refreshEtas(deps: EtaDeps, sku: string): Promise<number> {
     }
   }
   for (const [orderId, lines] of toTell) {
+    if (Date.now() > deadline) return { changes: changes.length, finished: false };
     const order = await deps.orders.getOrder(orderId);
     if (!order) continue;
     // Keyed by what the customer knew and what they learn: sent once per such change.
@@ -86,5 +103,5 @@ export async function refreshEtas(deps: EtaDeps, sku: string): Promise<number> {
       for (const l of lines) await deps.waits.setNotifiedEta(orderId, l.lineId, l.eta);
     }
   }
-  return changes.length;
+  return { changes: changes.length, finished: true };
 }

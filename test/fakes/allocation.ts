@@ -1,5 +1,5 @@
 import { splitRemainder } from "../../shared/domain/allocation.ts";
-import { type Line, qtyBySku } from "../../shared/domain/model.ts";
+import type { Line } from "../../shared/domain/model.ts";
 import type {
   AllocateOutcome,
   AllocationStore,
@@ -60,6 +60,10 @@ export class FakeAllocation implements AllocationStore {
         }
       }
       if (receiptId) {
+        const receipt = t.receipts.get(receiptId);
+        const left = receipt?.unitsLeft?.[sku] ?? 0;
+        check(receipt && left >= total, `the receipt has ${total} units of ${sku} left to give`);
+        receipt.unitsLeft = { ...receipt.unitsLeft, [sku]: left - total };
         const batch = `${receiptId}#${at.toISOString()}#${fills[0]?.line.lineId}`;
         check(!t.receiptFills.has(batch), "the batch is new");
         t.receiptFills.set(
@@ -81,22 +85,54 @@ export class FakeAllocation implements AllocationStore {
     return clone({ ...head, allocations });
   }
 
-  async recordReceipt(
-    receipt: ReceiptRecord,
-    inboundUsed: readonly InboundUse[] = [],
-  ): Promise<boolean> {
+  async getReceiptHead(receiptId: string): Promise<ReceiptRecord | null> {
+    const head = this.db.tables.receipts.get(receiptId);
+    return head ? clone({ ...head, allocations: [] }) : null;
+  }
+
+  async receiptUnitsLeft(receiptId: string, sku: string): Promise<number> {
+    return this.db.tables.receipts.get(receiptId)?.unitsLeft?.[sku] ?? 0;
+  }
+
+  async recordReceipt(receipt: ReceiptRecord): Promise<boolean> {
     const failed = await this.db.write("allocation.recordReceipt", (t) => {
       check(!t.receipts.has(receipt.receiptId), "the receipt is new");
       t.receipts.set(receipt.receiptId, { ...clone(receipt), allocations: [] });
-      for (const [sku, qty] of qtyBySku(receipt.lines)) receiveUnits(t.skus.get(sku), qty);
+    });
+    return failed === null;
+  }
+
+  async addReceiptStock(
+    receiptId: string,
+    sku: string,
+    qty: number,
+    inbound?: InboundUse,
+  ): Promise<boolean> {
+    const failed = await this.db.write("allocation.addReceiptStock", (t) => {
+      const receipt = t.receipts.get(receiptId);
+      check(
+        receipt?.pendingStock?.[sku] !== undefined,
+        `${sku} of the receipt is not in stock yet`,
+      );
+      const { [sku]: _, ...rest } = receipt.pendingStock;
+      receipt.pendingStock = rest;
+      receiveUnits(t.skus.get(sku), qty);
       // What arrived is no longer on its way.
-      for (const { sku, supplierId, asnId, qty } of inboundUsed) {
-        const inbound = t.inbound.get(`${sku}#${supplierId}#${asnId}`);
-        check(inbound, `inbound of ${sku} from ${asnId} exists`);
-        inbound.qty -= qty;
+      if (inbound) {
+        const stored = t.inbound.get(`${sku}#${inbound.supplierId}#${inbound.asnId}`);
+        check(stored, `inbound of ${sku} from ${inbound.asnId} exists`);
+        stored.qty -= inbound.qty;
       }
     });
     return failed === null;
+  }
+
+  async receiptAllocations(receiptId: string, cursor: string | null, limit: number) {
+    const all = (await this.getReceipt(receiptId))?.allocations ?? [];
+    const from = cursor ? Number(cursor) : 0;
+    const allocations = all.slice(from, from + limit);
+    const next = from + limit < all.length ? String(from + limit) : null;
+    return { allocations, next };
   }
 
   async markReceiptDone(receiptId: string): Promise<void> {

@@ -16,7 +16,7 @@ import type { Races } from "./races.ts";
 import { Seeder } from "./seed.ts";
 import { FakeShipments } from "./shipments.ts";
 import { FakeSupply } from "./supply.ts";
-import { FakeSignals, FakeWorkflow } from "./workflow.ts";
+import { FakeBulkJobs, FakeSignals, FakeWorkflow } from "./workflow.ts";
 
 export { MailRefused } from "./mailer.ts";
 
@@ -37,6 +37,7 @@ export interface Fakes extends AppPorts {
   workflow: FakeWorkflow;
   workflowAdmin: FakeWorkflow;
   signals: FakeSignals;
+  bulk: FakeBulkJobs;
   clock: FakeClock;
   notify: NotifyPorts & { mailer: FakeMailer; notifications: FakeNotifications };
   /** The one payment provider, whichever an order names. */
@@ -71,6 +72,7 @@ export function fakePorts({ now = "2026-11-24T10:00:00Z" }: { now?: string } = {
     supply: new FakeSupply(db),
     workflow,
     workflowAdmin: workflow,
+    bulk: new FakeBulkJobs(),
     signals: new FakeSignals(waits),
     clock,
     notify: {
@@ -95,6 +97,7 @@ export function fakePorts({ now = "2026-11-24T10:00:00Z" }: { now?: string } = {
       recheckSeconds: 7 * 86_400,
       maxExecutionRestarts: 5,
       restartGraceMinutes: 5,
+      inlineWorkSeconds: 5,
     },
   };
   return Object.assign(fakes, { given: new Seeder(fakes) });

@@ -31,6 +31,27 @@ export class Seeder {
 
   constructor(private readonly f: Omit<Fakes, "given">) {}
 
+  /**
+   * A receipt of `qty` units of `sku`, recorded and its units put in stock (as a receipt's
+   * first steps do), not yet given to waiting lines.
+   */
+  async receipt(sku: string, qty: number, receiptId = `rc_${qty}_${sku}`): Promise<string> {
+    const units = { [sku]: qty };
+    const recorded = await this.f.allocation.recordReceipt({
+      receiptId,
+      lines: [{ sku, qty }],
+      requestHash: "h",
+      allocations: [],
+      unitsLeft: units,
+      pendingStock: units,
+      done: false,
+      createdAt: this.f.clock.now().toISOString(),
+    });
+    if (!recorded) throw new Error(`receipt ${receiptId} exists already`);
+    await this.f.allocation.addReceiptStock(receiptId, sku, qty);
+    return receiptId;
+  }
+
   async sku(sku: string, { onHand = 0, backorder = {}, substitutes = [] }: SkuSeed = {}) {
     const policy = { allowed: true, ...backorder };
     const input = { sku, name: `Item ${sku}`, onHand, backorder: policy, substitutes };

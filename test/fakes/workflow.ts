@@ -1,3 +1,4 @@
+import type { BulkJob, BulkJobs } from "../../shared/ports/bulk.ts";
 import type { LineWaitStore } from "../../shared/ports/line-waits.ts";
 import type {
   ExecutionState,
@@ -100,5 +101,14 @@ export class FakeSignals implements LineSignals {
   /** The lines woken (a task token resumed), in order. */
   woken(): string[] {
     return this.wakes.filter((w) => w.outcome === "woken").map((w) => w.lineId);
+  }
+}
+
+/** Bulk jobs started (a test runs them with runBulkJob, as the bulk machine would). */
+export class FakeBulkJobs implements BulkJobs {
+  readonly started: BulkJob[] = [];
+
+  async start(job: BulkJob): Promise<void> {
+    this.started.push(job);
   }
 }

@@ -68,11 +68,14 @@ function transitionsOf(state: State): string[] {
 
 let model: LocalModel;
 let definition: Definition;
+let bulkDefinition: Definition;
 
 beforeAll(() => {
   // The template `cdk synth` wrote to cdk.out (global-setup.ts).
   model = localModel(readStackTemplate<CfnTemplate>(), { apiUrl: "http://127.0.0.1:3000" });
-  const [machine] = model.stateMachines;
+  const machine = model.stateMachines.find((m) => m.logicalId.startsWith("LineWorkflow"));
+  bulkDefinition = model.stateMachines.find((m) => m.logicalId.startsWith("BulkWorkflow"))
+    ?.definition as unknown as Definition;
   definition = machine?.definition as unknown as Definition;
 });
 
@@ -96,9 +99,12 @@ function retriesOf(name: string): Retrier[] {
 }
 
 describe("line state machine ASL", () => {
-  it("is one state machine whose definition resolves to plain JSON", () => {
-    expect(model.stateMachines).toHaveLength(1);
-    expect(JSON.stringify(definition)).not.toMatch(/Fn::|"Ref"|\[object Object\]/);
+  it("is one of two state machines (line, bulk), each resolving to plain, valid ASL", () => {
+    expect(model.stateMachines).toHaveLength(2);
+    for (const d of [definition, bulkDefinition]) {
+      expect(JSON.stringify(d)).not.toMatch(/Fn::|"Ref"|\[object Object\]/);
+      expect(aslValidator(structuredClone(d)).errors).toEqual([]);
+    }
   });
 
   it("is valid Amazon States Language", () => {

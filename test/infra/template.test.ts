@@ -46,6 +46,32 @@ function ofType(type: string): [string, Resource][] {
   return Object.entries(resources).filter(([, r]) => r.Type === type);
 }
 
+/** A state machine by the construct it belongs to ("LineWorkflow", "BulkWorkflow"). */
+function machine(construct: string): [string, Resource] {
+  const found = ofType("AWS::StepFunctions::StateMachine").filter(([id]) =>
+    id.startsWith(construct),
+  );
+  expect(found, construct).toHaveLength(1);
+  return found[0] as [string, Resource];
+}
+
+/** What a function's role says about StartExecution: the state machines it names. */
+function startTargetsOf(name: FunctionName): string {
+  const fn = functionsByName().get(name);
+  const roleArn = fn?.resource.Properties?.Role as { "Fn::GetAtt": [string, string] } | undefined;
+  const role = roleArn?.["Fn::GetAtt"][0];
+  return JSON.stringify(
+    statements()
+      .filter(
+        (s) =>
+          role !== undefined &&
+          s.roles.includes(role) &&
+          asArray(s.statement.Action).includes("states:StartExecution"),
+      )
+      .map((s) => s.statement.Resource),
+  );
+}
+
 function only(type: string): [string, Resource] {
   const all = ofType(type);
   expect(all, type).toHaveLength(1);
@@ -231,20 +257,23 @@ describe("HTTP API", () => {
   });
 });
 
-describe("line state machine", () => {
-  it("is a Standard workflow with full logging and tracing", () => {
-    const [, machine] = only("AWS::StepFunctions::StateMachine");
-    expect(machine.Properties?.StateMachineType).toBe("STANDARD");
-    expect(machine.Properties?.TracingConfiguration).toEqual({ Enabled: true });
-    const logging = machine.Properties?.LoggingConfiguration as {
-      Level: string;
-      IncludeExecutionData: boolean;
-      Destinations: unknown[];
-    };
-    expect(logging.Level).toBe("ALL");
-    expect(logging.IncludeExecutionData).toBe(true);
-    expect(logging.Destinations).toHaveLength(1);
-    expect(machine.Properties).not.toHaveProperty("StateMachineName");
+describe("state machines", () => {
+  it("are the line machine and the bulk machine, Standard workflows with full logging and tracing", () => {
+    expect(ofType("AWS::StepFunctions::StateMachine")).toHaveLength(2);
+    for (const construct of ["LineWorkflow", "BulkWorkflow"]) {
+      const [, sm] = machine(construct);
+      expect(sm.Properties?.StateMachineType).toBe("STANDARD");
+      expect(sm.Properties?.TracingConfiguration).toEqual({ Enabled: true });
+      const logging = sm.Properties?.LoggingConfiguration as {
+        Level: string;
+        IncludeExecutionData: boolean;
+        Destinations: unknown[];
+      };
+      expect(logging.Level).toBe("ALL");
+      expect(logging.IncludeExecutionData).toBe(true);
+      expect(logging.Destinations).toHaveLength(1);
+      expect(sm.Properties).not.toHaveProperty("StateMachineName");
+    }
   });
 });
 
@@ -297,8 +326,16 @@ describe("IAM", () => {
           has(name, "suppliers:read"),
       );
       expect(actions.includes("states:StartExecution"), `${name} start`).toBe(
+        has(name, "workflow:start") || has(name, "bulk:start"),
+      );
+      // Each machine only for the functions whose access names it.
+      const [lineId] = machine("LineWorkflow");
+      const [bulkId] = machine("BulkWorkflow");
+      const targets = startTargetsOf(name);
+      expect(targets.includes(lineId), `${name} starts line executions`).toBe(
         has(name, "workflow:start"),
       );
+      expect(targets.includes(bulkId), `${name} starts bulk jobs`).toBe(has(name, "bulk:start"));
       expect(actions.includes("states:SendTaskSuccess"), `${name} signal`).toBe(
         has(name, "workflow:signal"),
       );
@@ -350,7 +387,7 @@ describe("event triggers", () => {
 
   it("restarts a line on its execution's stop: one rule per event-triggered function", () => {
     const byName = functionsByName();
-    const [machineId] = only("AWS::StepFunctions::StateMachine");
+    const [machineId] = machine("LineWorkflow");
     const patterned = ofType("AWS::Events::Rule").filter(([, r]) => r.Properties?.EventPattern);
     const triggered = eventFunctions();
     expect(triggered).toEqual([{ name: "restart-line", onEvent: "line-execution-stopped" }]);

@@ -1,10 +1,11 @@
 import { splitRemainder } from "../../domain/allocation.ts";
-import { type Line, qtyBySku } from "../../domain/model.ts";
+import type { Line } from "../../domain/model.ts";
 import {
   type AllocateOutcome,
   type AllocationStore,
   type InboundUse,
   type LineFill,
+  type ReceiptAllocation,
   type ReceiptRecord,
   receiptAllocationSchema,
   receiptRecordSchema,
@@ -12,6 +13,7 @@ import {
 } from "../../ports/allocation.ts";
 import { fillFromFree, receiveUnits } from "./stock.ts";
 import {
+  decodeCursor,
   encodeCursor,
   type Item,
   keys,
@@ -82,6 +84,16 @@ export class DynamoDbAllocation implements AllocationStore {
       }
     }
     if (receiptId) {
+      // The receipt claims the units it gives: never more than it brought, whoever else
+      // (a concurrent copy of it) is filling lines at the same time.
+      items.push({
+        Update: this.table.update(keys.receipt(receiptId), {
+          set: ["unitsLeft.#claimSku = unitsLeft.#claimSku - :claimed"],
+          condition: ["unitsLeft.#claimSku >= :claimed"],
+          names: { "#claimSku": sku },
+          values: { ":claimed": total },
+        }),
+      });
       // One item per batch beside the receipt (a 10,000-line receipt would not fit in one
       // 400 KB item); the first fill's line id orders them and makes a replay collide.
       const batch: Item = {
@@ -112,24 +124,102 @@ export class DynamoDbAllocation implements AllocationStore {
     return parseItem(receiptRecordSchema, { ...head, allocations });
   }
 
-  recordReceipt(receipt: ReceiptRecord, inboundUsed: readonly InboundUse[] = []): Promise<boolean> {
-    const bySku = qtyBySku(receipt.lines);
+  async getReceiptHead(receiptId: string): Promise<ReceiptRecord | null> {
+    const head = await this.table.get(keys.receipt(receiptId));
+    return head ? parseItem(receiptRecordSchema, { ...head, allocations: [] }) : null;
+  }
+
+  async receiptUnitsLeft(receiptId: string, sku: string): Promise<number> {
+    const head = await this.getReceiptHead(receiptId);
+    return head?.unitsLeft?.[sku] ?? 0;
+  }
+
+  recordReceipt(receipt: ReceiptRecord): Promise<boolean> {
+    return this.table.putIf({
+      ...keys.receipt(receipt.receiptId),
+      type: "receipt",
+      ...receipt,
+      allocations: [],
+    });
+  }
+
+  addReceiptStock(
+    receiptId: string,
+    sku: string,
+    qty: number,
+    inbound?: InboundUse,
+  ): Promise<boolean> {
     return this.table.transactIf([
-      ...putsIfAbsent(this.table.name, [
-        { ...keys.receipt(receipt.receiptId), type: "receipt", ...receipt, allocations: [] },
-      ]),
-      ...[...bySku].map(([sku, qty]) => ({
-        Update: this.table.update(keys.sku(sku), receiveUnits(qty)),
-      })),
-      // What arrived is no longer on its way.
-      ...inboundUsed.map(({ sku, supplierId, asnId, qty }) => ({
-        Update: this.table.update(keys.inbound(sku, supplierId, asnId), {
-          set: ["qty = qty - :q"],
-          condition: ["attribute_exists(pk)"],
-          values: { ":q": qty },
+      {
+        Update: this.table.update(keys.receipt(receiptId), {
+          remove: ["pendingStock.#stockSku"],
+          condition: ["attribute_exists(pendingStock.#stockSku)"],
+          names: { "#stockSku": sku },
         }),
-      })),
+      },
+      { Update: this.table.update(keys.sku(sku), receiveUnits(qty)) },
+      // What arrived is no longer on its way.
+      ...(inbound
+        ? [
+            {
+              Update: this.table.update(keys.inbound(sku, inbound.supplierId, inbound.asnId), {
+                set: ["qty = qty - :q"],
+                condition: ["attribute_exists(pk)"],
+                values: { ":q": inbound.qty },
+              }),
+            },
+          ]
+        : []),
     ]);
+  }
+
+  async receiptAllocations(
+    receiptId: string,
+    cursor: string | null,
+    limit: number,
+  ): Promise<{ allocations: ReceiptAllocation[]; next: string | null }> {
+    // A cursor is where the last page stopped: a batch item and how many of its fills
+    // were given already.
+    const at = cursor ? decodeCursor(cursor) : undefined;
+    const from = typeof at?.sk === "string" ? at.sk : ALLOCATIONS_PREFIX;
+    let skip = typeof at?.offset === "number" ? at.offset : 0;
+    const allocations: ReceiptAllocation[] = [];
+    let next: string | null = null;
+    let page: string | null = null;
+    outer: do {
+      const batches = await this.table.queryPage(
+        {
+          KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+          ExpressionAttributeValues: {
+            ":pk": keys.receipt(receiptId).pk,
+            ":from": from,
+            ":to": `${ALLOCATIONS_PREFIX}\uffff`,
+          },
+          ConsistentRead: true,
+          Limit: 50,
+        },
+        page,
+      );
+      for (const item of batches.items) {
+        const fills = receiptAllocationSchema.array().parse(item.fills);
+        const room = limit - allocations.length;
+        // The page is full and another batch follows: the next page starts there.
+        if (room === 0) {
+          next = encodeCursor({ sk: item.sk, offset: 0 });
+          break outer;
+        }
+        const rest = fills.slice(skip);
+        if (rest.length > room) {
+          allocations.push(...rest.slice(0, room));
+          next = encodeCursor({ sk: item.sk, offset: skip + room });
+          break outer;
+        }
+        allocations.push(...rest);
+        skip = 0;
+      }
+      page = batches.next;
+    } while (page);
+    return { allocations, next };
   }
 
   async markReceiptDone(receiptId: string): Promise<void> {

@@ -4,9 +4,7 @@ import { type Fakes, fakePorts } from "../../fakes/index.ts";
 
 /** Units arrive at the warehouse (a receipt adds them to the SKU's stock). */
 async function receive(f: Fakes, sku: string, qty: number, receiptId = `rc_${qty}_${sku}`) {
-  const createdAt = f.clock.now().toISOString();
-  const receipt = { receiptId, lines: [{ sku, qty }], requestHash: "h", allocations: [] };
-  expect(await f.allocation.recordReceipt({ ...receipt, done: false, createdAt })).toBe(true);
+  await f.given.receipt(sku, qty, receiptId);
 }
 
 /** Orders of one line each for `qtys` units of W, a minute apart (oldest first). */

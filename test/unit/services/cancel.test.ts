@@ -148,14 +148,7 @@ describe("cancelLine", () => {
     await f.given.sku("W");
     const { order, line } = await f.given.order([{ sku: "W", qty: 2 }]);
     f.races.beforeNext("orders.cancelLine", async () => {
-      await f.allocation.recordReceipt({
-        receiptId: "rc_1",
-        lines: [{ sku: "W", qty: 2 }],
-        requestHash: "h",
-        allocations: [],
-        done: false,
-        createdAt: f.clock.now().toISOString(),
-      });
+      await f.given.receipt("W", 2, "rc_1");
       await allocateWaiting(f, "W");
     });
 

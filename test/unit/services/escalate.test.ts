@@ -230,14 +230,7 @@ describe("escalateLine: consent and check-ins", () => {
 
   it("a line no longer waiting is left alone", async () => {
     const { f, order, line, P, escalate } = await waitingLine();
-    await f.allocation.recordReceipt({
-      receiptId: "rc_1",
-      lines: [{ sku: "W", qty: 3 }],
-      requestHash: "h",
-      allocations: [],
-      done: false,
-      createdAt: f.clock.now().toISOString(),
-    });
+    await f.given.receipt("W", 3, "rc_1");
     await allocateWaiting(f, "W");
     f.clock.set(endOfDay(addDays(P, 60)));
     expect(await escalate()).toEqual({ escalated: null });
@@ -252,14 +245,7 @@ describe("consentToWait", () => {
     await lateBy(f, line, addDays(P, 40));
     f.clock.set(endOfDay(P));
     await escalateLine(f, order.orderId, line.lineId);
-    await f.allocation.recordReceipt({
-      receiptId: "rc_1",
-      lines: [{ sku: "W", qty: 1 }],
-      requestHash: "h",
-      allocations: [],
-      done: false,
-      createdAt: f.clock.now().toISOString(),
-    });
+    await f.given.receipt("W", 1, "rc_1");
     await allocateWaiting(f, "W");
     const rest = (await f.orders.listLines(order.orderId)).find((l) => l.splitFrom === line.lineId);
     if (!rest) throw new Error("the line was not split");

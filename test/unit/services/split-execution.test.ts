@@ -15,13 +15,7 @@ describe("a split-off remainder's execution", () => {
         failures: 1,
       }),
     ).toBe(true);
-    const receipt = { receiptId: "rc_1", lines: [{ sku: "W", qty: 1 }], requestHash: "h" };
-    await f.allocation.recordReceipt({
-      ...receipt,
-      allocations: [],
-      done: false,
-      createdAt: f.clock.now().toISOString(),
-    });
+    await f.given.receipt("W", 1, "rc_1");
     await allocateWaiting(f, "W");
     const rest = (await f.orders.listLines(line.orderId)).find((l) => l.splitFrom === line.lineId);
     if (!rest) throw new Error("the line was not split");

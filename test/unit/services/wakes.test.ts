@@ -13,14 +13,7 @@ async function parkedLineWithStock(f: Fakes) {
 }
 
 async function receive(f: Fakes, sku: string, qty: number) {
-  const createdAt = f.clock.now().toISOString();
-  const receipt = {
-    receiptId: `rc_${sku}`,
-    lines: [{ sku, qty }],
-    requestHash: "h",
-    allocations: [],
-  };
-  expect(await f.allocation.recordReceipt({ ...receipt, done: false, createdAt })).toBe(true);
+  await f.given.receipt(sku, qty);
 }
 
 describe("the wake outbox", () => {
