@@ -29,7 +29,7 @@ export const config = {
   bulkStateMachineArn: () => required("BACKORDER_BULK_STATE_MACHINE_ARN"),
   /** Seconds an HTTP call works on bulk work itself before it hands the rest to a bulk job
    * (and a receipt answers 202). Well inside the HTTP API's 30 s. */
-  inlineWorkSeconds: () => numberOr("BACKORDER_INLINE_WORK_SECONDS", 5),
+  inlineWorkSeconds: () => numberOr("BACKORDER_INLINE_WORK_SECONDS", 5, true),
   emailFrom: () => required("BACKORDER_EMAIL_FROM"),
   /** SES configuration set, if any (AWS only). */
   emailConfigurationSet: () => process.env.BACKORDER_SES_CONFIGURATION_SET || undefined,

@@ -576,3 +576,80 @@ describe("email claims", () => {
     expect(await claim(laterBy(EMAIL_CLAIM_LEASE_MS + 2))).toBe("in-flight");
   });
 });
+
+describe("receipts", () => {
+  const receiptOf = (receiptId: string, sku: string, qty: number) => ({
+    receiptId,
+    lines: [{ sku, qty }],
+    requestHash: "h",
+    allocations: [],
+    unitsLeft: { [sku]: qty },
+    pendingStock: { [sku]: qty },
+    done: false,
+    createdAt: AT.toISOString(),
+  });
+
+  it("adds a SKU's units once, and never gives more units than the receipt brought", async () => {
+    const sku = unique("SKU");
+    await store.putSkuPolicy(
+      { sku, name: "W", onHand: 0, backorder: { allowed: true }, substitutes: [] },
+      AT,
+    );
+    const input = newOrder(sku, { allocate: 0, backorder: 3 });
+    expect(await store.createOrder(input)).toBe("created");
+    const receiptId = unique("rc");
+    expect(await store.allocation.recordReceipt(receiptOf(receiptId, sku, 2))).toBe(true);
+    expect(await store.allocation.addReceiptStock(receiptId, sku, 2)).toBe(true);
+    expect(await store.allocation.addReceiptStock(receiptId, sku, 2)).toBe(false);
+    // Another receipt's units are on hand too: 5 free, this receipt may give only its 2.
+    await store.putSkuPolicy(
+      { sku, name: "W", onHand: 5, backorder: { allowed: true }, substitutes: [] },
+      AT,
+    );
+    const [line] = input.lines as [Line];
+    let n = 0;
+    const fill = (qty: number, remainder: number) =>
+      store.allocation.allocateLines(
+        sku,
+        [{ line, qty, remainder }],
+        AT,
+        () => `${line.lineId}-part${++n}`,
+        receiptId,
+      );
+    expect(await fill(3, 0)).toEqual({ outcome: "changed" });
+    expect(await store.allocation.receiptUnitsLeft(receiptId, sku)).toBe(2);
+    expect((await fill(2, 1)).outcome).toBe("allocated");
+    expect(await store.allocation.receiptUnitsLeft(receiptId, sku)).toBe(0);
+    expect((await store.getSku(sku))?.allocated).toBe(2);
+  });
+
+  it("pages a cross-dock list across its batches, each fill once", async () => {
+    const receiptId = unique("rc");
+    expect(await store.allocation.recordReceipt(receiptOf(receiptId, "X", 7))).toBe(true);
+    // Three batches of fills, as three allocation transactions write them.
+    const fills = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        lineId: `ln-${from + i}`,
+        orderId: "ord",
+        sku: "X",
+        qty: 1,
+      }));
+    for (const [i, batch] of [fills(0, 3), fills(3, 1), fills(4, 3)].entries()) {
+      await store.table.putIf({ pk: `RECEIPT#${receiptId}`, sk: `ALLOC#${i}`, fills: batch });
+    }
+    for (const limit of [1, 2, 3, 4, 7, 100]) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page = await store.allocation.receiptAllocations(receiptId, cursor, limit);
+        expect(page.allocations.length).toBeLessThanOrEqual(limit);
+        seen.push(...page.allocations.map((a) => a.lineId));
+        cursor = page.next;
+        pages++;
+      } while (cursor);
+      expect(seen, `limit ${limit}`).toEqual(fills(0, 7).map((f) => f.lineId));
+      expect(pages, `limit ${limit}`).toBe(Math.ceil(7 / limit));
+    }
+  });
+});
