@@ -30,6 +30,16 @@ export const config = {
   /** Seconds an HTTP call works on bulk work itself before it hands the rest to a bulk job
    * (and a receipt answers 202). Well inside the HTTP API's 30 s. */
   inlineWorkSeconds: () => numberOr("BACKORDER_INLINE_WORK_SECONDS", 5, true),
+  /**
+   * Per-second rates of side effects, across every instance (0 turns one off): payment
+   * provider calls (Stripe: 25/s in test mode, 100/s live), emails (SES: the account's
+   * MaxSendRate; 14/s is a new production account's), wake-ups (SendTaskSuccess).
+   */
+  rates: () => ({
+    payments: numberOr("BACKORDER_RATE_PAYMENTS", 25, true),
+    emails: numberOr("BACKORDER_RATE_EMAILS", 14, true),
+    wakes: numberOr("BACKORDER_RATE_WAKES", 100, true),
+  }),
   emailFrom: () => required("BACKORDER_EMAIL_FROM"),
   /** SES configuration set, if any (AWS only). */
   emailConfigurationSet: () => process.env.BACKORDER_SES_CONFIGURATION_SET || undefined,

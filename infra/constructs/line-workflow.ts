@@ -25,6 +25,7 @@ import {
   EMAIL_NOT_SENT,
   LINE_CHANGED,
   NOTIFICATION_IN_FLIGHT,
+  RATE_LIMITED,
 } from "../../shared/workflow/errors.ts";
 
 /** State names of the line machine, shared with the tests that walk its paths. */
@@ -94,6 +95,20 @@ export const IN_FLIGHT_RETRY: RetryProps = {
   backoffRate: 2,
 };
 
+/**
+ * A payment, email or wake-up would pass its shared rate (shared/services/rates.ts): the
+ * step is retried from 1 s, doubling to a minute, with full jitter, for as long as a big
+ * day's queue takes to drain at the configured rates (about an hour).
+ */
+export const RATE_RETRY: RetryProps = {
+  errors: [RATE_LIMITED],
+  interval: Duration.seconds(1),
+  backoffRate: 2,
+  maxDelay: Duration.seconds(60),
+  jitterStrategy: JitterType.FULL,
+  maxAttempts: 60,
+};
+
 export interface LineWorkflowProps {
   functions: Pick<Record<FunctionName, IFunction>, (typeof WORKFLOW_FUNCTIONS)[number]>;
 }
@@ -130,6 +145,7 @@ export class LineWorkflow extends Construct {
     // Emails: another attempt holds one's claim, or the provider refused one (notify.ts).
     advance.addRetry(IN_FLIGHT_RETRY);
     advance.addRetry(EMAIL_RETRY);
+    advance.addRetry(RATE_RETRY);
     advance.addRetry(TRANSIENT_RETRY);
     advance.addRetry({
       errors: [Errors.TASKS_FAILED],

@@ -11,6 +11,7 @@ import type { Mailer } from "./mailer.ts";
 import type { NotificationStore } from "./notifications.ts";
 import type { OrderStore } from "./orders.ts";
 import type { PaymentGateway } from "./payment-gateway.ts";
+import type { RateLimiter } from "./rates.ts";
 import type { ShipmentStore } from "./shipments.ts";
 import type { SupplyStore } from "./supply.ts";
 import type { LineSignals, LineWorkflow, LineWorkflowAdmin } from "./workflow.ts";
@@ -19,6 +20,8 @@ import type { LineSignals, LineWorkflow, LineWorkflowAdmin } from "./workflow.ts
 export interface NotifyPorts {
   notifications: NotificationStore;
   mailer: Mailer;
+  /** Sends are governed by the `emails` rate across every instance. */
+  rates: RateLimiter;
   clock: Clock;
   publicBaseUrl: string;
   /** The secret customer links are signed with. */
@@ -46,6 +49,8 @@ export interface AppPorts {
   signals: LineSignals;
   /** Bulk work that runs outside the HTTP call. */
   bulk: BulkJobs;
+  /** Rates of side effects (payments, emails, wake-ups), shared by every instance. */
+  rates: RateLimiter;
   clock: Clock;
   notify: NotifyPorts;
   payments: (provider: PaymentProvider) => PaymentGateway;

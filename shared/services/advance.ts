@@ -22,7 +22,7 @@ export interface LineStep {
 }
 
 export type AdvanceDeps = EscalateDeps &
-  Pick<AppPorts, "charges" | "waits" | "liveLines" | "settings">;
+  Pick<AppPorts, "charges" | "waits" | "liveLines" | "settings" | "rates">;
 
 /** Actions one call may take before it must have reached a wait (a loop is a bug). */
 const MAX_ACTIONS = 12;

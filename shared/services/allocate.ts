@@ -5,6 +5,7 @@ import { logger } from "../logger.ts";
 import type { AllocationStore, LineFill } from "../ports/allocation.ts";
 import type { CatalogStore } from "../ports/catalog.ts";
 import type { Clock } from "../ports/clock.ts";
+import type { RateLimiter } from "../ports/rates.ts";
 import type { LineSignals, LineWorkflow } from "../ports/workflow.ts";
 import { RACE_LOST, retryOnRace } from "./retry.ts";
 import { wakeLines } from "./wakes.ts";
@@ -14,6 +15,7 @@ export interface AllocateDeps {
   allocation: AllocationStore;
   workflow: LineWorkflow;
   signals: LineSignals;
+  rates: RateLimiter;
   clock: Clock;
 }
 
@@ -105,9 +107,12 @@ export async function allocateWaitingUntil(
     const last = batch.fills.at(-1);
     if (last) after = deps.allocation.waitingCursor(last.line);
     await Promise.all([
+      // A bulk job waits its turn at the wake-up rate (so its pace is the rate's); a
+      // request leaves what the rate does not allow now to the wake deliverer.
       wakeFilled(
         deps,
         batch.fills.map((f: LineFill) => f.line),
+        options.deadline,
       ),
       deps.workflow.start(batch.remainders.map((l) => ({ orderId: l.orderId, lineId: l.lineId }))),
     ]);
@@ -121,8 +126,8 @@ export async function allocateWaitingUntil(
  * its own) or has no execution yet (a split remainder whose start was cut off): starting
  * its execution by name covers the second and is a no-op for the first.
  */
-async function wakeFilled(deps: AllocateDeps, lines: readonly Line[]) {
-  const outcomes = await wakeLines(deps, lines, "allocated");
+async function wakeFilled(deps: AllocateDeps, lines: readonly Line[], until?: number) {
+  const outcomes = await wakeLines(deps, lines, "allocated", until);
   const idle = lines.filter((l) => outcomes.get(l.lineId) === "not-parked");
   if (idle.length === 0) return;
   await deps.workflow

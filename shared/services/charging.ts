@@ -3,11 +3,12 @@ import { type Line, lineAmount, type Order } from "../domain/model.ts";
 import type { AppPorts } from "../ports/app.ts";
 import { loadOrderLine } from "./lines.ts";
 import { notifyOnce } from "./notify.ts";
+import { takeOrThrow } from "./rates.ts";
 import { wakeLines } from "./wakes.ts";
 
 export type ChargeDeps = Pick<
   AppPorts,
-  "orders" | "charges" | "payments" | "notify" | "clock" | "settings"
+  "orders" | "charges" | "payments" | "notify" | "clock" | "settings" | "rates"
 >;
 
 /**
@@ -38,6 +39,8 @@ export async function chargeLine(deps: ChargeDeps, orderId: string, lineId: stri
   if (line.status !== "allocated" && !retrying) return { status: line.status };
 
   const method = line.chargingMethod ?? order.payment.paymentMethodRef;
+  // The provider's rate is shared by every line being charged: wait a turn if it is used up.
+  await takeOrThrow(deps.rates, "payments");
   const attempt = await deps.charges.beginChargeAttempt(line, method);
   if (attempt === null) return { status: "changed" };
   const result = await chargeAttempt(deps, order, line, attempt, method);
@@ -134,7 +137,7 @@ export async function refundLine(
  * waiting for payment is charged again (each through its own execution).
  */
 export async function updatePaymentMethod(
-  deps: Pick<AppPorts, "orders" | "charges" | "signals" | "clock">,
+  deps: Pick<AppPorts, "orders" | "charges" | "signals" | "clock" | "rates">,
   orderId: string,
   paymentMethodRef: string,
 ): Promise<string[]> {

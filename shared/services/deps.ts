@@ -6,6 +6,7 @@ import { DynamoDbLineWaits } from "../adapters/dynamodb/line-waits.ts";
 import { DynamoDbLiveLines } from "../adapters/dynamodb/live-lines.ts";
 import { DynamoDbNotifications } from "../adapters/dynamodb/notifications.ts";
 import { DynamoDbOrders } from "../adapters/dynamodb/orders.ts";
+import { DynamoDbRateLimiter } from "../adapters/dynamodb/rates.ts";
 import { DynamoDbShipments } from "../adapters/dynamodb/shipments.ts";
 import { DynamoDbSupply } from "../adapters/dynamodb/supply.ts";
 import { Table } from "../adapters/dynamodb/table.ts";
@@ -28,6 +29,7 @@ export function appPorts(): AppPorts {
   const waits = new DynamoDbLineWaits(table);
   const notifications = new DynamoDbNotifications(table);
   const now = { now: () => clock().now() };
+  const rates = new DynamoDbRateLimiter(config.rates(), table);
   ports = {
     catalog: new DynamoDbCatalog(table),
     orders: new DynamoDbOrders(table),
@@ -41,11 +43,13 @@ export function appPorts(): AppPorts {
     workflow: sfnLineWorkflow,
     workflowAdmin: sfnLineWorkflow,
     bulk: sfnBulkJobs,
+    rates,
     signals: sfnLineSignals(waits),
     clock: now,
     notify: {
       notifications,
       mailer: sesMailer,
+      rates,
       clock: now,
       publicBaseUrl: config.publicBaseUrl(),
       linkSecret: linkSigningSecret,

@@ -104,7 +104,7 @@ async function sendOwedNotice(deps: EscalateDeps, order: Order, line: Line, noti
  * part still waiting.
  */
 export async function consentToWait(
-  deps: Pick<AppPorts, "orders" | "waits" | "signals" | "clock">,
+  deps: Pick<AppPorts, "orders" | "waits" | "signals" | "clock" | "rates">,
   orderId: string,
   lineId: string,
 ) {

@@ -12,12 +12,17 @@ import { logger } from "../logger.ts";
 import type { NotifyPorts } from "../ports/app.ts";
 import type { OutgoingEmail } from "../ports/mailer.ts";
 import { EmailNotSentError, NotificationInFlightError } from "../workflow/errors.ts";
+import { takeOrThrow, takeWithin } from "./rates.ts";
 
 export type NotifyDeps = NotifyPorts;
 
 /** `in-flight`: another attempt (or an ambiguous one of ours) holds a fresh claim;
  * `failed`: the provider refused it every time; it is recorded failed. */
-export type NotifyOutcome = "sent" | "already-sent" | "in-flight" | "failed";
+export type NotifyOutcome = "sent" | "already-sent" | "in-flight" | "failed" | "deferred";
+
+/** How long a request waits for its turn at the shared email rate before it leaves the
+ * email to the step that owes it (`deferred`). */
+const RATE_WAIT_MS = 2_000;
 
 /** Sends of one email inside one request (the API) before it is recorded failed; a workflow
  * step that owes it sends it again later, with the machine's back-off. */
@@ -47,7 +52,9 @@ interface Prepared {
 
 /** What one claimed send came to: done (sent, or not ours to send), or refused by the
  * provider (it surely did not go), holding the claim made at `claimedAt`. */
-type Tried = { done: NotifyOutcome } | { refused: string; attempt: number; claimedAt: Date };
+type Tried =
+  | { done: Exclude<NotifyOutcome, "deferred"> }
+  | { refused: string; attempt: number; claimedAt: Date };
 
 async function prepare(
   ...[deps, kind, order, lines, occasion = "", extra = {}]: NotifyArgs
@@ -132,6 +139,10 @@ async function recordFailed(p: Prepared, tried: Extract<Tried, { refused: string
  * the send may have gone), or `failed`. An email never fails its caller.
  */
 export async function notifyCustomer(...args: NotifyArgs): Promise<NotifyOutcome> {
+  const [deps] = args;
+  // The email rate is shared with every line's execution: a request waits a moment for its
+  // turn, then leaves the email to the step that owes it.
+  if (!(await takeWithin(deps.rates, "emails", 1, Date.now() + RATE_WAIT_MS))) return "deferred";
   const p = await prepare(...args);
   for (let quick = 1; ; quick++) {
     const tried = await sendOnce(p);
@@ -161,7 +172,9 @@ export async function notifyCustomer(...args: NotifyArgs): Promise<NotifyOutcome
  */
 export async function notifyOnce(
   ...args: NotifyArgs
-): Promise<Exclude<NotifyOutcome, "in-flight">> {
+): Promise<Exclude<NotifyOutcome, "in-flight" | "deferred">> {
+  const [deps] = args;
+  await takeOrThrow(deps.rates, "emails");
   const p = await prepare(...args);
   const tried = await sendOnce(p);
   if ("done" in tried) {

@@ -15,7 +15,7 @@ const nextUlid = monotonicFactory();
  * every line ready with it), or says it must wait for its siblings.
  */
 export async function planLineShipment(
-  deps: Pick<AppPorts, "orders" | "shipments" | "signals" | "clock">,
+  deps: Pick<AppPorts, "orders" | "shipments" | "signals" | "clock" | "rates">,
   orderId: string,
   lineId: string,
 ): Promise<{ ready: boolean }> {
@@ -85,7 +85,7 @@ export function listShipments(
   return deps.shipments.listShipments(status, limit);
 }
 
-type WarehouseDeps = Pick<AppPorts, "shipments" | "signals" | "clock">;
+type WarehouseDeps = Pick<AppPorts, "shipments" | "signals" | "clock" | "rates">;
 
 /** The warehouse handed a requested shipment to the carrier (once, with one tracking number). */
 export async function markShipped(

@@ -99,7 +99,9 @@ export async function redate(
       .sort()
       .join("+");
     const sent = await notifyCustomer(deps.notify, "eta_updated", order, lines, occasion);
-    if (sent !== "in-flight") {
+    // Not sent now (another attempt holds it, or its turn at the email rate did not come):
+    // the line is not marked told, so the next dating sends it.
+    if (sent !== "in-flight" && sent !== "deferred") {
       for (const l of lines) await deps.waits.setNotifiedEta(orderId, l.lineId, l.eta);
     }
   }

@@ -2,6 +2,7 @@ import type { Line } from "../domain/model.ts";
 import { logger } from "../logger.ts";
 import type { AppPorts } from "../ports/app.ts";
 import type { OwedWake } from "../ports/line-waits.ts";
+import { takeWithin } from "./rates.ts";
 
 /**
  * The wake outbox. Whoever changes a line that its execution may be parked on marks it in
@@ -12,7 +13,7 @@ import type { OwedWake } from "../ports/line-waits.ts";
  * lines again, with backoff, until a wake-up gets through or the line is not parked on
  * its token any more (it is running, done, or restarted by recovery, and reads afresh).
  */
-export type WakeDeps = Pick<AppPorts, "signals" | "waits" | "clock">;
+export type WakeDeps = Pick<AppPorts, "signals" | "waits" | "clock" | "rates">;
 
 /** A mark younger than this is left to the caller's own wake-up and the line's park. */
 export const WAKE_GRACE_SECONDS = 30;
@@ -30,11 +31,36 @@ export type WakeOutcome = "woken" | "not-parked" | "later";
  * the deliverer will retry it. Never throws: the change is already safe in the table.
  */
 export async function wakeLines(
+  deps: Pick<AppPorts, "signals" | "rates">,
+  lines: readonly Pick<Line, "orderId" | "lineId">[],
+  reason: string,
+  /** A bulk job waits for its turn at the wake-up rate until then (epoch ms); a request
+   * does not wait: what the rate does not allow now is left to the deliverer. */
+  until = Date.now(),
+): Promise<Map<string, WakeOutcome>> {
+  const outcomes = new Map<string, WakeOutcome>();
+  const size = chunkOf(deps.rates);
+  for (let i = 0; i < lines.length; i += size) {
+    const chunk = lines.slice(i, i + size);
+    if (!(await takeWithin(deps.rates, "wakes", chunk.length, until))) {
+      for (const line of lines.slice(i)) outcomes.set(line.lineId, "later");
+      break;
+    }
+    await wakeChunk(deps, chunk, reason, outcomes);
+  }
+  return outcomes;
+}
+
+/** Wake-ups taken from the rate at once: ten, or a second's worth when that is less. */
+const chunkOf = (rates: Pick<AppPorts, "rates">["rates"]) =>
+  Math.max(1, Math.min(10, Math.floor(rates.perSecond("wakes"))));
+
+async function wakeChunk(
   deps: Pick<AppPorts, "signals">,
   lines: readonly Pick<Line, "orderId" | "lineId">[],
   reason: string,
-): Promise<Map<string, WakeOutcome>> {
-  const outcomes = new Map<string, WakeOutcome>();
+  outcomes: Map<string, WakeOutcome>,
+) {
   await Promise.all(
     lines.map(async ({ orderId, lineId }) => {
       try {
@@ -50,7 +76,6 @@ export async function wakeLines(
       }
     }),
   );
-  return outcomes;
 }
 
 /** Marks lines that a change did not write itself (siblings), then wakes them. */
@@ -81,17 +106,28 @@ export async function deliverOwedWakes(deps: WakeDeps): Promise<DeliveryReport> 
   while (seen.size < MAX_PER_RUN) {
     const due = (await deps.waits.wakesDue(before, PAGE)).filter((w) => !seen.has(w.due));
     if (due.length === 0) break;
-    await Promise.all(
-      due.map(async (wake) => {
-        seen.add(wake.due);
-        if (await deliver(deps, wake)) report.delivered++;
-        else {
-          await deps.waits.postponeWake(wake, nextTry(now, wake.attempts));
-          report.postponed++;
-        }
-      }),
-    );
+    const size = chunkOf(deps.rates);
+    for (let i = 0; i < due.length; i += size) {
+      // Its turn at the wake-up rate, or the rest waits for the next run.
+      if (!(await deps.rates.take("wakes", Math.min(size, due.length - i))).granted) {
+        return finish(report);
+      }
+      await Promise.all(
+        due.slice(i, i + size).map(async (wake) => {
+          seen.add(wake.due);
+          if (await deliver(deps, wake)) report.delivered++;
+          else {
+            await deps.waits.postponeWake(wake, nextTry(now, wake.attempts));
+            report.postponed++;
+          }
+        }),
+      );
+    }
   }
+  return finish(report);
+}
+
+function finish(report: DeliveryReport): DeliveryReport {
   if (report.delivered || report.postponed) logger.info("owed wake-ups delivered", { ...report });
   return report;
 }

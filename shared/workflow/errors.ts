@@ -31,3 +31,12 @@ export const EMAIL_NOT_SENT = "EmailNotSent";
 export class EmailNotSentError extends Error {
   override readonly name = EMAIL_NOT_SENT;
 }
+
+/** Name of the error a task raises when a side effect's shared rate is used up for now. */
+export const RATE_LIMITED = "RateLimited";
+
+/** A payment, email or wake-up would pass its configured rate (shared/services/rates.ts):
+ * nothing was done; the machine retries the step later, with back-off and jitter. */
+export class RateLimitedError extends Error {
+  override readonly name = RATE_LIMITED;
+}

@@ -16,7 +16,7 @@ import type { Races } from "./races.ts";
 import { Seeder } from "./seed.ts";
 import { FakeShipments } from "./shipments.ts";
 import { FakeSupply } from "./supply.ts";
-import { FakeBulkJobs, FakeSignals, FakeWorkflow } from "./workflow.ts";
+import { FakeBulkJobs, FakeRates, FakeSignals, FakeWorkflow } from "./workflow.ts";
 
 export { MailRefused } from "./mailer.ts";
 
@@ -38,6 +38,7 @@ export interface Fakes extends AppPorts {
   workflowAdmin: FakeWorkflow;
   signals: FakeSignals;
   bulk: FakeBulkJobs;
+  rates: FakeRates;
   clock: FakeClock;
   notify: NotifyPorts & { mailer: FakeMailer; notifications: FakeNotifications };
   /** The one payment provider, whichever an order names. */
@@ -58,6 +59,7 @@ export function fakePorts({ now = "2026-11-24T10:00:00Z" }: { now?: string } = {
   const workflow = new FakeWorkflow();
   const gateway = new FakePaymentGateway();
   const mailer = new FakeMailer();
+  const rates = new FakeRates();
   const fakes: Omit<Fakes, "given"> = {
     db,
     races: db.races,
@@ -73,10 +75,12 @@ export function fakePorts({ now = "2026-11-24T10:00:00Z" }: { now?: string } = {
     workflow,
     workflowAdmin: workflow,
     bulk: new FakeBulkJobs(),
+    rates,
     signals: new FakeSignals(waits),
     clock,
     notify: {
       notifications,
+      rates,
       mailer,
       clock,
       publicBaseUrl: PUBLIC_BASE_URL,

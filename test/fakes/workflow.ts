@@ -1,5 +1,6 @@
 import type { BulkJob, BulkJobs } from "../../shared/ports/bulk.ts";
 import type { LineWaitStore } from "../../shared/ports/line-waits.ts";
+import type { RateLimiter, RateName, Take } from "../../shared/ports/rates.ts";
 import type {
   ExecutionState,
   LineRun,
@@ -110,5 +111,23 @@ export class FakeBulkJobs implements BulkJobs {
 
   async start(job: BulkJob): Promise<void> {
     this.started.push(job);
+  }
+}
+
+/** Token buckets that grant everything, unless a test refuses the next takes. */
+export class FakeRates implements RateLimiter {
+  readonly takes: { name: RateName; n: number; granted: boolean }[] = [];
+  /** Takes refused next, counted down (as a drained bucket answers). */
+  refuseNext = 0;
+
+  perSecond(_name: RateName): number {
+    return 10;
+  }
+
+  async take(name: RateName, n = 1): Promise<Take> {
+    const granted = this.refuseNext <= 0;
+    if (!granted) this.refuseNext--;
+    this.takes.push({ name, n, granted });
+    return granted ? { granted: true } : { granted: false, retryInMs: 100 };
   }
 }

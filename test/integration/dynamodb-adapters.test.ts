@@ -12,6 +12,7 @@ import { freePort } from "../../infra/local/ports.ts";
 import { localTemplate } from "../../infra/local/template.ts";
 import { DynamoDbLineWaits } from "../../shared/adapters/dynamodb/line-waits.ts";
 import { DynamoDbLiveLines } from "../../shared/adapters/dynamodb/live-lines.ts";
+import { DynamoDbRateLimiter } from "../../shared/adapters/dynamodb/rates.ts";
 import {
   keys,
   lineItem,
@@ -651,5 +652,25 @@ describe("receipts", () => {
       expect(seen, `limit ${limit}`).toEqual(fills(0, 7).map((f) => f.lineId));
       expect(pages, `limit ${limit}`).toBe(Math.ceil(7 / limit));
     }
+  });
+});
+
+describe("rates (token buckets in the table)", () => {
+  it("never grants more than a second's worth, however many take at once, and refills", async () => {
+    const rates = new DynamoDbRateLimiter({ payments: 5, emails: 0, wakes: 20 }, store.table);
+    const started = Date.now();
+    const takes = await Promise.all(Array.from({ length: 20 }, () => rates.take("payments")));
+    const elapsed = (Date.now() - started) / 1000;
+    const granted = takes.filter((t) => t.granted).length;
+    expect(granted).toBeGreaterThan(0);
+    // A full bucket (5), and what refilled while they took (5 a second).
+    expect(granted).toBeLessThanOrEqual(5 + Math.ceil(elapsed * 5));
+    const refused = takes.find((t) => !t.granted);
+    expect(refused && !refused.granted && refused.retryInMs).toBeGreaterThan(0);
+    // A rate of 0 is off: always granted.
+    expect(await rates.take("emails")).toEqual({ granted: true });
+    expect(() => rates.take("wakes", 21)).rejects.toThrow(RangeError);
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect((await rates.take("payments", 5)).granted).toBe(true);
   });
 });

@@ -59,6 +59,7 @@ export const keys = {
     gsi1sk: `${createdAt}#${shipmentId}`,
   }),
   asn: (supplierId: string, asnId: string) => ({ pk: `ASN#${supplierId}#${asnId}`, sk: "ASN" }),
+  rate: (name: string) => ({ pk: `RATE#${name}`, sk: "RATE" }),
   delivery: (supplierId: string, webhookId: string) => ({
     pk: `WEBHOOK#${supplierId}#${webhookId}`,
     sk: "WEBHOOK",
