@@ -669,7 +669,7 @@ describe("rates (token buckets in the table)", () => {
     expect(refused && !refused.granted && refused.retryInMs).toBeGreaterThan(0);
     // A rate of 0 is off: always granted.
     expect(await rates.take("emails")).toEqual({ granted: true });
-    expect(() => rates.take("wakes", 21)).rejects.toThrow(RangeError);
+    await expect(rates.take("wakes", 21)).rejects.toThrow(RangeError);
     await new Promise((r) => setTimeout(r, 1_100));
     expect((await rates.take("payments", 5)).granted).toBe(true);
   });
