@@ -20,10 +20,6 @@ export type NotifyDeps = NotifyPorts;
  * `failed`: the provider refused it every time; it is recorded failed. */
 export type NotifyOutcome = "sent" | "already-sent" | "in-flight" | "failed" | "deferred";
 
-/** How long a request waits for its turn at the shared email rate before it leaves the
- * email to the step that owes it (`deferred`). */
-const RATE_WAIT_MS = 2_000;
-
 /** Sends of one email inside one request (the API) before it is recorded failed; a workflow
  * step that owes it sends it again later, with the machine's back-off. */
 const QUICK_ATTEMPTS = 3;
@@ -36,7 +32,11 @@ type NotifyArgs = [
   order: Order,
   lines: Line[],
   occasion?: string,
-  extra?: Pick<EmailContext, "delay">,
+  extra?: Pick<EmailContext, "delay"> & {
+    /** A bulk job waits for its turn at the email rate until then (epoch ms); a request
+     * does not wait: the email is `deferred` to the step (or the next run) that owes it. */
+    rateWaitUntil?: number;
+  },
 ];
 
 /** One email, rendered, with the key that makes it once per event. */
@@ -73,7 +73,7 @@ async function prepare(
     orderUrl: links.order,
     cancelUrl: links.cancelLine,
     consentUrl: links.consentLine,
-    ...extra,
+    ...(extra.delay ? { delay: extra.delay } : {}),
   });
   return {
     deps,
@@ -139,10 +139,12 @@ async function recordFailed(p: Prepared, tried: Extract<Tried, { refused: string
  * the send may have gone), or `failed`. An email never fails its caller.
  */
 export async function notifyCustomer(...args: NotifyArgs): Promise<NotifyOutcome> {
-  const [deps] = args;
-  // The email rate is shared with every line's execution: a request waits a moment for its
-  // turn, then leaves the email to the step that owes it.
-  if (!(await takeWithin(deps.rates, "emails", 1, Date.now() + RATE_WAIT_MS))) return "deferred";
+  const [deps, , , , , extra] = args;
+  // The email rate is shared with every line's execution: a request never waits for its
+  // turn (a storefront's order is not slowed by a receipt's fan-out), it leaves the email
+  // to the step that owes it.
+  const until = extra?.rateWaitUntil ?? Date.now();
+  if (!(await takeWithin(deps.rates, "emails", 1, until))) return "deferred";
   const p = await prepare(...args);
   for (let quick = 1; ; quick++) {
     const tried = await sendOnce(p);

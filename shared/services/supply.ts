@@ -98,7 +98,10 @@ export async function redate(
       .map((l) => `${l.notifiedEta ?? "none"}>${l.eta}`)
       .sort()
       .join("+");
-    const sent = await notifyCustomer(deps.notify, "eta_updated", order, lines, occasion);
+    // A bulk job waits its turn at the email rate; a request leaves it to the next dating.
+    const sent = await notifyCustomer(deps.notify, "eta_updated", order, lines, occasion, {
+      ...(Number.isFinite(deadline) ? { rateWaitUntil: deadline } : {}),
+    });
     // Not sent now (another attempt holds it, or its turn at the email rate did not come):
     // the line is not marked told, so the next dating sends it.
     if (sent !== "in-flight" && sent !== "deferred") {

@@ -35,7 +35,7 @@ describe("side effects at their shared rates", () => {
     expect(f.mailer.sent).toEqual([]);
     expect(await f.notifications.listNotifications(order.orderId)).toEqual([]);
 
-    // A request waits a moment for its turn, then leaves the email unclaimed for a step.
+    // A request does not wait for its turn: it leaves the email unclaimed for a step.
     f.rates.refuseNext = 1_000;
     expect(await notifyCustomer(f.notify, "backordered", order, [line])).toBe("deferred");
     expect(f.mailer.sent).toEqual([]);
