@@ -18,6 +18,7 @@ import { LocalGateway } from "./gateway.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./identity.ts";
 import { type Activity, type IdleResult, waitUntilIdle } from "./idle.ts";
 import { LocalLambdaRuntime } from "./lambda-runtime.ts";
+import { type LimitsInForce, LocalLimits, parseLimits } from "./limits.ts";
 import { type LocalSes, startLocalSes } from "./ses.ts";
 import { LocalStepFunctions } from "./stepfunctions/server.ts";
 import { localModel, localTemplate } from "./template.ts";
@@ -40,6 +41,8 @@ export interface LocalStackOptions {
   supplierSecrets: string;
   /** Faults to inject from the start (faults.ts; `BACKORDER_LOCAL_FAULTS`). */
   faults?: FaultsConfig;
+  /** The limits to enforce (limits.ts; `BACKORDER_LOCAL_LIMITS`); AWS's by default. */
+  limits?: LimitsInForce;
   /** Progress messages for the console. */
   say?: (message: string) => void;
 }
@@ -107,7 +110,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const clock = new VirtualClock(join(options.dataDir, "clock.json"));
   installClock(clock);
-  const runtime = new LocalLambdaRuntime();
+  const faults = new LocalFaults(parseFaults(options.faults ?? {}));
+  const limits = new LocalLimits(options.limits ?? parseLimits({}));
+  // Function timeouts and memory come from the template, once it is read (configure below).
+  const runtime = new LocalLambdaRuntime({ latencyMs: (name) => faults.latencyMs(name) });
   let ready = false;
   let stepFunctions: LocalStepFunctions | undefined;
   let bus: LocalEventBus | undefined;
@@ -123,7 +129,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
   };
   const waitForIdle = (timeoutMs?: number) => waitUntilIdle(activity, { timeoutMs });
-  const faults = new LocalFaults(parseFaults(options.faults ?? {}));
   const gateway = new LocalGateway({
     runtime,
     clock,
@@ -170,6 +175,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const model = localModel(template, { apiUrl });
     const stateMachine = model.stateMachines[0];
     if (!stateMachine) throw new Error("the synthesized template has no state machine");
+    runtime.configure(model.functions, limits.inForce.lambda);
 
     // Handlers reach AWS through SDK clients configured by these standard variables.
     Object.assign(process.env, model.environment, {
