@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { installClock } from "../../shared/adapters/clock.ts";
+import { limitSandboxPayments } from "../../shared/adapters/sandbox-payment.ts";
 import { scheduledFunctions } from "../../shared/http/routes.ts";
 import { logger } from "../../shared/logger.ts";
 import { repoRoot } from "../paths.ts";
@@ -60,6 +61,8 @@ export interface LocalStack {
   clock: VirtualClock;
   /** The faults in force; also `/_local/faults`. */
   faults: LocalFaults;
+  /** The limits in force; also `GET /_local/limits`. */
+  limits: LocalLimits;
   /** Resolves once nothing is in flight (see idle.ts); also `GET /_local/idle`. */
   waitForIdle(timeoutMs?: number): Promise<IdleResult>;
   stop(): Promise<void>;
@@ -135,6 +138,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     isReady: () => ready,
     waitForIdle,
     faults,
+    limits,
   });
   const stops: (() => Promise<void>)[] = [];
   let dynamodbStarting: Promise<DynamoDbLocalHandle> | undefined;
@@ -176,6 +180,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const stateMachine = model.stateMachines[0];
     if (!stateMachine) throw new Error("the synthesized template has no state machine");
     runtime.configure(model.functions, limits.inForce.lambda);
+    // The sandbox payment provider runs in this process: Stripe's rate, for every invocation.
+    limitSandboxPayments(limits.inForce.payments ? () => limits.payments() : undefined);
+    stops.push(async () => limitSandboxPayments(undefined));
 
     // Handlers reach AWS through SDK clients configured by these standard variables.
     Object.assign(process.env, model.environment, {
@@ -198,7 +205,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     say("starting local SES");
     const ses: LocalSes = await startLocalSes(options.sesPort, host, {
-      beforeSend: () => faults.ses(),
+      // An injected fault first, then the account's sending rate.
+      beforeSend: () => faults.ses() ?? (limits.ses() ? undefined : "TooManyRequestsException"),
     });
     stops.push(() => ses.close());
 
@@ -217,6 +225,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         return runtime.invoke(name, payload);
       },
       refuseTaskCall: () => faults.sendTaskSuccess(),
+      admit: (operation) => limits.sfn(operation),
       stateFile: join(options.dataDir, "stepfunctions.json"),
       log: (entry) => logger.debug("local step functions", entry),
     });
@@ -258,7 +267,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     bus = events;
     stops.push(async () => events.close());
     sfn.startAnnouncing((event) => events.put(event));
-    return { urls, clock, faults, waitForIdle, stop };
+    return { urls, clock, faults, limits, waitForIdle, stop };
   } catch (error) {
     await stop();
     // A DynamoDB Local still booting (or up, but not yet in `stops`) is stopped too.
