@@ -119,7 +119,7 @@ describe("the local stack's AWS limits, set low", () => {
     expect(failed.json).toEqual({ message: "Internal Server Error" });
     // At the function's 1 s, before the gateway's 2 s cut.
     expect(ms).toBeGreaterThanOrEqual(900);
-    expect(ms).toBeLessThan(1900);
+    expect(ms).toBeLessThan(2000);
     expect((await api(`/v1/skus/${sku}`, { key: keys.storefront })).status).toBe(200);
   });
 
@@ -170,11 +170,12 @@ describe("the local stack's AWS limits, set low", () => {
     const errors = outcomes.map((o) => (o.status === "rejected" ? o.reason : undefined));
     const throttled = errors.filter((e) => e?.name === "ThrottlingException");
     // A full bucket of 10 serves 10 (each answered as AWS would: no such machine).
-    expect(
-      errors.filter((e) => e?.name === "StateMachineDoesNotExist").length,
-    ).toBeGreaterThanOrEqual(10);
-    expect(throttled.length).toBeGreaterThanOrEqual(8);
-    expect(throttled.length + 10).toBeLessThanOrEqual(20);
+    const served = errors.filter((e) => e?.name === "StateMachineDoesNotExist").length;
+    expect(served).toBeGreaterThanOrEqual(10);
+    expect(served + throttled.length).toBe(20);
+    // The rest are throttled, but for the few tokens refilled meanwhile (5 a second).
+    expect(throttled.length).toBeGreaterThanOrEqual(3);
+    expect(throttled.length).toBeLessThanOrEqual(10);
     expect(throttled[0]).toMatchObject({
       message: "Rate exceeded",
       $metadata: { httpStatusCode: 400 },
@@ -201,8 +202,9 @@ describe("the local stack's AWS limits, set low", () => {
     const outcomes = await Promise.allSettled(Array.from({ length: 9 }, send));
     const sent = outcomes.filter((o) => o.status === "fulfilled");
     const refused = outcomes.flatMap((o) => (o.status === "rejected" ? [o.reason] : []));
-    expect(sent.length).toBeGreaterThanOrEqual(1);
-    expect(sent.length).toBeLessThanOrEqual(4);
+    // A full bucket sends 3 (and what refills meanwhile, 3 a second); the rest are refused.
+    expect(sent.length).toBeGreaterThanOrEqual(3);
+    expect(refused.length).toBeGreaterThanOrEqual(3);
     expect(refused.length).toBe(9 - sent.length);
     for (const error of refused) {
       expect(error).toMatchObject({
