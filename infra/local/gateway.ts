@@ -190,7 +190,8 @@ export class LocalGateway {
   /**
    * `GET /_local/meter`: what this process counted on its real code paths since the last
    * `DELETE /_local/meter` (SDK calls by operation, DynamoDB's consumed capacity, Lambda
-   * invocations by function); the benchmarks price a line's life from it.
+   * invocations by function, and those that ran past their timeout); the benchmarks price a
+   * line's life from it.
    */
   private meterRoute(method: string): APIGatewayProxyStructuredResultV2 {
     if (method === "DELETE") {
@@ -202,7 +203,11 @@ export class LocalGateway {
     return {
       statusCode: 200,
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ ...readMeter(), lambda: this.options.runtime.invocations() }),
+      body: JSON.stringify({
+        ...readMeter(),
+        lambda: this.options.runtime.invocations(),
+        lambdaTimedOut: this.options.runtime.timeouts(),
+      }),
     };
   }
 

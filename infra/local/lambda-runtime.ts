@@ -49,6 +49,7 @@ export class LocalLambdaRuntime {
   private running = 0;
   private started = 0;
   private byFunction = new Map<FunctionName, number>();
+  private timedOutBy = new Map<FunctionName, number>();
   private functions = new Map<FunctionName, FunctionLimits>();
   private enforceTimeouts = true;
 
@@ -111,6 +112,7 @@ export class LocalLambdaRuntime {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
+        this.timedOutBy.set(name, (this.timedOutBy.get(name) ?? 0) + 1);
         logger.warn("local Lambda invocation timed out; its result will be discarded", {
           function: name,
           timeoutSeconds: limits.timeoutSeconds,
@@ -135,8 +137,14 @@ export class LocalLambdaRuntime {
     return Object.fromEntries(this.byFunction);
   }
 
+  /** Invocations that ran past their timeout, by function, since the last reset. */
+  timeouts(): Partial<Record<FunctionName, number>> {
+    return Object.fromEntries(this.timedOutBy);
+  }
+
   resetInvocations(): void {
     this.byFunction = new Map();
+    this.timedOutBy = new Map();
   }
 
   private load(name: FunctionName): Promise<Handler> {

@@ -80,6 +80,9 @@ describe("LocalLambdaRuntime", () => {
     await sleep(800);
     expect(finished).toBe(true);
     expect(runtime.activity()).toEqual({ inFlight: 0, started: 1 });
+    expect(runtime.timeouts()).toEqual({ "get-sku": 1 });
+    runtime.resetInvocations();
+    expect(runtime.timeouts()).toEqual({});
   });
 
   it("counts an injected latency toward the timeout, and lets a call within it through", async () => {

@@ -143,6 +143,8 @@ describe("the local stack's AWS limits, set low", () => {
       { what: "a task failed for its function's timeout", timeoutMs: 20_000 },
     );
     expect(timedOut.cause).toMatch(/Task timed out after 5\.00 seconds/);
+    const meter = await api("/_local/meter");
+    expect(meter.json.lambdaTimedOut).toMatchObject({ "advance-line": 1 });
     // States.TaskFailed's retry runs it again (its back-off on the virtual clock).
     await eventually(
       async () => {
