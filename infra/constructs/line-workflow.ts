@@ -21,6 +21,7 @@ import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import { EMAIL_CLAIM_LEASE_MS, EMAIL_SEND_ATTEMPTS } from "../../shared/domain/notifications.ts";
 import type { FunctionName } from "../../shared/http/routes.ts";
+import { PAYMENT_RATE_LIMITED } from "../../shared/ports/payment-gateway.ts";
 import {
   EMAIL_NOT_SENT,
   LINE_CHANGED,
@@ -44,7 +45,7 @@ export const LINE_CHANGED_ERROR = LINE_CHANGED;
 export const WORKFLOW_FUNCTIONS = ["advance-line", "park-line"] as const;
 
 /** Errors that mean "try again later", never "this failed": Lambda and its callees
- * throttled or briefly unavailable. */
+ * throttled or briefly unavailable, the payment provider's rate limit. */
 export const TRANSIENT_ERRORS = [
   "Lambda.TooManyRequestsException",
   "Lambda.ServiceException",
@@ -53,6 +54,7 @@ export const TRANSIENT_ERRORS = [
   "Lambda.ClientExecutionTimeoutException",
   "ThrottlingException",
   "TooManyRequestsException",
+  PAYMENT_RATE_LIMITED,
 ] as const;
 
 /** Throttled or briefly unavailable: back off with full jitter, capped, never give up soon. */

@@ -1,7 +1,7 @@
 /**
  * Faults the local stack can be told to inject, so tests (and people) can watch lines live
  * through the ordinary failures of AWS: SES refusing sends, Step Functions refusing
- * SendTaskSuccess, Lambda throttling the machine's tasks. Configured at start from
+ * SendTaskSuccess, Lambda throttling the machine's tasks, a function running slowly. Configured at start from
  * `BACKORDER_LOCAL_FAULTS` (JSON) and changed at run time through `/_local/faults` on the
  * HTTP API. Each fault lasts for its next `count` calls or `forSeconds` of real time,
  * whichever ends first (neither: until cleared).
@@ -36,6 +36,17 @@ export const faultsSchema = z
      * function or only the ones named. */
     lambda: z
       .object({ functions: z.array(z.enum(FUNCTION_NAMES)).min(1).optional(), ...span })
+      .strict()
+      .optional(),
+    /** Invocations of every function, or of the ones named, take `ms` longer (a slow
+     * dependency, a cold start): the delay counts toward the function's timeout and the
+     * gateway's, so a call can be cut off as on AWS (limits.ts). */
+    latency: z
+      .object({
+        functions: z.array(z.enum(FUNCTION_NAMES)).min(1).optional(),
+        ms: z.number().int().positive().max(900_000),
+        ...span,
+      })
       .strict()
       .optional(),
   })
@@ -117,7 +128,7 @@ export function faultsFromEnv(raw: string | undefined): ParsedFaults {
 
 /**
  * The faults in force. The parts of the stack ask it before each call they may fail
- * (`ses()`, `sendTaskSuccess()`, `lambda(name)`); a call that is to fail uses up one of
+ * (`ses()`, `sendTaskSuccess()`, `lambda(name)`, `latencyMs(name)`); a call that is to fail uses up one of
  * the fault's calls. Time is real time (`now`), not the virtual clock.
  */
 export class LocalFaults {
@@ -144,6 +155,9 @@ export class LocalFaults {
     if (faults.lambda) {
       active.lambda = { spec: faults.lambda, schedule: new FaultSchedule(faults.lambda, at) };
     }
+    if (faults.latency) {
+      active.latency = { spec: faults.latency, schedule: new FaultSchedule(faults.latency, at) };
+    }
     this.active = active;
   }
 
@@ -169,6 +183,15 @@ export class LocalFaults {
     const named = fault.spec.functions;
     if (named && !named.some((n) => n === functionName)) return false;
     return this.take("lambda") !== undefined;
+  }
+
+  /** Milliseconds this invocation of `functionName` is to be slowed by (0: none). */
+  latencyMs(functionName: string): number {
+    const fault = this.active.latency;
+    if (!fault) return 0;
+    const named = fault.spec.functions;
+    if (named && !named.some((n) => n === functionName)) return 0;
+    return this.take("latency")?.ms ?? 0;
   }
 
   /** The faults still in force, with what is left of each (GET /_local/faults). */

@@ -8,7 +8,8 @@ import { zodProblem } from "../../shared/http/validation.ts";
 import type { VirtualClock } from "./clock.ts";
 import { faultsSchema, type LocalFaults } from "./faults.ts";
 import type { IdleResult } from "./idle.ts";
-import type { LocalLambdaRuntime } from "./lambda-runtime.ts";
+import { LAMBDA_TIMED_OUT, type LocalLambdaRuntime } from "./lambda-runtime.ts";
+import type { LocalLimits } from "./limits.ts";
 import { assertPortFree } from "./ports.ts";
 
 /** API Gateway's own payload limit; the handlers refuse anything over 256 KB themselves. */
@@ -23,15 +24,34 @@ export interface GatewayOptions {
   waitForIdle?(timeoutMs: number): Promise<IdleResult>;
   /** The faults in force (see faults.ts), served at `/_local/faults`. */
   faults?: LocalFaults;
+  /** The limits in force (see limits.ts): the integration timeout, and what
+   * `GET /_local/limits` shows. */
+  limits?: LocalLimits;
 }
+
+/** What API Gateway answers when the integration did not answer within its timeout. */
+const SERVICE_UNAVAILABLE: APIGatewayProxyStructuredResultV2 = {
+  statusCode: 503,
+  headers: { "content-type": "application/json" },
+  body: '{"message":"Service Unavailable"}',
+};
+
+/** What API Gateway answers when the function failed (here: ran past its timeout). */
+const INTERNAL_SERVER_ERROR: APIGatewayProxyStructuredResultV2 = {
+  statusCode: 500,
+  headers: { "content-type": "application/json" },
+  body: '{"message":"Internal Server Error"}',
+};
 
 /** Longest wait `GET /_local/idle?timeoutMs=` allows. */
 const MAX_IDLE_WAIT_MS = 120_000;
 
 /**
  * The local HTTP gateway: turns requests into API Gateway HTTP API (payload 2.0) events for
- * the handlers of the route table, and serves the local-only virtual clock, idle wait and
- * fault injection.
+ * the handlers of the route table, and serves the local-only virtual clock, idle wait,
+ * fault injection and limits. Like the HTTP API, it answers 503 when a handler has not
+ * answered within the integration timeout (the handler goes on, as a Lambda does), and 500
+ * when the function ran past its own timeout.
  */
 export class LocalGateway {
   private server: Server | undefined;
@@ -87,6 +107,10 @@ export class LocalGateway {
       send(res, this.faultsRoute(method, raw));
       return;
     }
+    if (url.pathname === "/_local/limits") {
+      send(res, this.limitsRoute(method));
+      return;
+    }
     if (url.pathname === "/health" && !this.options.isReady()) {
       send(res, {
         statusCode: 503,
@@ -104,25 +128,70 @@ export class LocalGateway {
       return;
     }
     if (!this.options.isReady()) {
-      send(res, {
-        statusCode: 503,
-        headers: { "content-type": "application/json" },
-        body: '{"message":"Service Unavailable"}',
-      });
+      send(res, SERVICE_UNAVAILABLE);
       return;
     }
     const event = toEvent(req, url, method, raw, found.match);
-    const result = (await this.options.runtime.invoke(
-      found.match.route.fn,
-      event,
-    )) as APIGatewayProxyStructuredResultV2;
-    send(res, result);
+    send(res, await this.integrate(found.match.route.fn, event));
+  }
+
+  /**
+   * Invokes the route's function and answers with its result, or as API Gateway does: 503
+   * once the integration timeout has passed without an answer (the invocation goes on in
+   * the background, its result discarded), 500 when the function timed out.
+   */
+  private async integrate(
+    fn: RouteMatch["route"]["fn"],
+    event: APIGatewayProxyEventV2,
+  ): Promise<APIGatewayProxyStructuredResultV2> {
+    const invocation = this.options.runtime.invoke(fn, event).then(
+      (result) => result as APIGatewayProxyStructuredResultV2,
+      (error: unknown) => {
+        if (error instanceof Error && error.name === LAMBDA_TIMED_OUT) return INTERNAL_SERVER_ERROR;
+        throw error;
+      },
+    );
+    const cutAfterMs = this.options.limits?.gatewayTimeoutMs ?? false;
+    if (cutAfterMs === false) return invocation;
+    let timer: NodeJS.Timeout | undefined;
+    const cut = new Promise<APIGatewayProxyStructuredResultV2>((resolve) => {
+      timer = setTimeout(() => {
+        console.warn(
+          `local gateway: ${event.routeKey} did not answer within ${cutAfterMs} ms: 503 (the function goes on)`,
+        );
+        // Its later failure, if any, has nobody to go to.
+        invocation.catch(() => undefined);
+        resolve(SERVICE_UNAVAILABLE);
+      }, cutAfterMs);
+    });
+    try {
+      return await Promise.race([invocation, cut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** `GET /_local/limits`: the limits in force (limits.ts), each function's timeout and
+   * memory included. */
+  private limitsRoute(method: string): APIGatewayProxyStructuredResultV2 {
+    if (method !== "GET") return problemResponse(problems.methodNotAllowed());
+    const limits = this.options.limits;
+    if (!limits) return problemResponse(problems.notFound("This stack enforces no limits."));
+    const { gatewayTimeoutMs, sfn, ses, payments } = limits.inForce;
+    return {
+      statusCode: 200,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        limits: { gatewayTimeoutMs, lambda: this.options.runtime.limits(), sfn, ses, payments },
+      }),
+    };
   }
 
   /**
    * `GET /_local/meter`: what this process counted on its real code paths since the last
    * `DELETE /_local/meter` (SDK calls by operation, DynamoDB's consumed capacity, Lambda
-   * invocations by function); the benchmarks price a line's life from it.
+   * invocations by function, and those that ran past their timeout); the benchmarks price a
+   * line's life from it.
    */
   private meterRoute(method: string): APIGatewayProxyStructuredResultV2 {
     if (method === "DELETE") {
@@ -134,7 +203,11 @@ export class LocalGateway {
     return {
       statusCode: 200,
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ ...readMeter(), lambda: this.options.runtime.invocations() }),
+      body: JSON.stringify({
+        ...readMeter(),
+        lambda: this.options.runtime.invocations(),
+        lambdaTimedOut: this.options.runtime.timeouts(),
+      }),
     };
   }
 
@@ -155,13 +228,7 @@ export class LocalGateway {
       );
     }
     const wait = this.options.waitForIdle;
-    if (!wait || !this.options.isReady()) {
-      return {
-        statusCode: 503,
-        headers: { "content-type": "application/json" },
-        body: '{"message":"Service Unavailable"}',
-      };
-    }
+    if (!wait || !this.options.isReady()) return SERVICE_UNAVAILABLE;
     const result = await wait(timeoutMs);
     return {
       statusCode: result.idle ? 200 : 503,

@@ -2,8 +2,8 @@
  * The local SES's public face: an HTTP front on the SES port that passes every request on to
  * aws-ses-v2-local (listening on an internal port), so the SDK, the mail viewer (`/`) and
  * `GET /store` all work through it, and that may answer a send itself, with the error SES v2
- * answers, before it reaches the mail store. Faults are injected here (faults.ts); this is
- * also where a sending-rate limit like SES's belongs.
+ * answers, before it reaches the mail store: faults are injected here (faults.ts), and a send
+ * above the account's maximum sending rate (limits.ts) is refused as SES refuses it.
  */
 import { randomUUID } from "node:crypto";
 import {

@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { installClock } from "../../shared/adapters/clock.ts";
+import { limitSandboxPayments } from "../../shared/adapters/sandbox-payment.ts";
 import { scheduledFunctions } from "../../shared/http/routes.ts";
 import { logger } from "../../shared/logger.ts";
 import { repoRoot } from "../paths.ts";
@@ -18,6 +19,7 @@ import { LocalGateway } from "./gateway.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./identity.ts";
 import { type Activity, type IdleResult, waitUntilIdle } from "./idle.ts";
 import { LocalLambdaRuntime } from "./lambda-runtime.ts";
+import { type LimitsInForce, LocalLimits, parseLimits } from "./limits.ts";
 import { type LocalSes, startLocalSes } from "./ses.ts";
 import { LocalStepFunctions } from "./stepfunctions/server.ts";
 import { localModel, localTemplate } from "./template.ts";
@@ -40,6 +42,8 @@ export interface LocalStackOptions {
   supplierSecrets: string;
   /** Faults to inject from the start (faults.ts; `BACKORDER_LOCAL_FAULTS`). */
   faults?: FaultsConfig;
+  /** The limits to enforce (limits.ts; `BACKORDER_LOCAL_LIMITS`); AWS's by default. */
+  limits?: LimitsInForce;
   /** Progress messages for the console. */
   say?: (message: string) => void;
 }
@@ -57,6 +61,8 @@ export interface LocalStack {
   clock: VirtualClock;
   /** The faults in force; also `/_local/faults`. */
   faults: LocalFaults;
+  /** The limits in force; also `GET /_local/limits`. */
+  limits: LocalLimits;
   /** Resolves once nothing is in flight (see idle.ts); also `GET /_local/idle`. */
   waitForIdle(timeoutMs?: number): Promise<IdleResult>;
   stop(): Promise<void>;
@@ -107,7 +113,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const clock = new VirtualClock(join(options.dataDir, "clock.json"));
   installClock(clock);
-  const runtime = new LocalLambdaRuntime();
+  const faults = new LocalFaults(parseFaults(options.faults ?? {}));
+  const limits = new LocalLimits(options.limits ?? parseLimits({}));
+  // Function timeouts and memory come from the template, once it is read (configure below).
+  const runtime = new LocalLambdaRuntime({ latencyMs: (name) => faults.latencyMs(name) });
   let ready = false;
   let stepFunctions: LocalStepFunctions | undefined;
   let bus: LocalEventBus | undefined;
@@ -123,13 +132,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
   };
   const waitForIdle = (timeoutMs?: number) => waitUntilIdle(activity, { timeoutMs });
-  const faults = new LocalFaults(parseFaults(options.faults ?? {}));
   const gateway = new LocalGateway({
     runtime,
     clock,
     isReady: () => ready,
     waitForIdle,
     faults,
+    limits,
   });
   const stops: (() => Promise<void>)[] = [];
   let dynamodbStarting: Promise<DynamoDbLocalHandle> | undefined;
@@ -171,6 +180,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // Every machine runs locally; the line machine is the LineWorkflow construct's.
     const stateMachine = model.stateMachines.find((m) => m.logicalId.startsWith("LineWorkflow"));
     if (!stateMachine) throw new Error("the synthesized template has no line state machine");
+    runtime.configure(model.functions, limits.inForce.lambda);
+    // The sandbox payment provider runs in this process: Stripe's rate, for every invocation.
+    limitSandboxPayments(limits.inForce.payments ? () => limits.payments() : undefined);
+    stops.push(async () => limitSandboxPayments(undefined));
 
     // Handlers reach AWS through SDK clients configured by these standard variables.
     Object.assign(process.env, model.environment, {
@@ -193,7 +206,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     say("starting local SES");
     const ses: LocalSes = await startLocalSes(options.sesPort, host, {
-      beforeSend: () => faults.ses(),
+      // An injected fault first, then the account's sending rate.
+      beforeSend: () => faults.ses() ?? (limits.ses() ? undefined : "TooManyRequestsException"),
     });
     stops.push(() => ses.close());
 
@@ -212,6 +226,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         return runtime.invoke(name, payload);
       },
       refuseTaskCall: () => faults.sendTaskSuccess(),
+      admit: (operation) => limits.sfn(operation),
       stateFile: join(options.dataDir, "stepfunctions.json"),
       log: (entry) => logger.debug("local step functions", entry),
     });
@@ -253,7 +268,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     bus = events;
     stops.push(async () => events.close());
     sfn.startAnnouncing((event) => events.put(event));
-    return { urls, clock, faults, waitForIdle, stop };
+    return { urls, clock, faults, limits, waitForIdle, stop };
   } catch (error) {
     await stop();
     // A DynamoDB Local still booting (or up, but not yet in `stops`) is stopped too.

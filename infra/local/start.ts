@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { repoRoot } from "../paths.ts";
 import { faultsFromEnv } from "./faults.ts";
+import { limitsFromEnv } from "./limits.ts";
 import { startLocalStack } from "./stack.ts";
 
 /** `npm start`: the whole system on this machine, in the foreground, until Ctrl-C. */
@@ -23,8 +24,10 @@ const credentials = {
 };
 const started = Date.now();
 let faults: ReturnType<typeof faultsFromEnv>;
+let limits: ReturnType<typeof limitsFromEnv>;
 try {
   faults = faultsFromEnv(env.BACKORDER_LOCAL_FAULTS);
+  limits = limitsFromEnv(env.BACKORDER_LOCAL_LIMITS);
 } catch (error) {
   console.error(`npm start failed: ${(error as Error).message}`);
   process.exit(1);
@@ -39,6 +42,7 @@ const stack = await startLocalStack({
   host: env.BACKORDER_HOST || "127.0.0.1",
   ...credentials,
   faults,
+  limits,
   say: (message) => console.log(`… ${message}`),
 }).catch((error: unknown) => {
   console.error(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -53,6 +57,11 @@ Backorder engine is running locally (ready in ${((Date.now() - started) / 1000).
   SES v2 + mail view  ${stack.urls.ses}          (viewer: ${stack.urls.mailViewer}, JSON: ${stack.urls.ses}/store)
   Step Functions API  ${stack.urls.sfn}
   Virtual clock       ${stack.urls.api}/_local/clock   (POST /_local/clock/advance {"seconds": N})
+  AWS limits          ${stack.urls.api}/_local/limits  (GET; set with BACKORDER_LOCAL_LIMITS)${
+    env.BACKORDER_LOCAL_LIMITS?.trim()
+      ? `\n  Limits changed      ${env.BACKORDER_LOCAL_LIMITS.trim()}`
+      : ""
+  }
   Fault injection     ${stack.urls.api}/_local/faults  (GET, PUT, DELETE)${
     Object.keys(stack.faults.describe()).length
       ? `\n  Faults in force     ${JSON.stringify(stack.faults.describe())}`

@@ -92,10 +92,24 @@ export interface LocalNames {
   apiUrl: string;
 }
 
+/** A function of the template: its handler (by the `backorder:function` metadata), and the
+ * timeout and memory Lambda gives it. */
+export interface LocalFunction {
+  logicalId: string;
+  name: FunctionName;
+  arn: string;
+  timeoutSeconds: number;
+  memoryMB: number;
+}
+
+/** Lambda's defaults, for a function whose template leaves them out. */
+const LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3;
+const LAMBDA_DEFAULT_MEMORY_MB = 128;
+
 /** What the local stack runs, read off the synthesized template. */
 export interface LocalModel {
   tables: Record<string, string>;
-  functions: { logicalId: string; name: FunctionName; arn: string }[];
+  functions: LocalFunction[];
   stateMachines: {
     logicalId: string;
     name: string;
@@ -133,8 +147,16 @@ export function localModel(template: CfnTemplate, names: LocalNames): LocalModel
         refs[id] = id;
         attrs[`${id}.Arn`] = arn;
         const name = res.Metadata?.[FUNCTION_METADATA_KEY];
-        if (typeof name === "string")
-          functions.push({ logicalId: id, name: name as FunctionName, arn });
+        if (typeof name === "string") {
+          const props = res.Properties ?? {};
+          functions.push({
+            logicalId: id,
+            name: name as FunctionName,
+            arn,
+            timeoutSeconds: Number(props.Timeout ?? LAMBDA_DEFAULT_TIMEOUT_SECONDS),
+            memoryMB: Number(props.MemorySize ?? LAMBDA_DEFAULT_MEMORY_MB),
+          });
+        }
         break;
       }
       case "AWS::StepFunctions::StateMachine":

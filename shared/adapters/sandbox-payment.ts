@@ -1,15 +1,19 @@
 import { createHash } from "node:crypto";
-import type {
-  ChargeRequest,
-  ChargeResult,
-  PaymentGateway,
-  RefundRequest,
-  RefundResult,
+import {
+  type ChargeRequest,
+  type ChargeResult,
+  type PaymentGateway,
+  PaymentRateLimitedError,
+  type RefundRequest,
+  type RefundResult,
 } from "../ports/payment-gateway.ts";
 
 /**
  * The `sandbox` payment provider: no money moves. It answers like Stripe's test payment
  * methods (contract §7), and the same idempotency key always gives the same charge id.
+ * Where a rate limit is installed (the local stack installs Stripe's test-mode rate,
+ * infra/local/limits.ts), a request above it is refused as Stripe refuses one, before
+ * anything happens: `PaymentRateLimitedError`.
  */
 const DECLINES: Record<string, Extract<ChargeResult, { outcome: "declined" }>> = {
   pm_card_chargeDeclined: {
@@ -31,13 +35,34 @@ const DECLINES: Record<string, Extract<ChargeResult, { outcome: "declined" }>> =
 
 const idOf = (key: string) => createHash("sha256").update(key).digest("hex").slice(0, 24);
 
+/** Asked before each request: false when it is over the rate. Unset: no limit. */
+let admit: (() => boolean) | undefined;
+
+/**
+ * Limits the sandbox's request rate for this whole process (every invocation shares it):
+ * `gate` answers false for a request over the rate. `undefined` removes the limit.
+ */
+export function limitSandboxPayments(gate: (() => boolean) | undefined): void {
+  admit = gate;
+}
+
+function admitOrRefuse(): void {
+  if (admit && !admit()) {
+    throw new PaymentRateLimitedError(
+      "Too many requests hit the sandbox payment provider too quickly (rate_limit, HTTP 429).",
+    );
+  }
+}
+
 export const sandboxPayments: PaymentGateway = {
   async charge(request: ChargeRequest): Promise<ChargeResult> {
+    admitOrRefuse();
     const decline = DECLINES[request.payment.paymentMethodRef];
     if (decline) return decline;
     return { outcome: "succeeded", chargeId: `sbx_ch_${idOf(request.idempotencyKey)}` };
   },
   async refund(request: RefundRequest): Promise<RefundResult> {
+    admitOrRefuse();
     return { refundId: `sbx_re_${idOf(request.idempotencyKey)}` };
   },
 };

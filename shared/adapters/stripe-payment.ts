@@ -1,10 +1,11 @@
 import Stripe from "stripe";
-import type {
-  ChargeRequest,
-  ChargeResult,
-  PaymentGateway,
-  RefundRequest,
-  RefundResult,
+import {
+  type ChargeRequest,
+  type ChargeResult,
+  type PaymentGateway,
+  PaymentRateLimitedError,
+  type RefundRequest,
+  type RefundResult,
 } from "../ports/payment-gateway.ts";
 
 /**
@@ -24,7 +25,9 @@ import type {
  * PaymentIntent or refund: they get the first one back. That is also why only card
  * declines become a `declined` result here. Everything else (network failures, timeouts,
  * 5xx, rate limits, bad credentials, invalid requests) is thrown, so the workflow retries
- * with the same key; a decline makes the workflow start a new attempt with a new key.
+ * with the same key; a decline makes the workflow start a new attempt with a new key. A
+ * rate limit (HTTP 429, which the SDK does not retry) is thrown as PaymentRateLimitedError,
+ * which the workflow retries as throttling, with back-off, for longer than other failures.
  */
 
 /** Milliseconds per HTTP attempt: three attempts plus backoff fit the 30 s charge Lambda. */
@@ -68,19 +71,29 @@ export function stripePayments(options: StripePaymentsOptions): PaymentGateway {
         );
       } catch (error) {
         if (error instanceof Stripe.errors.StripeCardError) return cardDecline(error);
-        throw error;
+        throw rateLimited(error) ?? error;
       }
       return outcomeOf(intent);
     },
 
     async refund(request: RefundRequest): Promise<RefundResult> {
-      const refund = await stripe.refunds.create(
-        { payment_intent: request.chargeId, amount: request.amount },
-        { idempotencyKey: request.idempotencyKey },
-      );
-      return { refundId: refund.id };
+      try {
+        const refund = await stripe.refunds.create(
+          { payment_intent: request.chargeId, amount: request.amount },
+          { idempotencyKey: request.idempotencyKey },
+        );
+        return { refundId: refund.id };
+      } catch (error) {
+        throw rateLimited(error) ?? error;
+      }
     },
   };
+}
+
+/** Stripe's rate limit (429, or 400 with code `rate_limit`) as the port's throttle error. */
+function rateLimited(error: unknown): PaymentRateLimitedError | undefined {
+  if (!(error instanceof Stripe.errors.StripeRateLimitError)) return undefined;
+  return new PaymentRateLimitedError(`Stripe rate limit: ${error.message}`, { cause: error });
 }
 
 /**

@@ -35,3 +35,16 @@ export interface RefundRequest {
 export interface RefundResult {
   refundId: string;
 }
+
+/** Name of the error a gateway raises when the provider rate-limited the request. */
+export const PAYMENT_RATE_LIMITED = "PaymentRateLimited";
+
+/**
+ * The provider refused the request for its rate (Stripe: HTTP 429, a `rate_limit` error),
+ * not for the card: nothing was charged or refunded, and the same request (same
+ * idempotency key) may be sent again later. Never a decline; the line machine retries the
+ * step with back-off, as it does other throttling.
+ */
+export class PaymentRateLimitedError extends Error {
+  override readonly name = PAYMENT_RATE_LIMITED;
+}

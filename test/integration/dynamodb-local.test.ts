@@ -252,6 +252,36 @@ describe("DynamoDB Local", () => {
     expect(backordered.Items).toEqual([{ pk: "ORDER#1", sk: "META", status: "BACKORDERED" }]);
   });
 
+  it("refuses a TransactWriteItems of more than 100 actions, as DynamoDB does", async () => {
+    // Code must chunk its transactions: an emulator kinder than AWS would hide it.
+    handle ??= await startDynamoDbLocal({ port, dataDir, cacheDir });
+    const { client, doc } = connect(handle.endpoint);
+    const names = await createTablesFromTemplate(client, template, (id) => `limits-${id}`);
+    const TableName = String(names.OrdersTable1A2B3C4D);
+    const puts = (n: number, prefix: string) =>
+      Array.from({ length: n }, (_, i) => ({
+        Put: { TableName, Item: { pk: `${prefix}#${i}`, sk: "META" } },
+      }));
+
+    const over = doc.send(new TransactWriteCommand({ TransactItems: puts(101, "over") }));
+    await expect(over).rejects.toMatchObject({
+      name: "ValidationException",
+      message: expect.stringMatching(/less than or equal to 100/),
+    });
+    const written = await doc.send(
+      new QueryCommand({
+        TableName,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": "over#0" },
+      }),
+    );
+    expect(written.Items).toEqual([]);
+
+    await doc.send(new TransactWriteCommand({ TransactItems: puts(100, "max") }));
+    const last = await doc.send(new GetCommand({ TableName, Key: { pk: "max#99", sk: "META" } }));
+    expect(last.Item).toEqual({ pk: "max#99", sk: "META" });
+  });
+
   it("refuses a port that is already taken instead of talking to another process", async () => {
     const busy = createServer();
     await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));

@@ -2,13 +2,19 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import Stripe from "stripe";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { TokenBucket } from "../../infra/local/token-bucket.ts";
 import { stripePayments } from "../../shared/adapters/stripe-payment.ts";
-import type { ChargeRequest, PaymentGateway } from "../../shared/ports/payment-gateway.ts";
+import {
+  type ChargeRequest,
+  type PaymentGateway,
+  PaymentRateLimitedError,
+} from "../../shared/ports/payment-gateway.ts";
 
 /**
  * The stripe adapter through the real Stripe SDK, against a local stand-in for the two
  * Stripe endpoints it uses. The stand-in answers like Stripe's test payment methods and,
- * like Stripe, replays the first response to a repeated Idempotency-Key.
+ * like Stripe, replays the first response to a repeated Idempotency-Key; given a rate, it
+ * answers requests above it as Stripe's rate limiter does (429, `rate_limit`).
  */
 const SECRET_KEY = "sk_test_standin";
 
@@ -69,6 +75,21 @@ let requests: Recorded[] = [];
 let replays = new Map<string, Answer>();
 let intentsCreated = 0;
 let counter = 0;
+/** Stripe's rate limiter, when a test sets one. */
+let rateLimit: TokenBucket | undefined;
+
+/** What Stripe answers a request over its rate. */
+const RATE_LIMITED: Answer = {
+  status: 429,
+  body: {
+    error: {
+      type: "invalid_request_error",
+      code: "rate_limit",
+      message:
+        "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.",
+    },
+  },
+};
 
 function answer(req: Recorded): Answer {
   if (req.headers.authorization !== `Bearer ${SECRET_KEY}`) {
@@ -127,9 +148,11 @@ beforeAll(async () => {
       const key = req.headers["idempotency-key"];
       const replayKey = typeof key === "string" ? `${recorded.path} ${key}` : undefined;
       const replayed = replayKey === undefined ? undefined : replays.get(replayKey);
-      const result = replayed ?? answer(recorded);
-      // Like Stripe, a response is saved for the key unless the server failed.
-      if (replayKey !== undefined && !replayed && result.status < 500) {
+      const limited = rateLimit && !rateLimit.take() ? RATE_LIMITED : undefined;
+      const result = limited ?? replayed ?? answer(recorded);
+      // Like Stripe, a response is saved for the key unless the server failed or the
+      // request was rate limited (it never ran).
+      if (replayKey !== undefined && !replayed && !limited && result.status < 500) {
         replays.set(replayKey, result);
       }
       res.writeHead(result.status, {
@@ -153,6 +176,7 @@ beforeEach(() => {
   requests = [];
   replays = new Map();
   intentsCreated = 0;
+  rateLimit = undefined;
 });
 
 function gateway(secretKey = SECRET_KEY): PaymentGateway {
@@ -266,6 +290,53 @@ describe("stripe payments", () => {
       expect(sent.headers["idempotency-key"]).toBe(request.idempotencyKey);
     }
     expect(intentsCreated).toBe(0);
+  });
+
+  it("throws Stripe's rate limit as PaymentRateLimited, never a decline; the same key charges once later", async () => {
+    // Stripe's test mode: 25 requests a second, on a clock the test moves.
+    let nowMs = 0;
+    rateLimit = new TokenBucket({ bucket: 25, perSecond: 25 }, () => nowMs);
+    const payments = gateway();
+    const batch = Array.from({ length: 40 }, (_, i) =>
+      chargeRequest("pm_card_visa", `rl-${i}:charge:1`),
+    );
+    const outcomes = await Promise.allSettled(batch.map((request) => payments.charge(request)));
+
+    const succeeded = outcomes.filter((o) => o.status === "fulfilled");
+    const limited = outcomes.flatMap((o, i) =>
+      o.status === "rejected" ? [{ i, error: o.reason }] : [],
+    );
+    expect(succeeded.every((o) => o.value.outcome === "succeeded")).toBe(true);
+    expect(succeeded).toHaveLength(25);
+    expect(limited).toHaveLength(15);
+    for (const { error } of limited) {
+      expect(error).toBeInstanceOf(PaymentRateLimitedError);
+      expect((error as Error).name).toBe("PaymentRateLimited");
+    }
+    // The SDK does not retry a 429: one request per charge.
+    expect(requests).toHaveLength(40);
+
+    // A second later, the same requests (same keys) go through, each charged once.
+    nowMs += 1000;
+    for (const { i } of limited) {
+      const again = await payments.charge(batch[i] as ChargeRequest);
+      expect(again.outcome).toBe("succeeded");
+    }
+    expect(intentsCreated).toBe(40);
+  });
+
+  it("throws a rate-limited refund as PaymentRateLimited", async () => {
+    rateLimit = new TokenBucket({ bucket: 1, perSecond: 0.001 });
+    rateLimit.take();
+    await expect(
+      gateway().refund({
+        payment: chargeRequest("pm_card_visa").payment,
+        chargeId: "pi_standin_1",
+        amount: 1999,
+        currency: "USD",
+        idempotencyKey: "line-9:refund",
+      }),
+    ).rejects.toBeInstanceOf(PaymentRateLimitedError);
   });
 
   it("throws when Stripe rejects the secret key", async () => {

@@ -85,6 +85,18 @@ describe("LocalFaults", () => {
     expect(Object.keys(faults.describe())).toEqual(["ses"]);
   });
 
+  it("slows only the functions named, by its milliseconds, for its calls", () => {
+    const faults = new LocalFaults(
+      parseFaults({ latency: { functions: ["put-sku"], ms: 2500, count: 2 } }),
+    );
+    expect(faults.latencyMs("get-sku")).toBe(0);
+    expect([faults.latencyMs("put-sku"), faults.latencyMs("put-sku")]).toEqual([2500, 2500]);
+    expect(faults.latencyMs("put-sku")).toBe(0);
+    faults.replace(parseFaults({ latency: { ms: 10 } }));
+    expect([faults.latencyMs("advance-line"), faults.latencyMs("post-order")]).toEqual([10, 10]);
+    expect(faults.describe()).toEqual({ latency: { ms: 10 } });
+  });
+
   it("replaces every fault at once: what the new configuration leaves out ends", () => {
     const faults = new LocalFaults(parseFaults({ ses: {}, lambda: {} }));
     faults.replace(parseFaults({ sendTaskSuccess: {} }));
@@ -112,5 +124,7 @@ describe("faults configuration", () => {
     );
     expect(() => parseFaults({ dynamodb: {} })).toThrow();
     expect(() => parseFaults({ ses: { count: 1, extra: true } })).toThrow();
+    expect(() => parseFaults({ latency: { functions: ["get-sku"] } })).toThrow(/latency\.ms/);
+    expect(() => parseFaults({ latency: { ms: 0 } })).toThrow(/latency\.ms/);
   });
 });

@@ -157,3 +157,41 @@ describe("localModel: event rules", () => {
     );
   });
 });
+
+describe("localModel: functions", () => {
+  it("reads each function's handler, timeout and memory, Lambda's defaults where left out", () => {
+    const template = {
+      Resources: {
+        ReceiptFn: {
+          Type: "AWS::Lambda::Function",
+          Properties: { Timeout: 60, MemorySize: 1024 },
+          Metadata: { "backorder:function": "post-receipt" },
+        },
+        PlainFn: {
+          Type: "AWS::Lambda::Function",
+          Properties: {},
+          Metadata: { "backorder:function": "get-sku" },
+        },
+        CdkHelperFn: { Type: "AWS::Lambda::Function", Properties: { Timeout: 900 } },
+      },
+    };
+    const model = localModel(template, { apiUrl: "http://127.0.0.1:3000" });
+    const arn = (id: string) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${id}`;
+    expect(model.functions).toEqual([
+      {
+        logicalId: "ReceiptFn",
+        name: "post-receipt",
+        arn: arn("ReceiptFn"),
+        timeoutSeconds: 60,
+        memoryMB: 1024,
+      },
+      {
+        logicalId: "PlainFn",
+        name: "get-sku",
+        arn: arn("PlainFn"),
+        timeoutSeconds: 3,
+        memoryMB: 128,
+      },
+    ]);
+  });
+});

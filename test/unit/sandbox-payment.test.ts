@@ -1,6 +1,11 @@
-import { describe, expect, it } from "vitest";
-import { sandboxPayments } from "../../shared/adapters/sandbox-payment.ts";
-import type { ChargeRequest } from "../../shared/ports/payment-gateway.ts";
+import { afterEach, describe, expect, it } from "vitest";
+import { TokenBucket } from "../../infra/local/token-bucket.ts";
+import { limitSandboxPayments, sandboxPayments } from "../../shared/adapters/sandbox-payment.ts";
+import {
+  type ChargeRequest,
+  PAYMENT_RATE_LIMITED,
+  PaymentRateLimitedError,
+} from "../../shared/ports/payment-gateway.ts";
 
 function request(paymentMethodRef: string, idempotencyKey = "line-1#1"): ChargeRequest {
   return {
@@ -51,5 +56,48 @@ describe("sandbox payments", () => {
     const a = await sandboxPayments.charge(request("pm_card_chargeDeclined", "k1"));
     const b = await sandboxPayments.charge(request("pm_card_chargeDeclined", "k2"));
     expect(a).toEqual(b);
+  });
+});
+
+describe("sandbox payments over a rate limit", () => {
+  afterEach(() => limitSandboxPayments(undefined));
+
+  it("refuses requests over the rate as a rate limit, never a decline, and serves them later", async () => {
+    let now = 0;
+    const bucket = new TokenBucket({ bucket: 2, perSecond: 2 }, () => now);
+    limitSandboxPayments(() => bucket.take());
+    const charge = (key: string) => sandboxPayments.charge(request("pm_card_visa", key));
+
+    const first = await charge("line-1#1");
+    await charge("line-2#1");
+    const refused = charge("line-3#1");
+    await expect(refused).rejects.toBeInstanceOf(PaymentRateLimitedError);
+    await expect(refused).rejects.toMatchObject({ name: PAYMENT_RATE_LIMITED });
+    // Declines are checked after the rate: a declining card is refused for the rate too.
+    await expect(
+      sandboxPayments.charge(request("pm_card_chargeDeclined", "line-4#1")),
+    ).rejects.toMatchObject({ name: PAYMENT_RATE_LIMITED });
+    await expect(
+      sandboxPayments.refund({
+        payment: request("pm_card_visa").payment,
+        chargeId: "sbx_ch_1",
+        amount: 1,
+        currency: "USD",
+        idempotencyKey: "line-1:refund",
+      }),
+    ).rejects.toMatchObject({ name: PAYMENT_RATE_LIMITED });
+
+    now += 500;
+    // The same request later: served, and the same key still gives the same charge.
+    expect((await charge("line-3#1")).outcome).toBe("succeeded");
+    now += 500;
+    expect(await charge("line-1#1")).toEqual(first);
+  });
+
+  it("has no limit once it is removed", async () => {
+    limitSandboxPayments(() => false);
+    await expect(sandboxPayments.charge(request("pm_card_visa"))).rejects.toThrow();
+    limitSandboxPayments(undefined);
+    expect((await sandboxPayments.charge(request("pm_card_visa"))).outcome).toBe("succeeded");
   });
 });

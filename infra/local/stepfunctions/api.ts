@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import type { VirtualClock } from "../clock.ts";
 import { LOCAL_ACCOUNT, LOCAL_REGION } from "../identity.ts";
-import { refusalError, SfnApiError, type SfnRefusal } from "./errors.ts";
+import { refusalError, SfnApiError, type SfnRefusal, throttledError } from "./errors.ts";
 import type { CompiledMachine, Execution } from "./execution.ts";
 import type { HistoryEvent } from "./history.ts";
 import type { ExecutionRecord, ExecutionRecords } from "./records.ts";
@@ -49,6 +49,9 @@ export interface ApiBackend {
   /** Asked before each SendTaskSuccess/Failure/Heartbeat: a refusal to answer it with instead
    * (injected faults), or undefined to serve it. */
   refuseTaskCall?(operation: TaskCallOperation): SfnRefusal | undefined;
+  /** Asked before each call: false when the operation is called above its rate (its token
+   * bucket is empty), and the call is throttled. */
+  admit?(operation: string): boolean;
 }
 
 /** The calls that report on a task token. */
@@ -59,6 +62,10 @@ export class StepFunctionsApi {
 
   /** Runs one operation (the name after "AWSStepFunctions." in X-Amz-Target). */
   call(operation: string, params: Params): unknown {
+    if (this.backend.admit && !this.backend.admit(operation)) {
+      this.backend.log({ msg: "call throttled (over its rate)", operation });
+      throw throttledError();
+    }
     switch (operation) {
       case "StartExecution":
         return this.startExecution(params);

@@ -21,6 +21,12 @@ export const SFN_REFUSALS = {
 export type SfnRefusal = keyof typeof SFN_REFUSALS;
 export const SFN_REFUSAL_NAMES = Object.keys(SFN_REFUSALS) as [SfnRefusal, ...SfnRefusal[]];
 
+/** What an operation called above its rate is answered with (AWS JSON 1.0, HTTP 400): the
+ * type is namespaced as AWS's front door sends it, and the SDK keeps the name after '#'. */
+export function throttledError(): SfnApiError {
+  return new SfnApiError("com.amazon.coral.availability#ThrottlingException", "Rate exceeded");
+}
+
 /** The API error for a refusal. */
 export function refusalError(name: SfnRefusal): SfnApiError {
   const { status, message } = SFN_REFUSALS[name];

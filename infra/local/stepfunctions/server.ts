@@ -37,6 +37,9 @@ export interface LocalStepFunctionsOptions {
   /** Asked before each SendTaskSuccess/Failure/Heartbeat: a refusal (ThrottlingException,
    * ServiceUnavailable) to answer instead, or undefined to serve it. For fault injection. */
   refuseTaskCall?(operation: TaskCallOperation): SfnRefusal | undefined;
+  /** Asked before each API call: false to throttle it (ThrottlingException), as AWS does
+   * above an operation's rate (limits.ts). */
+  admit?(operation: string): boolean;
 }
 
 /** Delivers an event (at least once); resolves once it was, rejects if it could not be. */
@@ -100,6 +103,7 @@ export class LocalStepFunctions {
       running: (executionArn) => this.running.get(executionArn),
       log: (entry) => this.log(entry),
       ...(opts.refuseTaskCall ? { refuseTaskCall: opts.refuseTaskCall } : {}),
+      ...(opts.admit ? { admit: opts.admit } : {}),
     });
     this.records.load(this.clock.nowMs());
   }
