@@ -68,7 +68,7 @@ describe("the local stack's AWS limits, set low", () => {
           "get-sku": { timeoutSeconds: 1, memoryMB: 512 },
           "advance-line": { timeoutSeconds: 5, memoryMB: 512 },
           // From the template, untouched: CDK gives the receipt 60 s, the reconciler 300 s.
-          "post-receipt": { timeoutSeconds: 60, memoryMB: 512 },
+          "post-receipt": { timeoutSeconds: 30, memoryMB: 512 },
           "reconcile-orders": { timeoutSeconds: 300, memoryMB: 512 },
         },
       },
