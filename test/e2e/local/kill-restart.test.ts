@@ -83,10 +83,16 @@ describe("a stack killed while hundreds of lines wait", () => {
     // Orders of one, two and three lines (each its own SKU), placed for PLACING_MS.
     const lines: PlacedLine[] = [];
     const multiLineOrders = new Set<string>();
-    const until = Date.now() + PLACING_MS;
+    // For PLACING_MS, and on until there are MIN_LINES however loaded the machine is
+    // (at most four times as long).
+    const started = Date.now();
+    const placing = () => {
+      const elapsed = Date.now() - started;
+      return elapsed < PLACING_MS || (lines.length < MIN_LINES && elapsed < 4 * PLACING_MS);
+    };
     let n = 0;
     const placeUntilTime = async () => {
-      while (Date.now() < until) {
+      while (placing()) {
         const size = (n++ % 3) + 1;
         const body = orderBody(
           SKUS.slice(0, size).map((sku, i) => ({ lineRef: String(i + 1), sku, qty: 1 })),
