@@ -85,9 +85,9 @@ describe("a stack killed while hundreds of lines wait", () => {
     const multiLineOrders = new Set<string>();
     // For PLACING_MS, and on until there are MIN_LINES however loaded the machine is
     // (at most four times as long).
-    const started = Date.now();
+    const placingFrom = Date.now();
     const placing = () => {
-      const elapsed = Date.now() - started;
+      const elapsed = Date.now() - placingFrom;
       return elapsed < PLACING_MS || (lines.length < MIN_LINES && elapsed < 4 * PLACING_MS);
     };
     let n = 0;
