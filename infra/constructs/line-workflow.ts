@@ -99,16 +99,16 @@ export const IN_FLIGHT_RETRY: RetryProps = {
 
 /**
  * A payment, email or wake-up would pass its shared rate (shared/services/rates.ts): the
- * step is retried from 1 s, doubling to a minute, with full jitter, for as long as a big
- * day's queue takes to drain at the configured rates (about an hour).
+ * step is retried from 1 s, growing to 20 s, with full jitter, for as long as a big day's
+ * queue takes to drain at the configured rates (about half an hour).
  */
 export const RATE_RETRY: RetryProps = {
   errors: [RATE_LIMITED],
   interval: Duration.seconds(1),
-  backoffRate: 2,
-  maxDelay: Duration.seconds(60),
+  backoffRate: 1.5,
+  maxDelay: Duration.seconds(20),
   jitterStrategy: JitterType.FULL,
-  maxAttempts: 60,
+  maxAttempts: 150,
 };
 
 export interface LineWorkflowProps {

@@ -4,6 +4,8 @@ import { RateLimitedError } from "../workflow/errors.ts";
 /**
  * For a workflow step: takes `n` tokens of a rate, or fails the step with RateLimited (the
  * machine retries it later, with back-off and jitter). Nothing was done yet when it throws.
+ * It does not wait: a Lambda sleeping for its turn is paid for, and many of them polling
+ * one bucket slow every taker down.
  */
 export async function takeOrThrow(rates: RateLimiter, name: RateName, n = 1): Promise<void> {
   const take = await rates.take(name, n);
