@@ -6,6 +6,7 @@ import {
   type ShipmentStatus,
   shipmentSchema,
 } from "../../domain/model.ts";
+import type { Page, PageRequest } from "../../ports/paging.ts";
 import type { DeliverOutcome, ShipmentStore, ShipOutcome } from "../../ports/shipments.ts";
 import { shipUnits } from "./stock.ts";
 import {
@@ -101,14 +102,19 @@ export class DynamoDbShipments implements ShipmentStore {
     return item ? readShipment(item) : null;
   }
 
-  async listShipments(status: ShipmentStatus, limit = 100): Promise<Shipment[]> {
-    const page = await this.table.queryPage({
-      IndexName: "gsi1",
-      KeyConditionExpression: "gsi1pk = :pk",
-      ExpressionAttributeValues: { ":pk": `SHIPMENTS#${status}` },
-      Limit: limit,
-    });
-    return page.items.map(readShipment);
+  async listShipments(status: ShipmentStatus, request: PageRequest): Promise<Page<Shipment>> {
+    const partition = keys.shipmentsByStatus(status, "", "").gsi1pk;
+    const page = await this.table.listPage(
+      {
+        IndexName: "gsi1",
+        KeyConditionExpression: "gsi1pk = :pk",
+        ExpressionAttributeValues: { ":pk": partition },
+        ScanIndexForward: true,
+      },
+      { index: "gsi1", partition },
+      request,
+    );
+    return { items: page.items.map(readShipment), next: page.next };
   }
 
   async requestShipmentLine(line: Line, at: Date): Promise<void> {

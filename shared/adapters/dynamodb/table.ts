@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import {
   ConditionalCheckFailedException,
   DescribeTableCommand,
@@ -24,6 +24,7 @@ import {
   sourcesOf,
 } from "../../domain/line-states.ts";
 import { type Line, lineSchema, type Order, orderSchema } from "../../domain/model.ts";
+import { InvalidCursorError, type Page } from "../../ports/paging.ts";
 import { dynamo } from "../aws-clients.ts";
 
 /**
@@ -51,6 +52,11 @@ export const keys = {
   }),
   sweep: (name: string) => ({ pk: `SWEEP#${name}`, sk: "SWEEP" }),
   notification: (orderId: string, key: string) => ({ pk: `ORDER#${orderId}`, sk: `NOTIF#${key}` }),
+  /** A sent (or failed) email on its order's list (gsi1), in the order it was sent. */
+  notificationListed: (orderId: string, key: string, sentAt: string) => ({
+    gsi1pk: `NOTIFS#${orderId}`,
+    gsi1sk: `${sentAt}#${digestOf(key)}`,
+  }),
   idempotency: (scope: string, key: string) => ({ pk: `IDEMP#${scope}#${key}`, sk: "IDEMP" }),
   receipt: (receiptId: string) => ({ pk: `RECEIPT#${receiptId}`, sk: "RECEIPT" }),
   shipment: (shipmentId: string) => ({ pk: `SHIP#${shipmentId}`, sk: "SHIP" }),
@@ -64,6 +70,11 @@ export const keys = {
     sk: "WEBHOOK",
   }),
 };
+
+/** A short, stable digest of a key part (22 URL-safe characters: 132 bits of SHA-256). */
+export function digestOf(value: string): string {
+  return createHash("sha256").update(value).digest("base64url").slice(0, 22);
+}
 
 export type Key = { pk: string; sk: string };
 export type Item = Record<string, unknown>;
@@ -263,29 +274,68 @@ async function unlessRaceLost(write: () => Promise<unknown>): Promise<boolean> {
   }
 }
 
-/** A page of a query, and the opaque cursor that continues it (null on the last page). */
-export interface Page<T> {
-  items: T[];
-  next: string | null;
-}
+export type { Page } from "../../ports/paging.ts";
+export { InvalidCursorError };
 
 export function encodeCursor(key: Record<string, unknown> | undefined): string | null {
   return key ? Buffer.from(JSON.stringify(key)).toString("base64url") : null;
 }
 
-export function decodeCursor(cursor: string | undefined | null): Item | undefined {
-  if (!cursor) return undefined;
-  try {
-    const key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
-    if (key && typeof key === "object" && !Array.isArray(key)) return key as Item;
-  } catch {
-    // fall through
-  }
-  throw new InvalidCursorError("the cursor is not one this API gave out");
+/** DynamoDB's limits on a key attribute, in UTF-8 bytes (partition key, sort key). */
+export const KEY_LIMITS = { partition: 2048, sort: 1024 } as const;
+
+/** Longest cursor taken from a caller: above the largest key a list's item can have (four
+ * key attributes at their limits), encoded. */
+const MAX_CURSOR_LENGTH = 12_288;
+
+/**
+ * What a cursor of one list must be: the key of an item of that list, i.e. exactly the key
+ * attributes of the table (and of the index queried), strings within DynamoDB's limits, in
+ * the partition the list reads. A cursor of another list, or one made up, is refused
+ * before it reaches DynamoDB (which would answer a ValidationException: a 500).
+ */
+export interface CursorShape {
+  /** The index the list queries; the table when absent. */
+  index?: "gsi1" | "gsi2" | "gsi3";
+  /** The value of the queried partition key. */
+  partition: string;
 }
 
-export class InvalidCursorError extends Error {
-  override readonly name = "InvalidCursorError";
+function keyNamesOf(shape: CursorShape): string[] {
+  return ["pk", "sk", ...(shape.index ? [`${shape.index}pk`, `${shape.index}sk`] : [])];
+}
+
+function fitsShape(key: Item, shape: CursorShape): boolean {
+  const names = keyNamesOf(shape);
+  const given = Object.keys(key);
+  if (given.length !== names.length || !names.every((n) => given.includes(n))) return false;
+  const partitionName = shape.index ? `${shape.index}pk` : "pk";
+  return (
+    names.every((name) => {
+      const value = key[name];
+      const limit = name.endsWith("pk") ? KEY_LIMITS.partition : KEY_LIMITS.sort;
+      return typeof value === "string" && value !== "" && Buffer.byteLength(value) <= limit;
+    }) && key[partitionName] === shape.partition
+  );
+}
+
+/** The start key a cursor stands for; with a shape, only a cursor of that list. */
+export function decodeCursor(
+  cursor: string | undefined | null,
+  shape?: CursorShape,
+): Item | undefined {
+  if (!cursor) return undefined;
+  if (cursor.length <= MAX_CURSOR_LENGTH && /^[A-Za-z0-9_-]+$/.test(cursor)) {
+    try {
+      const key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
+      if (key && typeof key === "object" && !Array.isArray(key)) {
+        if (!shape || fitsShape(key as Item, shape)) return key as Item;
+      }
+    } catch {
+      // fall through
+    }
+  }
+  throw new InvalidCursorError("the cursor is not one this API gave out for this list");
 }
 
 /** The table and the ways this code base reads and writes it. */
@@ -399,5 +449,37 @@ export class Table {
       }),
     );
     return { items: out.Items ?? [], next: encodeCursor(out.LastEvaluatedKey) };
+  }
+
+  /**
+   * One page of a list a caller pages through (contract §2): at most `limit` items in the
+   * query's order, from where `cursor` left off (a cursor of this list only, by `shape`),
+   * and the cursor after its last item, null when no item is left, so the last page never
+   * promises more. One Query per page: DynamoDB stops at 1 MB, and then the page holds
+   * fewer than `limit` items and a cursor, which keeps an answer within Lambda's limits.
+   */
+  async listPage(
+    input: Omit<QueryCommandInput, "TableName" | "ExclusiveStartKey" | "Limit">,
+    shape: CursorShape,
+    { limit, cursor }: { limit: number; cursor?: string | null | undefined },
+  ): Promise<Page<Item>> {
+    const start = decodeCursor(cursor, shape);
+    const out = await dynamo().send(
+      new QueryCommand({
+        TableName: this.name,
+        ...input,
+        // One more than asked: whether an item is left is known without another call.
+        Limit: limit + 1,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    const items = out.Items ?? [];
+    if (items.length > limit) {
+      const page = items.slice(0, limit);
+      const last = page[page.length - 1] as Item;
+      const key = Object.fromEntries(keyNamesOf(shape).map((n) => [n, last[n]]));
+      return { items: page, next: encodeCursor(key) };
+    }
+    return { items, next: encodeCursor(out.LastEvaluatedKey) };
   }
 }
