@@ -51,7 +51,16 @@ export const keys = {
     gsi3sk: line.lineId,
   }),
   sweep: (name: string) => ({ pk: `SWEEP#${name}`, sk: "SWEEP" }),
-  notification: (orderId: string, key: string) => ({ pk: `ORDER#${orderId}`, sk: `NOTIF#${key}` }),
+  /** An email's event key names its lines, so it grows with them: past the sort key's
+   * limit it is hashed (keeping its kind), and every key that fits stays as it is. */
+  notification: (orderId: string, key: string) => ({
+    pk: `ORDER#${orderId}`,
+    sk: bounded(
+      `NOTIF#${key}`,
+      KEY_LIMITS.sort,
+      () => `NOTIF#${key.split("#")[0]}#~${sha256(key)}`,
+    ),
+  }),
   /** A sent (or failed) email on its order's list (gsi1), in the order it was sent. */
   notificationListed: (orderId: string, key: string, sentAt: string) => ({
     gsi1pk: `NOTIFS#${orderId}`,
@@ -65,15 +74,35 @@ export const keys = {
     gsi1sk: `${createdAt}#${shipmentId}`,
   }),
   asn: (supplierId: string, asnId: string) => ({ pk: `ASN#${supplierId}#${asnId}`, sk: "ASN" }),
+  /** The `webhook-id` is the sender's: hashed should it ever pass the key's limit. */
   delivery: (supplierId: string, webhookId: string) => ({
-    pk: `WEBHOOK#${supplierId}#${webhookId}`,
+    pk: bounded(
+      `WEBHOOK#${supplierId}#${webhookId}`,
+      KEY_LIMITS.partition,
+      () => `WEBHOOK#${supplierId}#~${sha256(webhookId)}`,
+    ),
     sk: "WEBHOOK",
   }),
 };
 
+/** DynamoDB's limits on a key attribute, in UTF-8 bytes (partition key, sort key). */
+export const KEY_LIMITS = { partition: 2048, sort: 1024 } as const;
+
+const sha256 = (value: string) => createHash("sha256").update(value).digest("base64url");
+
 /** A short, stable digest of a key part (22 URL-safe characters: 132 bits of SHA-256). */
 export function digestOf(value: string): string {
-  return createHash("sha256").update(value).digest("base64url").slice(0, 22);
+  return sha256(value).slice(0, 22);
+}
+
+/**
+ * Keys are bounded by design: a key built from something that can grow (a list of lines,
+ * a sender's id) is kept as it is, readable, while it fits `limit` bytes, and otherwise
+ * replaced by `hashed()`, which names what grew by its SHA-256 (`~` and 43 characters, a
+ * form no readable key takes). The same input always gives the same key.
+ */
+export function bounded(readable: string, limit: number, hashed: () => string): string {
+  return Buffer.byteLength(readable) <= limit ? readable : hashed();
 }
 
 export type Key = { pk: string; sk: string };
@@ -280,9 +309,6 @@ export { InvalidCursorError };
 export function encodeCursor(key: Record<string, unknown> | undefined): string | null {
   return key ? Buffer.from(JSON.stringify(key)).toString("base64url") : null;
 }
-
-/** DynamoDB's limits on a key attribute, in UTF-8 bytes (partition key, sort key). */
-export const KEY_LIMITS = { partition: 2048, sort: 1024 } as const;
 
 /** Longest cursor taken from a caller: above the largest key a list's item can have (four
  * key attributes at their limits), encoded. */
