@@ -1,6 +1,7 @@
 import { waitingEtas } from "../domain/inbound.ts";
 import type { Line } from "../domain/model.ts";
 import type { AdvanceShippingNotice } from "../domain/supply.ts";
+import { logger } from "../logger.ts";
 import type { AppPorts } from "../ports/app.ts";
 import type { DeliveryAnswer } from "../ports/supply.ts";
 import { notifyCustomer } from "./notify.ts";
@@ -73,9 +74,20 @@ export async function refreshEtas(deps: EtaDeps, sku: string): Promise<number> {
       toTell.set(line.orderId, [...(toTell.get(line.orderId) ?? []), { ...line, eta: change.eta }]);
     }
   }
-  for (const [orderId, lines] of toTell) {
+  for (const [orderId, lines] of toTell) await tellNewEtas(deps, orderId, lines);
+  return changes.length;
+}
+
+/**
+ * The `eta_updated` email of one order's re-dated lines. An email never blocks the notice
+ * or the receipt that re-dated them: one that cannot be sent or recorded (the provider,
+ * the table) is logged and left owed (`notifiedEta` unchanged), so the next re-dating of
+ * the SKU sends it.
+ */
+async function tellNewEtas(deps: EtaDeps, orderId: string, lines: Line[]): Promise<void> {
+  try {
     const order = await deps.orders.getOrder(orderId);
-    if (!order) continue;
+    if (!order) return;
     // Keyed by what the customer knew and what they learn: sent once per such change.
     const occasion = lines
       .map((l) => `${l.notifiedEta ?? "none"}>${l.eta}`)
@@ -85,6 +97,11 @@ export async function refreshEtas(deps: EtaDeps, sku: string): Promise<number> {
     if (sent !== "in-flight") {
       for (const l of lines) await deps.waits.setNotifiedEta(orderId, l.lineId, l.eta);
     }
+  } catch (error) {
+    logger.warn("eta_updated email not sent; the next re-dating of the SKU sends it", {
+      orderId,
+      lineIds: lines.map((l) => l.lineId),
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
-  return changes.length;
 }
