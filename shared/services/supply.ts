@@ -30,12 +30,11 @@ export async function receiveAsn(
   const earlier = await deps.supply.getDelivery(supplierId, webhookId);
   if (earlier) return earlier;
   const now = deps.clock.now();
-  const before = await deps.supply.getAsn(supplierId, asn.asnId);
-  await deps.supply.saveAsn(supplierId, asn, now);
-  // Also when the notice was stored by an earlier attempt of this delivery that failed
-  // before answering: the dates and emails it owed are finished here.
-  const skus = new Set([...asn.lines, ...(before?.lines ?? [])].map((l) => l.sku));
-  for (const sku of skus) await refreshEtas(deps, sku);
+  // Also when the notice was stored by an earlier attempt that was cut off before it
+  // settled it: the inbound, dates and emails it owed are finished here.
+  const saved = await deps.supply.saveAsn(supplierId, asn, now);
+  for (const sku of saved.skus) await refreshEtas(deps, sku);
+  if (saved.skus.length > 0) await deps.supply.settleAsn(supplierId, asn.asnId, saved.revision);
   const answer: AsnAnswer = { asnId: asn.asnId, status: "accepted" };
   await deps.supply.saveDelivery(supplierId, webhookId, answer, now);
   return answer;

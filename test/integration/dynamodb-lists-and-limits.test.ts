@@ -11,7 +11,13 @@ import { LOCAL_CREDENTIALS } from "../../infra/local/identity.ts";
 import { freePort } from "../../infra/local/ports.ts";
 import { localTemplate } from "../../infra/local/template.ts";
 import { DynamoDbShipments } from "../../shared/adapters/dynamodb/shipments.ts";
-import { encodeCursor, lineItem, putsIfAbsent } from "../../shared/adapters/dynamodb/table.ts";
+import { DynamoDbSupply } from "../../shared/adapters/dynamodb/supply.ts";
+import {
+  encodeCursor,
+  keys,
+  lineItem,
+  putsIfAbsent,
+} from "../../shared/adapters/dynamodb/table.ts";
 import type { LineStatus } from "../../shared/domain/line-states.ts";
 import type { Line, Order } from "../../shared/domain/model.ts";
 import type { Notification } from "../../shared/domain/notifications.ts";
@@ -193,5 +199,87 @@ describe("paged lists", () => {
     await expect(
       store.notifications.notificationsPage(unique("ord"), { limit: 1, cursor: other.next }),
     ).rejects.toThrow(InvalidCursorError);
+  });
+});
+
+describe("a supplier's notice of many SKUs", () => {
+  const supply = () => new DynamoDbSupply(store.table);
+  const skus = (prefix: string, n: number) =>
+    Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(3, "0")}`);
+  const notice = (asnId: string, revision: number, names: string[], day = "2027-01-15") => ({
+    asnId,
+    revision,
+    estimatedDeliveryAt: `${day}T00:00:00Z`,
+    lines: names.map((sku) => ({ sku, qty: 5 })),
+  });
+  const inboundOf = async (names: string[]) =>
+    (await Promise.all(names.map((s) => supply().inbound(s)))).map((list) =>
+      list.map((i) => `${i.asnId}:${i.qty}:${i.estimatedDeliveryAt.slice(0, 10)}`).join(),
+    );
+
+  it("stores a notice of 100 SKUs, and a revision that swaps 60 of them", async () => {
+    const asnId = unique("ASN");
+    const first = skus(unique("A"), 100);
+    await supply().saveAsn("acme", notice(asnId, 1, first), AT);
+    expect(await inboundOf(first)).toEqual(first.map(() => `${asnId}:5:2027-01-15`));
+
+    const kept = first.slice(60);
+    const added = skus(unique("B"), 60);
+    await supply().saveAsn("acme", notice(asnId, 2, [...kept, ...added], "2027-02-01"), AT);
+    expect(await inboundOf(first.slice(0, 60))).toEqual(first.slice(0, 60).map(() => ""));
+    expect(await inboundOf([...kept, ...added])).toEqual(
+      [...kept, ...added].map(() => `${asnId}:5:2027-02-01`),
+    );
+  });
+
+  it("finishes a revision cut off before it settled, keeping what receipts took off since", async () => {
+    const asnId = unique("ASN");
+    // The most lines the API takes.
+    const names = skus(unique("C"), 500);
+    const saved = await supply().saveAsn("acme", notice(asnId, 1, names), AT);
+    expect(saved).toEqual({ revision: 1, skus: names });
+    expect(await inboundOf(names)).toEqual(names.map(() => `${asnId}:5:2027-01-15`));
+    // A receipt against the notice takes 2 units of the first SKU off.
+    const first = names[0] as string;
+    await store.table.updateIf(keys.inbound(first, "acme", asnId), {
+      set: ["qty = qty - :q"],
+      values: { ":q": 2 },
+    });
+
+    // Not settled (its re-dating was cut off): a retry, or another delivery of the same
+    // revision, is given its SKUs again, and writes nothing over the receipt.
+    expect(await supply().saveAsn("acme", notice(asnId, 1, names), AT)).toEqual(saved);
+    expect(await inboundOf([first])).toEqual([`${asnId}:3:2027-01-15`]);
+    await supply().settleAsn("acme", asnId, 1);
+    expect(await supply().saveAsn("acme", notice(asnId, 1, names), AT)).toEqual({
+      revision: 1,
+      skus: [],
+    });
+  });
+
+  it("lets the later of two revisions written at once stand, and an older one arriving late change nothing", async () => {
+    const asnId = unique("ASN");
+    const one = skus(unique("D"), 120);
+    await supply().saveAsn("acme", notice(asnId, 1, one), AT);
+    const two = [...one.slice(0, 60), ...skus(unique("E"), 90)];
+    const three = [...two.slice(30, 120), ...skus(unique("F"), 90)];
+    const [a, b] = await Promise.all([
+      supply().saveAsn("acme", notice(asnId, 2, two, "2027-02-01"), AT),
+      supply().saveAsn("acme", notice(asnId, 3, three, "2027-03-01"), AT),
+    ]);
+    // Revision 3 re-dates every SKU a revision before it may have written: revision 1's and
+    // its own, and revision 2's when that one stored its head first (else it wrote nothing).
+    const written = a.skus.length > 0 ? [...one, ...two, ...three] : [...one, ...three];
+    expect(new Set(b.skus)).toEqual(new Set(written));
+    expect(await inboundOf(three)).toEqual(three.map(() => `${asnId}:5:2027-03-01`));
+    const gone = [...one, ...two].filter((s) => !three.includes(s));
+    expect(await inboundOf(gone)).toEqual(gone.map(() => ""));
+
+    // Revision 2 again (its delivery retried): it is not newer, and it writes nothing.
+    expect(await supply().saveAsn("acme", notice(asnId, 2, two), AT)).toEqual({
+      revision: 3,
+      skus: [],
+    });
+    expect(await inboundOf(three)).toEqual(three.map(() => `${asnId}:5:2027-03-01`));
   });
 });

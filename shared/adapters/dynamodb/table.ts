@@ -263,6 +263,25 @@ export function lineTransition<To extends LineStatus>(
   };
 }
 
+/** Independent writes run at most this many at a time (a request's share of a table). */
+export const WRITE_CONCURRENCY = 8;
+
+/** Runs `each` over `items`, at most `limit` at a time; waits for all. */
+export async function forEachLimited<T>(
+  items: readonly T[],
+  each: (item: T) => Promise<unknown>,
+  limit = WRITE_CONCURRENCY,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await each(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** DynamoDB's most actions in one TransactWriteItems. */
+export const MAX_TRANSACTION_ITEMS = 100;
+
 /** Why each action of a cancelled transaction failed ("None" where it did not). */
 export function cancellationCodes(error: unknown): string[] | null {
   if (

@@ -93,3 +93,36 @@ describe("a supplier's webhook-id", () => {
     expect((await getSku(sku)).inbound).toMatchObject([{ qty: 5 }]);
   });
 });
+
+describe("a notice of many SKUs", () => {
+  it("of 100 SKUs is accepted, and a revision swapping 60 of them moves their inbound", async () => {
+    const prefix = newSku("ASN100");
+    const first = Array.from({ length: 100 }, (_, i) => `${prefix}-${i}`);
+    const added = Array.from({ length: 60 }, (_, i) => `${prefix}-N${i}`);
+    // Three of them in the catalog, to be looked at: one dropped, one kept, one added.
+    const [dropped, kept, fresh] = [first[0], first[99], added[0]] as [string, string, string];
+    for (const sku of [dropped, kept, fresh]) {
+      await putSku(sku, { name: sku, onHand: 0, backorder: { allowed: true } });
+    }
+    const base = asnFor(dropped, 1, "2027-01-15");
+    const notice = { ...base, lines: first.map((sku) => ({ sku, qty: 4 })) };
+    const accepted = await postAsn("acme", notice);
+    expect(accepted.status, accepted.text).toBe(202);
+    expect((await getSku(dropped)).inbound).toMatchObject([{ asnId: base.asnId, qty: 4 }]);
+
+    const revised = {
+      ...notice,
+      revision: 2,
+      estimatedDeliveryAt: "2027-02-01T00:00:00Z",
+      lines: [...first.slice(60), ...added].map((sku) => ({ sku, qty: 6 })),
+    };
+    const again = await postAsn("acme", revised);
+    expect(again.status, again.text).toBe(202);
+    expect((await getSku(dropped)).inbound).toEqual([]);
+    for (const sku of [kept, fresh]) {
+      expect((await getSku(sku)).inbound).toMatchObject([
+        { asnId: base.asnId, qty: 6, estimatedDeliveryAt: "2027-02-01T00:00:00Z" },
+      ]);
+    }
+  });
+});
