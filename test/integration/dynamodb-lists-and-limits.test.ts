@@ -14,9 +14,13 @@ import { DynamoDbShipments } from "../../shared/adapters/dynamodb/shipments.ts";
 import { DynamoDbSupply } from "../../shared/adapters/dynamodb/supply.ts";
 import {
   encodeCursor,
+  type Key,
   keys,
   lineItem,
   putsIfAbsent,
+  Table,
+  type TransactItem,
+  type UpdateParts,
 } from "../../shared/adapters/dynamodb/table.ts";
 import type { LineStatus } from "../../shared/domain/line-states.ts";
 import type { Line, Order } from "../../shared/domain/model.ts";
@@ -281,5 +285,189 @@ describe("a supplier's notice of many SKUs", () => {
       skus: [],
     });
     expect(await inboundOf(three)).toEqual(three.map(() => `${asnId}:5:2027-03-01`));
+  });
+});
+
+/** The table, cut off (as a crash or a timeout would) after `writes` more write calls. */
+class CutOffTable extends Table {
+  constructor(
+    name: string,
+    private writes: number,
+  ) {
+    super(name);
+  }
+
+  private spend(): void {
+    if (this.writes-- <= 0) throw new Error("cut off");
+  }
+
+  override transact(items: TransactItem[]) {
+    this.spend();
+    return super.transact(items);
+  }
+
+  override updateIf(key: Key, parts: UpdateParts) {
+    this.spend();
+    return super.updateIf(key, parts);
+  }
+
+  override putIf(...args: Parameters<Table["putIf"]>) {
+    this.spend();
+    return super.putIf(...args);
+  }
+
+  override updateReturning(key: Key, parts: UpdateParts) {
+    this.spend();
+    return super.updateReturning(key, parts);
+  }
+}
+
+describe("a ship_complete order whose one shipment gathers 104 split parts", () => {
+  /** 104 allocated parts of 26 SKUs (4 each), their SKUs holding the units for them. */
+  async function partsOfOrder() {
+    const names = Array.from({ length: 26 }, () => unique("PART"));
+    for (const sku of names) {
+      await store.catalog.putSkuPolicy(
+        { sku, name: sku, onHand: 4, backorder: { allowed: true }, substitutes: [] },
+        AT,
+      );
+      await store.table.updateIf(keys.sku(sku), {
+        set: ["allocated = :n", "committed = :n", "atp = :zero", "#free = :zero"],
+        names: { "#free": "free" },
+        values: { ":n": 4, ":zero": 0 },
+      });
+    }
+    return { names, ...(await storedOrder(104, "allocated", names)) };
+  }
+
+  const statuses = async (orderId: string) => [
+    ...new Set((await store.listLines(orderId)).map((l) => l.status)),
+  ];
+
+  /** Each line charged and joining its shipment's request, as its execution would. */
+  async function chargeAll(lines: Line[], at: Date) {
+    for (const line of lines) {
+      expect(
+        await store.transitionLine(line.orderId, line.lineId, "allocated", "charged", at),
+      ).toBe(true);
+    }
+    for (const line of await store.listLines(lines[0]?.orderId as string)) {
+      if (line.status === "charged") await shipments.requestShipmentLine(line, at);
+    }
+  }
+
+  it("forms it, has it requested, shipped and delivered: every part moves, the units leave once", async () => {
+    const { names, order, lines } = await partsOfOrder();
+    const shipmentId = `shp_${unique("big")}`;
+
+    expect(await shipments.createShipment(order, lines, shipmentId, AT)).toBe(true);
+    const after = await store.listLines(order.orderId);
+    expect(after.every((l) => l.shipmentId === shipmentId)).toBe(true);
+    expect(Object.keys((await shipments.getShipment(shipmentId))?.lines ?? {})).toHaveLength(104);
+
+    await chargeAll(lines, later(1));
+    expect((await shipments.getShipment(shipmentId))?.status).toBe("requested");
+    expect(await statuses(order.orderId)).toEqual(["shipment_requested"]);
+
+    expect(await shipments.shipShipment(shipmentId, "UPS", "1Z-BIG", later(2))).toBe("shipped");
+    expect(await statuses(order.orderId)).toEqual(["shipped"]);
+    expect((await store.listLines(order.orderId)).every((l) => l.trackingNumber === "1Z-BIG")).toBe(
+      true,
+    );
+    for (const sku of names) {
+      expect(await store.getSku(sku)).toMatchObject({ onHand: 0, allocated: 0 });
+    }
+    expect(await shipments.shipShipment(shipmentId, "UPS", "1Z-BIG", later(3))).toBe(
+      "already-shipped",
+    );
+
+    expect(await shipments.deliverShipment(shipmentId, later(4))).toBe("delivered");
+    expect(await statuses(order.orderId)).toEqual(["delivered"]);
+    expect((await shipments.getShipment(shipmentId))?.status).toBe("delivered");
+  });
+
+  it("a formation cut off is finished by the next planner of the order, without a line cancelled meanwhile", async () => {
+    const { order, lines } = await partsOfOrder();
+    // Cut off after its claim and 50 lines joined.
+    const cut = new DynamoDbShipments(new CutOffTable(TABLE, 51));
+    await expect(cut.createShipment(order, lines, "shp_cut", AT)).rejects.toThrow("cut off");
+    // The joins it had already sent land.
+    await new Promise((r) => setTimeout(r, 500));
+    const joined = (await store.listLines(order.orderId)).filter((l) => l.shipmentId);
+    expect(joined.length).toBe(50);
+    expect((await store.table.get(keys.order(order.orderId)))?.forming).toBe("shp_cut");
+    const unjoined = lines.find((l) => !joined.some((j) => j.lineId === l.lineId)) as Line;
+    await store.transitionLine(order.orderId, unjoined.lineId, "allocated", "cancelled", later(1));
+
+    // Another part's planner: it finishes the claimed formation and plans again.
+    expect(await shipments.createShipment(order, lines, "shp_other", later(2))).toBe(false);
+    expect(await shipments.getShipment("shp_other")).toBeNull();
+    const after = await store.listLines(order.orderId);
+    expect(after.filter((l) => l.shipmentId === "shp_cut")).toHaveLength(103);
+    const formed = await shipments.getShipment("shp_cut");
+    expect(Object.keys(formed?.lines ?? {})).toHaveLength(103);
+    expect(formed?.lines).not.toHaveProperty(unjoined.lineId);
+    expect(formed?.pending).toHaveLength(103);
+    expect((await store.table.get(keys.order(order.orderId)))?.forming).toBeUndefined();
+
+    // Every part charged: the shipment is requested.
+    await chargeAll(
+      after.filter((l) => l.status === "allocated"),
+      later(3),
+    );
+    expect((await shipments.getShipment("shp_cut"))?.status).toBe("requested");
+  });
+
+  it("a formation cut off after its lines joined is finished by the first part to join its request", async () => {
+    const { order, lines } = await partsOfOrder();
+    const cut = new DynamoDbShipments(new CutOffTable(TABLE, 1 + 104));
+    await expect(cut.createShipment(order, lines, "shp_late", AT)).rejects.toThrow("cut off");
+    const first = (await store.getLine(order.orderId, lines[0]?.lineId as string)) as Line;
+    expect(first.shipmentId).toBe("shp_late");
+    expect(
+      await store.transitionLine(order.orderId, first.lineId, "allocated", "charged", AT),
+    ).toBe(true);
+    await shipments.requestShipmentLine(
+      (await store.getLine(order.orderId, first.lineId)) as Line,
+      AT,
+    );
+    expect((await store.table.get(keys.order(order.orderId)))?.forming).toBeUndefined();
+    expect((await store.table.get(keys.shipment("shp_late")))?.joining).toBeUndefined();
+    await chargeAll(lines.slice(1), later(1));
+    expect((await shipments.getShipment("shp_late"))?.status).toBe("requested");
+  });
+
+  it("shipping and delivering cut off are finished by the warehouse's retry; the units leave once", async () => {
+    const { names, order, lines } = await partsOfOrder();
+    expect(await shipments.createShipment(order, lines, "shp_retry", AT)).toBe(true);
+    await chargeAll(lines, later(1));
+
+    // Its claim and one batch of lines (with their units) went through, then it was cut off.
+    const cut = new DynamoDbShipments(new CutOffTable(TABLE, 2));
+    await expect(cut.shipShipment("shp_retry", "UPS", "1Z-R", later(2))).rejects.toThrow("cut off");
+    const moved = (await store.listLines(order.orderId)).filter((l) => l.status === "shipped");
+    expect(moved.length).toBeGreaterThan(0);
+    expect(moved.length).toBeLessThan(104);
+    // Meanwhile it is not another tracking number's to ship.
+    expect(await shipments.shipShipment("shp_retry", "DHL", "JD-OTHER", later(3))).toBe(
+      "not-requested",
+    );
+    expect(await shipments.shipShipment("shp_retry", "UPS", "1Z-R", later(3))).toBe("shipped");
+    expect(await statuses(order.orderId)).toEqual(["shipped"]);
+    for (const sku of names) {
+      expect(await store.getSku(sku)).toMatchObject({ onHand: 0, allocated: 0 });
+    }
+    expect(await shipments.getShipment("shp_retry")).toMatchObject({
+      status: "shipped",
+      carrier: "UPS",
+      trackingNumber: "1Z-R",
+    });
+
+    const cutAgain = new DynamoDbShipments(new CutOffTable(TABLE, 1));
+    await expect(cutAgain.deliverShipment("shp_retry", later(4))).rejects.toThrow("cut off");
+    expect((await statuses(order.orderId)).sort()).toEqual(["delivered", "shipped"]);
+    expect(await shipments.deliverShipment("shp_retry", later(5))).toBe("delivered");
+    expect(await statuses(order.orderId)).toEqual(["delivered"]);
+    expect(await shipments.deliverShipment("shp_retry", later(6))).toBe("already-delivered");
   });
 });

@@ -126,3 +126,79 @@ describe("a notice of many SKUs", () => {
     }
   });
 });
+
+describe("a ship_complete order whose one shipment gathers 104 split parts", () => {
+  it("is charged part by part, requested, shipped and delivered whole", async () => {
+    const skus = Array.from({ length: 26 }, () => newSku("PART"));
+    for (const sku of skus) {
+      await putSku(sku, { name: sku, onHand: 0, backorder: { allowed: true, leadTimeDays: 30 } });
+    }
+    const body = orderBody(
+      skus.map((sku, i) => ({ lineRef: `${i + 1}`, sku, qty: 4 })),
+      { splitPolicy: "ship_complete" },
+    );
+    const created = await postOrder(body);
+    expect(created.status, created.text).toBe(201);
+    const orderId = String(created.json.orderId);
+
+    // Four receipts of one unit of each SKU: each splits every line, the last fills the
+    // remainders whole: 104 parts, one shipment.
+    for (let r = 0; r < 4; r++) {
+      const res = await api("/v1/receipts", {
+        method: "POST",
+        key: keys.warehouse,
+        body: { receiptId: `RCV-${randomUUID()}`, lines: skus.map((sku) => ({ sku, qty: 1 })) },
+      });
+      expect(res.status, res.text).toBe(200);
+      await settled({ timeoutMs: 120_000 });
+    }
+    const requested = await eventually(
+      async () => {
+        const { lines } = await order(orderId);
+        return lines.length === 104 && lines.every((l) => l.status === "shipment_requested")
+          ? lines
+          : undefined;
+      },
+      { what: "104 parts requested", timeoutMs: 120_000 },
+    );
+    const shipments = (
+      await allPages<{ shipmentId: string; orderId: string; lines: { lineId: string }[] }>(
+        "/v1/shipments?status=requested",
+        "shipments",
+        keys.warehouse,
+      )
+    ).filter((s) => s.orderId === orderId);
+    expect(shipments).toHaveLength(1);
+    const [shipment] = shipments as [(typeof shipments)[number]];
+    expect(shipment.lines.map((l) => l.lineId).sort()).toEqual(
+      requested.map((l) => l.lineId).sort(),
+    );
+
+    const path = `/v1/shipments/${shipment.shipmentId}`;
+    const shipped = await api(`${path}/shipped`, {
+      method: "POST",
+      key: keys.warehouse,
+      body: { carrier: "UPS", trackingNumber: "1Z-PARTS" },
+    });
+    expect(shipped.status, shipped.text).toBe(200);
+    expect((await order(orderId)).lines.every((l) => l.status === "shipped")).toBe(true);
+    for (const sku of skus) {
+      expect(await getSku(sku)).toMatchObject({ onHand: 0, allocated: 0, backorderedQty: 0 });
+    }
+    const delivered = await api(`${path}/delivered`, { method: "POST", key: keys.warehouse });
+    expect(delivered.status, delivered.text).toBe(200);
+    expect((await order(orderId)).lines.every((l) => l.status === "delivered")).toBe(true);
+
+    await settled({ timeoutMs: 120_000 });
+    const kinds = (
+      await allPages<{ kind: string }>(
+        `/v1/orders/${orderId}/notifications`,
+        "notifications",
+        keys.storefront,
+      )
+    ).map((n) => n.kind);
+    expect(kinds.filter((k) => k === "charged")).toHaveLength(104);
+    expect(kinds.filter((k) => k === "shipped")).toHaveLength(1);
+    expect(kinds.filter((k) => k === "delivered")).toHaveLength(1);
+  }, 300_000);
+});
