@@ -470,4 +470,26 @@ describe("a ship_complete order whose one shipment gathers 104 split parts", () 
     expect(await statuses(order.orderId)).toEqual(["delivered"]);
     expect(await shipments.deliverShipment("shp_retry", later(6))).toBe("already-delivered");
   });
+
+  it("two warehouse calls at once ship it once and deliver it once", async () => {
+    const { names, order, lines } = await partsOfOrder();
+    expect(await shipments.createShipment(order, lines, "shp_twice", AT)).toBe(true);
+    await chargeAll(lines, later(1));
+    const other = new DynamoDbShipments(new Table(TABLE));
+    const shipped = await Promise.all([
+      shipments.shipShipment("shp_twice", "UPS", "1Z-T", later(2)),
+      other.shipShipment("shp_twice", "UPS", "1Z-T", later(2)),
+    ]);
+    expect(shipped.every((o) => o === "shipped" || o === "already-shipped")).toBe(true);
+    expect(await statuses(order.orderId)).toEqual(["shipped"]);
+    for (const sku of names) {
+      expect(await store.getSku(sku)).toMatchObject({ onHand: 0, allocated: 0 });
+    }
+    const delivered = await Promise.all([
+      shipments.deliverShipment("shp_twice", later(3)),
+      other.deliverShipment("shp_twice", later(3)),
+    ]);
+    expect(delivered.every((o) => o === "delivered" || o === "already-delivered")).toBe(true);
+    expect(await statuses(order.orderId)).toEqual(["delivered"]);
+  });
 });

@@ -406,17 +406,19 @@ export class DynamoDbShipments implements ShipmentStore {
         Update: this.table.update(keys.sku(sku), shipUnits(qty)),
       })),
     ]);
-    if (!moved) return "not-requested";
-    const shipped = await this.table.updateIf(
-      keys.shipment(shipmentId),
-      mergeParts(shipmentStatus("shipped", at, ["requested"]), tracking, {
-        remove: ["#shipping"],
-        condition: ["#shipping.#tracking = :claimTracking"],
-        names: { "#shipping": "shipping", "#tracking": "trackingNumber" },
-        values: { ":claimTracking": claim.trackingNumber },
-      }),
-    );
+    const shipped =
+      moved &&
+      (await this.table.updateIf(
+        keys.shipment(shipmentId),
+        mergeParts(shipmentStatus("shipped", at, ["requested"]), tracking, {
+          remove: ["#shipping"],
+          condition: ["#shipping.#tracking = :claimTracking"],
+          names: { "#shipping": "shipping", "#tracking": "trackingNumber" },
+          values: { ":claimTracking": claim.trackingNumber },
+        }),
+      ));
     if (shipped) return "shipped";
+    // A call with the same tracking number at the same time may have finished it.
     const now = await this.getShipment(shipmentId);
     return now?.status === "shipped" && now.trackingNumber === claim.trackingNumber
       ? "shipped"
@@ -465,15 +467,14 @@ export class DynamoDbShipments implements ShipmentStore {
         ),
       })),
     );
-    if (!moved) return "not-shipped";
-    if (
-      await this.table.updateIf(
+    const delivered =
+      moved &&
+      (await this.table.updateIf(
         keys.shipment(shipmentId),
         shipmentStatus("delivered", at, ["shipped"]),
-      )
-    ) {
-      return "delivered";
-    }
+      ));
+    if (delivered) return "delivered";
+    // A call at the same time may have finished it.
     return (await this.getShipment(shipmentId))?.status === "delivered"
       ? "delivered"
       : "not-shipped";
