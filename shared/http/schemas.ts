@@ -109,6 +109,18 @@ export const idempotencyKey = z
   .min(1, "the Idempotency-Key header must not be empty")
   .max(255, "the Idempotency-Key header is at most 255 characters");
 
+/** Most items one page of a list holds (contract §2). */
+export const MAX_PAGE_LIMIT = 1000;
+
+/**
+ * The query parameters of a paged list (contract §2): `limit` 1–1000, 100 by default, and
+ * the opaque `cursor` of the page before (its store refuses one it did not give out).
+ */
+export const pageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(100),
+  cursor: z.string().min(1).optional(),
+});
+
 /** Server-chosen ids in paths (`ord_…`, `ln_…`): checked for shape only. */
 export const orderId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "not an order id");
 

@@ -13,6 +13,7 @@ import {
 import type { Notification } from "../domain/notifications.ts";
 import { nextEtaOf } from "../domain/order-intake.ts";
 import type { ReceiptAllocation, ReceiptRecord } from "../ports/allocation.ts";
+import type { Page } from "../ports/paging.ts";
 import type { Cancelled } from "../services/cancel.ts";
 
 /** The SKU as the API shows it (contract §4), with what suppliers have on its way. */
@@ -83,11 +84,12 @@ export function orderView(order: Order, lines: readonly Line[]) {
 }
 
 /**
- * `GET /v1/orders/{orderId}/notifications`: every email sent, in order (contract §5); the
- * emails the provider refused are listed apart, under `failed` (only when there are
- * some), for the operator, with the sends tried.
+ * `GET /v1/orders/{orderId}/notifications`: a page of the emails sent, in order (contract
+ * §5), and the cursor of the next; the emails of the page the provider refused are listed
+ * apart, under `failed` (only when there are some), for the operator, with the sends tried.
  */
-export function notificationsView(notifications: readonly Notification[]) {
+export function notificationsView(page: Page<Notification>) {
+  const notifications = page.items;
   const entry = (n: Notification) => ({
     kind: n.kind,
     to: n.to,
@@ -103,6 +105,7 @@ export function notificationsView(notifications: readonly Notification[]) {
     notifications: notifications.filter((n) => n.state !== "failed").map(entry),
     // Present only when an email failed, so the answer is the contract's otherwise.
     ...(failed.length > 0 ? { failed } : {}),
+    nextCursor: page.next,
   };
 }
 
@@ -117,6 +120,11 @@ export function shipmentView(shipment: Shipment) {
     carrier: shipment.carrier ?? null,
     trackingNumber: shipment.trackingNumber ?? null,
   };
+}
+
+/** `GET /v1/shipments`: a page of shipments and the cursor of the next (contract §2, §6). */
+export function shipmentsView(page: Page<Shipment>) {
+  return { shipments: page.items.map(shipmentView), nextCursor: page.next };
 }
 
 /** `POST /v1/receipts` answer: the cross-dock list and what is left to put away. */

@@ -1,4 +1,5 @@
 import type { Notification } from "../domain/notifications.ts";
+import type { Page, PageRequest } from "./paging.ts";
 
 /** A claim this attempt holds: its send is the `attempt`-th of the email (all attempts). */
 export interface ClaimedNotification {
@@ -37,8 +38,9 @@ export interface NotificationStore {
     reason: string,
   ): Promise<void>;
   markNotificationSent(orderId: string, key: string, messageId: string, at: Date): Promise<void>;
-  /** Every email sent for the order, and those that failed, in the order they were made. */
-  listNotifications(orderId: string): Promise<Notification[]>;
+  /** The emails sent for the order, and those that failed, in the order they were sent
+   * (a failed one by when its last send was tried), a page at a time. */
+  notificationsPage(orderId: string, page: PageRequest): Promise<Page<Notification>>;
   /** Notes when the customer was last written to about these lines. */
   touchLastContact(orderId: string, lineIds: string[], at: Date): Promise<void>;
 }

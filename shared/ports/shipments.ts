@@ -1,4 +1,5 @@
 import type { Line, Order, Shipment, ShipmentStatus } from "../domain/model.ts";
+import type { Page, PageRequest } from "./paging.ts";
 
 export type ShipOutcome = "shipped" | "already-shipped" | "not-requested" | "not-found";
 export type DeliverOutcome = "delivered" | "already-delivered" | "not-shipped" | "not-found";
@@ -13,7 +14,8 @@ export interface ShipmentStore {
     at: Date,
   ): Promise<boolean>;
   getShipment(shipmentId: string): Promise<Shipment | null>;
-  listShipments(status: ShipmentStatus, limit?: number): Promise<Shipment[]>;
+  /** Shipments of a status, oldest first (by when they were formed), a page at a time. */
+  listShipments(status: ShipmentStatus, page: PageRequest): Promise<Page<Shipment>>;
   /** A charged line joins its shipment's request; the last one makes it `requested`. */
   requestShipmentLine(line: Line, at: Date): Promise<void>;
   removeFromShipment(shipmentId: string, lineId: string, at: Date): Promise<void>;

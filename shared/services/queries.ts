@@ -2,6 +2,7 @@ import { refusals } from "../domain/errors.ts";
 import type { Line, Order } from "../domain/model.ts";
 import type { Notification } from "../domain/notifications.ts";
 import type { AppPorts } from "../ports/app.ts";
+import type { Page, PageRequest } from "../ports/paging.ts";
 
 /** An order with its lines (oldest first); not-found when there is no such order. */
 export async function orderWithLines(
@@ -16,14 +17,15 @@ export async function orderWithLines(
   return { order, lines };
 }
 
-/** Every email sent for an order, in order. */
+/** The emails sent for an order (and those that failed), in order, a page at a time. */
 export async function orderNotifications(
   deps: Pick<AppPorts, "orders" | "notifications">,
   orderId: string,
-): Promise<Notification[]> {
+  page: PageRequest,
+): Promise<Page<Notification>> {
   const [order, notifications] = await Promise.all([
     deps.orders.getOrder(orderId),
-    deps.notifications.listNotifications(orderId),
+    deps.notifications.notificationsPage(orderId, page),
   ]);
   if (!order) throw refusals.notFound(`Order ${orderId}`);
   return notifications;

@@ -3,6 +3,7 @@ import { refusals } from "../domain/errors.ts";
 import type { Shipment, ShipmentStatus } from "../domain/model.ts";
 import { planShipment, shipmentLead } from "../domain/shipments.ts";
 import type { AppPorts } from "../ports/app.ts";
+import type { Page, PageRequest } from "../ports/paging.ts";
 import { loadOrderLine } from "./lines.ts";
 import { notifyOnce } from "./notify.ts";
 import { RACE_LOST, retryOnRace } from "./retry.ts";
@@ -76,13 +77,13 @@ export async function notifyShipment(
   return { email: await notifyOnce(deps.notify, kind, order, live, line.shipmentId) };
 }
 
-/** What the warehouse is asked to send (or has sent), oldest first. */
+/** What the warehouse is asked to send (or has sent), oldest first, a page at a time. */
 export function listShipments(
   deps: Pick<AppPorts, "shipments">,
   status: ShipmentStatus,
-  limit: number,
-): Promise<Shipment[]> {
-  return deps.shipments.listShipments(status, limit);
+  page: PageRequest,
+): Promise<Page<Shipment>> {
+  return deps.shipments.listShipments(status, page);
 }
 
 type WarehouseDeps = Pick<AppPorts, "shipments" | "signals" | "clock" | "rates">;

@@ -1,6 +1,7 @@
 import { waitingEtas } from "../domain/inbound.ts";
 import type { Line } from "../domain/model.ts";
 import type { AdvanceShippingNotice } from "../domain/supply.ts";
+import { logger } from "../logger.ts";
 import type { AppPorts } from "../ports/app.ts";
 import type { DeliveryAnswer } from "../ports/supply.ts";
 import { type BulkDeps, workInlineThenHandOver } from "./bulk.ts";
@@ -30,16 +31,16 @@ export async function receiveAsn(
   const earlier = await deps.supply.getDelivery(supplierId, webhookId);
   if (earlier) return earlier;
   const now = deps.clock.now();
-  const before = await deps.supply.getAsn(supplierId, asn.asnId);
-  await deps.supply.saveAsn(supplierId, asn, now);
-  // Also when the notice was stored by an earlier attempt of this delivery that failed
-  // before answering: the dates and emails it owed are finished here.
-  const skus = new Set([...asn.lines, ...(before?.lines ?? [])].map((l) => l.sku));
-  // Many lines to re-date: the call does a few seconds' worth, a bulk job the rest.
+  // Also when the notice was stored by an earlier attempt that was cut off before it
+  // settled it: the inbound, dates and emails it owed are finished here. Many lines to
+  // re-date: the call does a few seconds' worth, a bulk job the rest.
+  const saved = await deps.supply.saveAsn(supplierId, asn, now);
   await workInlineThenHandOver(
     deps,
-    [...skus].map((sku) => ({ kind: "etas" as const, sku })),
+    saved.skus.map((sku) => ({ kind: "etas" as const, sku })),
   );
+  // Its inbound is written and its re-dating done or in a bulk job's hands.
+  if (saved.skus.length > 0) await deps.supply.settleAsn(supplierId, asn.asnId, saved.revision);
   const answer: AsnAnswer = { asnId: asn.asnId, status: "accepted" };
   await deps.supply.saveDelivery(supplierId, webhookId, answer, now);
   return answer;
@@ -91,8 +92,26 @@ export async function redate(
   }
   for (const [orderId, lines] of toTell) {
     if (Date.now() > deadline) return { changes: changes.length, finished: false };
+    await tellNewEtas(deps, orderId, lines, deadline);
+  }
+  return { changes: changes.length, finished: true };
+}
+
+/**
+ * The `eta_updated` email of one order's re-dated lines. An email never blocks the notice
+ * or the receipt that re-dated them: one that cannot be sent or recorded (the provider,
+ * the table) is logged and left owed (`notifiedEta` unchanged), so the next re-dating of
+ * the SKU sends it.
+ */
+async function tellNewEtas(
+  deps: EtaDeps,
+  orderId: string,
+  lines: Line[],
+  deadline: number,
+): Promise<void> {
+  try {
     const order = await deps.orders.getOrder(orderId);
-    if (!order) continue;
+    if (!order) return;
     // Keyed by what the customer knew and what they learn: sent once per such change.
     const occasion = lines
       .map((l) => `${l.notifiedEta ?? "none"}>${l.eta}`)
@@ -107,6 +126,11 @@ export async function redate(
     if (sent !== "in-flight" && sent !== "deferred") {
       for (const l of lines) await deps.waits.setNotifiedEta(orderId, l.lineId, l.eta);
     }
+  } catch (error) {
+    logger.warn("eta_updated email not sent; the next re-dating of the SKU sends it", {
+      orderId,
+      lineIds: lines.map((l) => l.lineId),
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
-  return { changes: changes.length, finished: true };
 }

@@ -71,6 +71,30 @@ export async function api(path: string, call: ApiCall = {}) {
   return { status: res.status, headers: res.headers, json: json as Record<string, unknown>, text };
 }
 
+/**
+ * Every item of a paged list (contract §2): `field` of each page, following `nextCursor`
+ * until it is null. For lists that other tests add to (the shared stack, a deployed stage).
+ */
+export async function allPages<T>(
+  path: string,
+  field: string,
+  key: string,
+  limit = 1000,
+): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const after: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
+    const res = await api(`${path}${path.includes("?") ? "&" : "?"}limit=${limit}${after}`, {
+      key,
+    });
+    if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}: ${res.text}`);
+    items.push(...(res.json[field] as T[]));
+    cursor = res.json.nextCursor as string | null;
+  } while (cursor);
+  return items;
+}
+
 /** Polls `check` until it returns a value other than undefined/false, or fails. */
 export async function eventually<T>(
   check: () => Promise<T | undefined | false>,

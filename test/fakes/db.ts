@@ -16,6 +16,7 @@ import type { LineWaitStore } from "../../shared/ports/line-waits.ts";
 import type { LiveLineStore, SweepPosition } from "../../shared/ports/live-lines.ts";
 import type { NotificationStore } from "../../shared/ports/notifications.ts";
 import type { IdempotencyRecord, OrderStore } from "../../shared/ports/orders.ts";
+import { InvalidCursorError, type Page, type PageRequest } from "../../shared/ports/paging.ts";
 import type { ShipmentStore } from "../../shared/ports/shipments.ts";
 import type { SupplyStore } from "../../shared/ports/supply.ts";
 import { Races } from "./races.ts";
@@ -106,6 +107,41 @@ export function markWake(t: Tables, orderId: string, lineId: string, at: Date): 
 }
 
 export const clone = <T>(value: T): T => structuredClone(value);
+
+/**
+ * A page of `items` (already in the list's order) after the cursor, as the DynamoDB stores
+ * page (table.ts `listPage`): the cursor names its list and the sort key of the last item
+ * given; one of another list, or made up, is refused.
+ */
+export function pageOf<T>(
+  list: string,
+  items: readonly T[],
+  sortKey: (item: T) => string,
+  { limit, cursor }: PageRequest,
+): Page<T> {
+  let after: string | null = null;
+  if (cursor) {
+    try {
+      const decoded = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
+      if (Array.isArray(decoded) && decoded[0] === list && typeof decoded[1] === "string") {
+        after = decoded[1];
+      }
+    } catch {
+      // refused below
+    }
+    if (after === null) throw new InvalidCursorError("the cursor is not one given for this list");
+  }
+  const rest = items.filter((i) => after === null || sortKey(i) > after);
+  const page = rest.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(clone),
+    next:
+      rest.length > limit && last !== undefined
+        ? Buffer.from(JSON.stringify([list, sortKey(last)])).toString("base64url")
+        : null,
+  };
+}
 
 /** A condition of a write did not hold. */
 export class ConditionFailed extends Error {

@@ -1,6 +1,7 @@
 import { EMAIL_CLAIM_LEASE_MS, type Notification } from "../../shared/domain/notifications.ts";
 import type { NotificationClaim, NotificationStore } from "../../shared/ports/notifications.ts";
-import { check, type FakeDb, lineKey, type StoredNotification } from "./db.ts";
+import type { Page, PageRequest } from "../../shared/ports/paging.ts";
+import { check, type FakeDb, lineKey, pageOf, type StoredNotification } from "./db.ts";
 
 const keyOf = (orderId: string, key: string) => `${orderId}#${key}`;
 
@@ -82,6 +83,12 @@ export class FakeNotifications implements NotificationStore {
     });
   }
 
+  async notificationsPage(orderId: string, request: PageRequest): Promise<Page<Notification>> {
+    const listed = await this.listNotifications(orderId);
+    return pageOf(`notifications#${orderId}`, listed, (n) => `${n.sentAt}#${n.kind}`, request);
+  }
+
+  /** Every email sent or failed for the order, in order (as the DynamoDB adapter's). */
   async listNotifications(orderId: string): Promise<Notification[]> {
     return [...this.db.tables.notifications]
       .filter(

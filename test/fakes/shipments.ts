@@ -5,8 +5,18 @@ import {
   type Shipment,
   type ShipmentStatus,
 } from "../../shared/domain/model.ts";
+import type { Page, PageRequest } from "../../shared/ports/paging.ts";
 import type { DeliverOutcome, ShipmentStore, ShipOutcome } from "../../shared/ports/shipments.ts";
-import { check, clone, type FakeDb, lineKey, markWake, moveLine, type StoreCall } from "./db.ts";
+import {
+  check,
+  clone,
+  type FakeDb,
+  lineKey,
+  markWake,
+  moveLine,
+  pageOf,
+  type StoreCall,
+} from "./db.ts";
 import { shipUnits } from "./stock.ts";
 
 const STAMPED = {
@@ -14,6 +24,9 @@ const STAMPED = {
   shipped: "shippedAt",
   delivered: "deliveredAt",
 } as const;
+
+/** Where a shipment sorts on the status index: when it was formed, then its id. */
+const sortKey = (s: Shipment) => `${s.createdAt}#${s.shipmentId}`;
 
 /** A shipment's own status moves, only from `from`. */
 function moveShipment(s: Shipment | undefined, to: ShipmentStatus, at: Date, from: string[]) {
@@ -55,16 +68,12 @@ export class FakeShipments implements ShipmentStore {
     return shipment ? clone(shipment) : null;
   }
 
-  async listShipments(status: ShipmentStatus, limit = 100): Promise<Shipment[]> {
+  async listShipments(status: ShipmentStatus, request: PageRequest): Promise<Page<Shipment>> {
     // Delivered shipments leave the status index: nobody lists them.
-    if (status === "delivered") return [];
-    return [...this.db.tables.shipments.values()]
-      .filter((s) => s.status === status)
-      .sort((a, b) =>
-        `${a.createdAt}#${a.shipmentId}`.localeCompare(`${b.createdAt}#${b.shipmentId}`),
-      )
-      .slice(0, limit)
-      .map(clone);
+    const listed = [...this.db.tables.shipments.values()]
+      .filter((s) => s.status === status && status !== "delivered")
+      .sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
+    return pageOf(`shipments#${status}`, listed, sortKey, request);
   }
 
   async requestShipmentLine(line: Line, at: Date): Promise<void> {

@@ -4,12 +4,16 @@ import type { AdvanceShippingNotice, StoredAsn } from "../../shared/domain/suppl
 import {
   type DeliveryAnswer,
   deliveryAnswerSchema,
+  type SavedAsn,
   type SupplyStore,
 } from "../../shared/ports/supply.ts";
 import { check, clone, type FakeDb } from "./db.ts";
 
 /** Supplier notices, inbound per SKU and webhook answers (dynamodb/supply.ts). */
 export class FakeSupply implements SupplyStore {
+  /** The SKUs each notice's last revision touched, until it is settled. */
+  private readonly settling = new Map<string, string[]>();
+
   constructor(private readonly db: FakeDb) {}
 
   async getDelivery(supplierId: string, webhookId: string): Promise<DeliveryAnswer | null> {
@@ -30,30 +34,46 @@ export class FakeSupply implements SupplyStore {
     return asn ? clone(asn) : null;
   }
 
-  async saveAsn(supplierId: string, asn: AdvanceShippingNotice, at: Date): Promise<boolean> {
+  async saveAsn(supplierId: string, asn: AdvanceShippingNotice, at: Date): Promise<SavedAsn> {
+    const key = `${supplierId}#${asn.asnId}`;
+    const stored = this.db.tables.asns.get(key);
+    const settling = this.settling.get(key);
+    if (stored && stored.revision >= asn.revision) {
+      // Not newer; the same revision not settled is finished (it was, in this store).
+      const finish = stored.revision === asn.revision && settling;
+      return { revision: stored.revision, skus: finish ? [...settling] : [] };
+    }
+    const touched = [
+      ...new Set([
+        ...(settling ?? (stored?.lines ?? []).map((l) => l.sku)),
+        ...asn.lines.map((l) => l.sku),
+      ]),
+    ];
     const failed = await this.db.write("supply.saveAsn", (t) => {
-      const previous = t.asns.get(`${supplierId}#${asn.asnId}`);
+      const previous = t.asns.get(key);
       check(!previous || previous.revision < asn.revision, "the revision is newer");
-      t.asns.set(`${supplierId}#${asn.asnId}`, {
-        ...clone(asn),
-        supplierId,
-        receivedAt: at.toISOString(),
-      });
+      t.asns.set(key, { ...clone(asn), supplierId, receivedAt: at.toISOString() });
       // The revision's quantities replace the previous one's; SKUs it no longer names go.
-      for (const l of previous?.lines ?? [])
-        t.inbound.delete(`${l.sku}#${supplierId}#${asn.asnId}`);
-      for (const [sku, qty] of qtyBySku(asn.lines)) {
+      const qty = qtyBySku(asn.lines);
+      for (const sku of touched) {
         t.inbound.set(`${sku}#${supplierId}#${asn.asnId}`, {
           sku,
           supplierId,
           asnId: asn.asnId,
           revision: asn.revision,
-          qty,
+          qty: qty.get(sku) ?? 0,
           estimatedDeliveryAt: asn.estimatedDeliveryAt,
         });
       }
     });
-    return failed === null;
+    if (failed) return this.saveAsn(supplierId, asn, at);
+    this.settling.set(key, touched);
+    return { revision: asn.revision, skus: touched };
+  }
+
+  async settleAsn(supplierId: string, asnId: string, revision: number): Promise<void> {
+    const key = `${supplierId}#${asnId}`;
+    if (this.db.tables.asns.get(key)?.revision === revision) this.settling.delete(key);
   }
 
   async inbound(sku: string): Promise<Inbound[]> {

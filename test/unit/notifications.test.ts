@@ -50,13 +50,18 @@ describe("notificationsView", () => {
   });
 
   it("lists the sent emails as the contract says, and failed ones apart only when there are some", () => {
-    expect(notificationsView([n("charged", "sent")])).toEqual({
+    expect(notificationsView({ items: [n("charged", "sent")], next: null })).toEqual({
       notifications: [{ ...n("charged") }],
+      nextCursor: null,
     });
-    const view = notificationsView([
-      { ...n("charged", "failed"), attempts: 8 },
-      { ...n("shipped", "sent"), attempts: 2 },
-    ]);
+    const view = notificationsView({
+      items: [
+        { ...n("charged", "failed"), attempts: 8 },
+        { ...n("shipped", "sent"), attempts: 2 },
+      ],
+      next: "abc",
+    });
+    expect(view.nextCursor).toBe("abc");
     expect(view.notifications.map((x) => x.kind)).toEqual(["shipped"]);
     expect(view.failed).toEqual([{ ...n("charged"), attempts: 8 }]);
     expect(view.notifications[0]).not.toHaveProperty("state");

@@ -4,9 +4,19 @@ import {
   notificationSchema,
 } from "../../domain/notifications.ts";
 import type { NotificationClaim, NotificationStore } from "../../ports/notifications.ts";
+import type { Page, PageRequest } from "../../ports/paging.ts";
 import { keys, parseItem, Table } from "./table.ts";
 
-/** The emails of each order (sk NOTIF#<event key>), claimed before each send. */
+/** The keys that put a sent or failed email on its order's list (gsi1), by when it was sent. */
+function listed(orderId: string, key: string, sentAt: string) {
+  const { gsi1pk, gsi1sk } = keys.notificationListed(orderId, key, sentAt);
+  return { ":listPk": gsi1pk, ":listSk": gsi1sk };
+}
+
+/**
+ * The emails of each order (sk NOTIF#<event key>), claimed before each send; a sent or
+ * failed one is on its order's list (gsi1 `NOTIFS#<orderId>`, by the time it was sent).
+ */
 export class DynamoDbNotifications implements NotificationStore {
   constructor(private readonly table = new Table()) {}
 
@@ -38,6 +48,8 @@ export class DynamoDbNotifications implements NotificationStore {
     });
     const claimed = await this.table.updateReturning(keys.notification(orderId, key), {
       set,
+      // A failed email claimed again leaves the order's list until it is sent (or fails).
+      remove: ["gsi1pk", "gsi1sk"],
       add: ["attempts :one"],
       // Absent, released (refused) or failed: claimable at once. Left "sending" by an attempt
       // that crashed or could not tell whether it went: once its lease has run out.
@@ -78,7 +90,7 @@ export class DynamoDbNotifications implements NotificationStore {
     reason: string,
   ): Promise<void> {
     await this.table.updateIf(keys.notification(orderId, key), {
-      set: ["#state = :failed", "failure = :reason"],
+      set: ["#state = :failed", "failure = :reason", "gsi1pk = :listPk", "gsi1sk = :listSk"],
       condition: ["#state = :sending", "claimedAt = :claimedAt"],
       names: { "#state": "state" },
       values: {
@@ -86,6 +98,7 @@ export class DynamoDbNotifications implements NotificationStore {
         ":reason": reason,
         ":sending": "sending",
         ":claimedAt": claimedAt.toISOString(),
+        ...listed(orderId, key, claimedAt.toISOString()),
       },
     });
   }
@@ -97,13 +110,41 @@ export class DynamoDbNotifications implements NotificationStore {
     at: Date,
   ): Promise<void> {
     await this.table.updateIf(keys.notification(orderId, key), {
-      set: ["#state = :sent", "messageId = :messageId", "sentAt = :at"],
+      set: [
+        "#state = :sent",
+        "messageId = :messageId",
+        "sentAt = :at",
+        "gsi1pk = :listPk",
+        "gsi1sk = :listSk",
+      ],
       condition: ["attribute_exists(pk)"],
       names: { "#state": "state" },
-      values: { ":sent": "sent", ":messageId": messageId, ":at": at.toISOString() },
+      values: {
+        ":sent": "sent",
+        ":messageId": messageId,
+        ":at": at.toISOString(),
+        ...listed(orderId, key, at.toISOString()),
+      },
     });
   }
 
+  async notificationsPage(orderId: string, request: PageRequest): Promise<Page<Notification>> {
+    const partition = keys.notificationListed(orderId, "", "").gsi1pk;
+    const page = await this.table.listPage(
+      {
+        IndexName: "gsi1",
+        KeyConditionExpression: "gsi1pk = :pk",
+        ExpressionAttributeValues: { ":pk": partition },
+        ScanIndexForward: true,
+      },
+      { index: "gsi1", partition },
+      request,
+    );
+    return { items: page.items.map((i) => parseItem(notificationSchema, i)), next: page.next };
+  }
+
+  /** Every email sent (or failed) for the order, read whole and consistently (for tests and
+   * operators; the API pages the list). */
   async listNotifications(orderId: string): Promise<Notification[]> {
     const items = await this.table.queryAll(keys.order(orderId).pk, "NOTIF#");
     return items

@@ -5,13 +5,25 @@ import {
   type StoredAsn,
   storedAsnSchema,
 } from "../../domain/supply.ts";
-import { type DeliveryAnswer, deliveryAnswerSchema, type SupplyStore } from "../../ports/supply.ts";
-import { keys, parseItem, Table, type TransactItem } from "./table.ts";
+import {
+  type DeliveryAnswer,
+  deliveryAnswerSchema,
+  type SavedAsn,
+  type SupplyStore,
+} from "../../ports/supply.ts";
+import { forEachLimited, keys, parseItem, Table } from "./table.ts";
+
+const skusOf = (asn: Pick<StoredAsn, "lines"> | null) => (asn?.lines ?? []).map((l) => l.sku);
 
 /** Standard Webhooks senders retry for days, not weeks. */
 const DELIVERY_TTL_SECONDS = 30 * 86_400;
 
-/** Supplier notices (latest revision), their inbound quantities per SKU, and deliveries. */
+/**
+ * Supplier notices (latest revision), their inbound quantities per SKU, and deliveries. A
+ * notice is stored first, with the SKUs it and the revisions before it touched
+ * (`settling`), then each SKU's inbound item on its own: a notice of any size fits, and
+ * one cut off is finished by a retry. `settling` goes once the SKUs are re-dated.
+ */
 export class DynamoDbSupply implements SupplyStore {
   constructor(private readonly table = new Table()) {}
 
@@ -36,41 +48,68 @@ export class DynamoDbSupply implements SupplyStore {
     return item ? parseItem(storedAsnSchema, item) : null;
   }
 
-  async saveAsn(supplierId: string, asn: AdvanceShippingNotice, at: Date): Promise<boolean> {
-    const previous = await this.getAsn(supplierId, asn.asnId);
-    if (previous && previous.revision >= asn.revision) return false;
-    const qty = qtyBySku(asn.lines);
-    const gone = [...new Set((previous?.lines ?? []).map((l) => l.sku))].filter((s) => !qty.has(s));
-    const stored: StoredAsn = { ...asn, supplierId, receivedAt: at.toISOString() };
-    const items: TransactItem[] = [
-      {
-        Put: {
-          TableName: this.table.name,
-          Item: { ...keys.asn(supplierId, asn.asnId), type: "asn", ...stored },
-          ConditionExpression: "attribute_not_exists(pk) OR revision < :revision",
-          ExpressionAttributeValues: { ":revision": asn.revision },
+  async saveAsn(supplierId: string, asn: AdvanceShippingNotice, at: Date): Promise<SavedAsn> {
+    const key = keys.asn(supplierId, asn.asnId);
+    for (let attempt = 1; ; attempt++) {
+      const head = await this.table.get(key);
+      const stored = head ? parseItem(storedAsnSchema, head) : null;
+      const settling = head && Array.isArray(head.settling) ? (head.settling as string[]) : null;
+      if (stored && stored.revision >= asn.revision) {
+        // Not newer. The same revision not settled (an attempt cut off, or another delivery
+        // of it under way): finish it, as stored.
+        if (stored.revision === asn.revision && settling)
+          return this.writeInbound(stored, settling);
+        return { revision: stored.revision, skus: [] };
+      }
+      const notice: StoredAsn = { ...asn, supplierId, receivedAt: at.toISOString() };
+      // Every SKU an earlier revision may have written (also one still being written).
+      const touched = [...new Set([...(settling ?? skusOf(stored)), ...skusOf(notice)])];
+      // Only over the head as read: `touched` must hold what the revision replaced touched.
+      const written = await this.table.putIf(
+        { ...key, type: "asn", ...notice, settling: touched },
+        stored ? "revision = :seen" : "attribute_not_exists(pk)",
+        stored ? { ":seen": stored.revision } : undefined,
+      );
+      if (written) return this.writeInbound(notice, touched);
+      // A concurrent delivery stored another revision first: look again.
+      if (attempt >= 5) throw new Error(`notice ${asn.asnId} kept changing while stored`);
+    }
+  }
+
+  /**
+   * The revision's quantity of each SKU it touched (0 for one it no longer names), one
+   * write per SKU, each only over an older revision's: any number of SKUs, writes repeated
+   * by a retry change nothing (units a receipt took off since stay off), and a later
+   * revision written meanwhile (which touches every SKU this one did) is never undone.
+   */
+  private async writeInbound(notice: StoredAsn, touched: readonly string[]): Promise<SavedAsn> {
+    const { supplierId, asnId, revision, estimatedDeliveryAt } = notice;
+    const qty = qtyBySku(notice.lines);
+    await forEachLimited(touched, (sku) =>
+      this.table.putIf(
+        {
+          ...keys.inbound(sku, supplierId, asnId),
+          type: "inbound",
+          sku,
+          supplierId,
+          asnId,
+          revision,
+          qty: qty.get(sku) ?? 0,
+          estimatedDeliveryAt,
         },
-      },
-      ...[...qty].map(([sku, n]) => ({
-        Put: {
-          TableName: this.table.name,
-          Item: {
-            ...keys.inbound(sku, supplierId, asn.asnId),
-            type: "inbound",
-            sku,
-            supplierId,
-            asnId: asn.asnId,
-            revision: asn.revision,
-            qty: n,
-            estimatedDeliveryAt: asn.estimatedDeliveryAt,
-          },
-        },
-      })),
-      ...gone.map((sku) => ({
-        Delete: { TableName: this.table.name, Key: keys.inbound(sku, supplierId, asn.asnId) },
-      })),
-    ];
-    return this.table.transactIf(items);
+        "attribute_not_exists(pk) OR revision < :revision",
+        { ":revision": revision },
+      ),
+    );
+    return { revision, skus: [...touched] };
+  }
+
+  async settleAsn(supplierId: string, asnId: string, revision: number): Promise<void> {
+    await this.table.updateIf(keys.asn(supplierId, asnId), {
+      remove: ["settling"],
+      condition: ["revision = :revision", "attribute_exists(settling)"],
+      values: { ":revision": revision },
+    });
   }
 
   async inbound(sku: string): Promise<Inbound[]> {

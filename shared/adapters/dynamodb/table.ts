@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import {
   ConditionalCheckFailedException,
   DescribeTableCommand,
@@ -24,6 +24,7 @@ import {
   sourcesOf,
 } from "../../domain/line-states.ts";
 import { type Line, lineSchema, type Order, orderSchema } from "../../domain/model.ts";
+import { InvalidCursorError, type Page } from "../../ports/paging.ts";
 import { dynamo } from "../aws-clients.ts";
 
 /**
@@ -50,7 +51,21 @@ export const keys = {
     gsi3sk: line.lineId,
   }),
   sweep: (name: string) => ({ pk: `SWEEP#${name}`, sk: "SWEEP" }),
-  notification: (orderId: string, key: string) => ({ pk: `ORDER#${orderId}`, sk: `NOTIF#${key}` }),
+  /** An email's event key names its lines, so it grows with them: past the sort key's
+   * limit it is hashed (keeping its kind), and every key that fits stays as it is. */
+  notification: (orderId: string, key: string) => ({
+    pk: `ORDER#${orderId}`,
+    sk: bounded(
+      `NOTIF#${key}`,
+      KEY_LIMITS.sort,
+      () => `NOTIF#${key.split("#")[0]}#~${sha256(key)}`,
+    ),
+  }),
+  /** A sent (or failed) email on its order's list (gsi1), in the order it was sent. */
+  notificationListed: (orderId: string, key: string, sentAt: string) => ({
+    gsi1pk: `NOTIFS#${orderId}`,
+    gsi1sk: `${sentAt}#${digestOf(key)}`,
+  }),
   idempotency: (scope: string, key: string) => ({ pk: `IDEMP#${scope}#${key}`, sk: "IDEMP" }),
   receipt: (receiptId: string) => ({ pk: `RECEIPT#${receiptId}`, sk: "RECEIPT" }),
   shipment: (shipmentId: string) => ({ pk: `SHIP#${shipmentId}`, sk: "SHIP" }),
@@ -60,11 +75,36 @@ export const keys = {
   }),
   asn: (supplierId: string, asnId: string) => ({ pk: `ASN#${supplierId}#${asnId}`, sk: "ASN" }),
   rate: (name: string) => ({ pk: `RATE#${name}`, sk: "RATE" }),
+  /** The `webhook-id` is the sender's: hashed should it ever pass the key's limit. */
   delivery: (supplierId: string, webhookId: string) => ({
-    pk: `WEBHOOK#${supplierId}#${webhookId}`,
+    pk: bounded(
+      `WEBHOOK#${supplierId}#${webhookId}`,
+      KEY_LIMITS.partition,
+      () => `WEBHOOK#${supplierId}#~${sha256(webhookId)}`,
+    ),
     sk: "WEBHOOK",
   }),
 };
+
+/** DynamoDB's limits on a key attribute, in UTF-8 bytes (partition key, sort key). */
+export const KEY_LIMITS = { partition: 2048, sort: 1024 } as const;
+
+const sha256 = (value: string) => createHash("sha256").update(value).digest("base64url");
+
+/** A short, stable digest of a key part (22 URL-safe characters: 132 bits of SHA-256). */
+export function digestOf(value: string): string {
+  return sha256(value).slice(0, 22);
+}
+
+/**
+ * Keys are bounded by design: a key built from something that can grow (a list of lines,
+ * a sender's id) is kept as it is, readable, while it fits `limit` bytes, and otherwise
+ * replaced by `hashed()`, which names what grew by its SHA-256 (`~` and 43 characters, a
+ * form no readable key takes). The same input always gives the same key.
+ */
+export function bounded(readable: string, limit: number, hashed: () => string): string {
+  return Buffer.byteLength(readable) <= limit ? readable : hashed();
+}
 
 export type Key = { pk: string; sk: string };
 export type Item = Record<string, unknown>;
@@ -224,6 +264,25 @@ export function lineTransition<To extends LineStatus>(
   };
 }
 
+/** Independent writes run at most this many at a time (a request's share of a table). */
+export const WRITE_CONCURRENCY = 8;
+
+/** Runs `each` over `items`, at most `limit` at a time; waits for all. */
+export async function forEachLimited<T>(
+  items: readonly T[],
+  each: (item: T) => Promise<unknown>,
+  limit = WRITE_CONCURRENCY,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await each(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** DynamoDB's most actions in one TransactWriteItems. */
+export const MAX_TRANSACTION_ITEMS = 100;
+
 /** Why each action of a cancelled transaction failed ("None" where it did not). */
 export function cancellationCodes(error: unknown): string[] | null {
   if (
@@ -264,29 +323,65 @@ async function unlessRaceLost(write: () => Promise<unknown>): Promise<boolean> {
   }
 }
 
-/** A page of a query, and the opaque cursor that continues it (null on the last page). */
-export interface Page<T> {
-  items: T[];
-  next: string | null;
-}
+export type { Page } from "../../ports/paging.ts";
+export { InvalidCursorError };
 
 export function encodeCursor(key: Record<string, unknown> | undefined): string | null {
   return key ? Buffer.from(JSON.stringify(key)).toString("base64url") : null;
 }
 
-export function decodeCursor(cursor: string | undefined | null): Item | undefined {
-  if (!cursor) return undefined;
-  try {
-    const key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
-    if (key && typeof key === "object" && !Array.isArray(key)) return key as Item;
-  } catch {
-    // fall through
-  }
-  throw new InvalidCursorError("the cursor is not one this API gave out");
+/** Longest cursor taken from a caller: above the largest key a list's item can have (four
+ * key attributes at their limits), encoded. */
+const MAX_CURSOR_LENGTH = 12_288;
+
+/**
+ * What a cursor of one list must be: the key of an item of that list, i.e. exactly the key
+ * attributes of the table (and of the index queried), strings within DynamoDB's limits, in
+ * the partition the list reads. A cursor of another list, or one made up, is refused
+ * before it reaches DynamoDB (which would answer a ValidationException: a 500).
+ */
+export interface CursorShape {
+  /** The index the list queries; the table when absent. */
+  index?: "gsi1" | "gsi2" | "gsi3";
+  /** The value of the queried partition key. */
+  partition: string;
 }
 
-export class InvalidCursorError extends Error {
-  override readonly name = "InvalidCursorError";
+function keyNamesOf(shape: CursorShape): string[] {
+  return ["pk", "sk", ...(shape.index ? [`${shape.index}pk`, `${shape.index}sk`] : [])];
+}
+
+function fitsShape(key: Item, shape: CursorShape): boolean {
+  const names = keyNamesOf(shape);
+  const given = Object.keys(key);
+  if (given.length !== names.length || !names.every((n) => given.includes(n))) return false;
+  const partitionName = shape.index ? `${shape.index}pk` : "pk";
+  return (
+    names.every((name) => {
+      const value = key[name];
+      const limit = name.endsWith("pk") ? KEY_LIMITS.partition : KEY_LIMITS.sort;
+      return typeof value === "string" && value !== "" && Buffer.byteLength(value) <= limit;
+    }) && key[partitionName] === shape.partition
+  );
+}
+
+/** The start key a cursor stands for; with a shape, only a cursor of that list. */
+export function decodeCursor(
+  cursor: string | undefined | null,
+  shape?: CursorShape,
+): Item | undefined {
+  if (!cursor) return undefined;
+  if (cursor.length <= MAX_CURSOR_LENGTH && /^[A-Za-z0-9_-]+$/.test(cursor)) {
+    try {
+      const key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
+      if (key && typeof key === "object" && !Array.isArray(key)) {
+        if (!shape || fitsShape(key as Item, shape)) return key as Item;
+      }
+    } catch {
+      // fall through
+    }
+  }
+  throw new InvalidCursorError("the cursor is not one this API gave out for this list");
 }
 
 /** The table and the ways this code base reads and writes it. */
@@ -400,5 +495,37 @@ export class Table {
       }),
     );
     return { items: out.Items ?? [], next: encodeCursor(out.LastEvaluatedKey) };
+  }
+
+  /**
+   * One page of a list a caller pages through (contract §2): at most `limit` items in the
+   * query's order, from where `cursor` left off (a cursor of this list only, by `shape`),
+   * and the cursor after its last item, null when no item is left, so the last page never
+   * promises more. One Query per page: DynamoDB stops at 1 MB, and then the page holds
+   * fewer than `limit` items and a cursor, which keeps an answer within Lambda's limits.
+   */
+  async listPage(
+    input: Omit<QueryCommandInput, "TableName" | "ExclusiveStartKey" | "Limit">,
+    shape: CursorShape,
+    { limit, cursor }: { limit: number; cursor?: string | null | undefined },
+  ): Promise<Page<Item>> {
+    const start = decodeCursor(cursor, shape);
+    const out = await dynamo().send(
+      new QueryCommand({
+        TableName: this.name,
+        ...input,
+        // One more than asked: whether an item is left is known without another call.
+        Limit: limit + 1,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    const items = out.Items ?? [];
+    if (items.length > limit) {
+      const page = items.slice(0, limit);
+      const last = page[page.length - 1] as Item;
+      const key = Object.fromEntries(keyNamesOf(shape).map((n) => [n, last[n]]));
+      return { items: page, next: encodeCursor(key) };
+    }
+    return { items, next: encodeCursor(out.LastEvaluatedKey) };
   }
 }

@@ -2,7 +2,7 @@ import { clock } from "../../adapters/clock.ts";
 import { linkSigningSecret } from "../../adapters/link-secret.ts";
 import { supplierSecrets } from "../../adapters/supplier-secrets.ts";
 import { verifyOrderToken } from "../../links/customer-links.ts";
-import { verifyWebhook } from "../../links/standard-webhooks.ts";
+import { MAX_WEBHOOK_ID_LENGTH, verifyWebhook } from "../../links/standard-webhooks.ts";
 import { authorizeApiKey } from "../auth.ts";
 import { problems } from "../problem.ts";
 import type { Role } from "../routes.ts";
@@ -68,6 +68,18 @@ export function webhookSignature(): HttpMiddleware {
         ? verifyWebhook(own, headers, http.rawBody, nows)
         : ({ ok: false, reason: "bad-signature" } as const);
       if (!check.ok) {
+        // Whoever sent it, the delivery cannot be taken: say why (no secret is involved).
+        if (check.reason === "id-too-long") {
+          throw problems.badRequest(
+            `The webhook-id is at most ${MAX_WEBHOOK_ID_LENGTH} characters.`,
+            [
+              {
+                path: "/headers/webhook-id",
+                message: `at most ${MAX_WEBHOOK_ID_LENGTH} characters`,
+              },
+            ],
+          );
+        }
         if (check.reason === "stale-timestamp") {
           throw problems.unauthorized("The webhook-timestamp is more than 5 minutes off.");
         }

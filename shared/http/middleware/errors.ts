@@ -1,6 +1,6 @@
-import { InvalidCursorError } from "../../adapters/dynamodb/table.ts";
 import { DomainError, type DomainErrorKind } from "../../domain/errors.ts";
 import { logger } from "../../logger.ts";
+import { InvalidCursorError } from "../../ports/paging.ts";
 import { HttpProblem, internalError, problemResponse, problems } from "../problem.ts";
 import type { HttpMiddleware } from "./request.ts";
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
+  allPages,
   api,
   eventually,
   getSku,
@@ -47,15 +48,14 @@ const waitForStatus = (orderId: string, lineId: string, status: string) =>
     what: `line ${lineId} to be ${status}`,
   });
 
+/** Every requested shipment, all pages (other tests' shipments are listed too). */
+const requestedShipments = () =>
+  allPages<ShipmentView>("/v1/shipments?status=requested", "shipments", keys.warehouse);
+
 async function requestedShipmentOf(orderId: string): Promise<ShipmentView> {
-  return eventually(
-    async () => {
-      const res = await api("/v1/shipments?status=requested", { key: keys.warehouse });
-      expect(res.status).toBe(200);
-      return (res.json.shipments as ShipmentView[]).find((s) => s.orderId === orderId);
-    },
-    { what: `a requested shipment of ${orderId}` },
-  );
+  return eventually(async () => (await requestedShipments()).find((s) => s.orderId === orderId), {
+    what: `a requested shipment of ${orderId}`,
+  });
 }
 
 async function kinds(orderId: string): Promise<string[]> {
@@ -223,12 +223,10 @@ describe("max_shipments", () => {
 
     expect((await receive(c, 1)).status).toBe(200);
     const last = await eventually(
-      async () => {
-        const res = await api("/v1/shipments?status=requested", { key: keys.warehouse });
-        return (res.json.shipments as ShipmentView[]).find(
+      async () =>
+        (await requestedShipments()).find(
           (s) => s.orderId === orderId && s.shipmentId !== first.shipmentId,
-        );
-      },
+        ),
       { what: "the last shipment" },
     );
     expect(last.lines.map((l) => l.lineId).sort()).toEqual([lb?.lineId, lc?.lineId].sort());
@@ -288,10 +286,8 @@ describe("cancelling a line", () => {
       status: "cancelled",
       refund: { amount: 750, currency: "USD" },
     });
-    const listed = await api("/v1/shipments?status=requested", { key: keys.warehouse });
-    expect(
-      (listed.json.shipments as ShipmentView[]).some((s) => s.shipmentId === shipment.shipmentId),
-    ).toBe(false);
+    const listed = await requestedShipments();
+    expect(listed.some((s) => s.shipmentId === shipment.shipmentId)).toBe(false);
     expect(await getSku(sku)).toMatchObject({ onHand: 3, allocated: 0, available: 3 });
     expect((await order(orderId)).status).toBe("cancelled");
   });
