@@ -30,6 +30,9 @@ export interface Allocation {
 const BATCH = 90;
 const nextUlid = monotonicFactory();
 
+/** The lines of the n-th attempt at a batch: halved at each lost race, down to one. */
+const batchOf = (attempt: number) => Math.max(1, BATCH >> Math.min(attempt - 1, 7));
+
 /**
  * The allocator of one SKU: gives the SKU's free stock (on hand, not allocated) to its
  * waiting lines, strictly oldest first, in batched transactions, then resumes each filled
@@ -73,7 +76,7 @@ export async function allocateWaitingUntil(
     }
     const batch = await retryOnRace(
       `allocation of ${sku}`,
-      async () => {
+      async (n) => {
         // A receipt gives only the units it has left: a concurrent copy may have given some.
         if (options.receiptId) {
           budget = Math.min(budget, await deps.allocation.receiptUnitsLeft(options.receiptId, sku));
@@ -81,7 +84,9 @@ export async function allocateWaitingUntil(
         const current = await deps.catalog.getSku(sku);
         const units = current ? Math.min(budget, current.onHand - current.allocated) : 0;
         if (units <= 0) return null;
-        const page = await deps.allocation.waitingLines(sku, BATCH, after);
+        // A transaction that keeps conflicting with the lines' own writes (a busy moment,
+        // every execution restarting) is retried smaller: fewer lines, fewer conflicts.
+        const page = await deps.allocation.waitingLines(sku, batchOf(n), after);
         if (page.lines.length === 0) return null;
         const fills = fillOldestFirst(units, page.lines);
         const now = deps.clock.now();

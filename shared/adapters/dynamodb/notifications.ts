@@ -130,16 +130,7 @@ export class DynamoDbNotifications implements NotificationStore {
 
   async notificationsPage(orderId: string, request: PageRequest): Promise<Page<Notification>> {
     const partition = keys.notificationListed(orderId, "", "").gsi1pk;
-    const page = await this.table.listPage(
-      {
-        IndexName: "gsi1",
-        KeyConditionExpression: "gsi1pk = :pk",
-        ExpressionAttributeValues: { ":pk": partition },
-        ScanIndexForward: true,
-      },
-      { index: "gsi1", partition },
-      request,
-    );
+    const page = await this.table.gsi1Page(partition, request);
     return { items: page.items.map((i) => parseItem(notificationSchema, i)), next: page.next };
   }
 

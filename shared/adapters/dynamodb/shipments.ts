@@ -266,16 +266,7 @@ export class DynamoDbShipments implements ShipmentStore {
 
   async listShipments(status: ShipmentStatus, request: PageRequest): Promise<Page<Shipment>> {
     const partition = keys.shipmentsByStatus(status, "", "").gsi1pk;
-    const page = await this.table.listPage(
-      {
-        IndexName: "gsi1",
-        KeyConditionExpression: "gsi1pk = :pk",
-        ExpressionAttributeValues: { ":pk": partition },
-        ScanIndexForward: true,
-      },
-      { index: "gsi1", partition },
-      request,
-    );
+    const page = await this.table.gsi1Page(partition, request);
     return { items: page.items.map(readShipment), next: page.next };
   }
 

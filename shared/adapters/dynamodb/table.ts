@@ -528,4 +528,22 @@ export class Table {
     }
     return { items, next: encodeCursor(out.LastEvaluatedKey) };
   }
+
+  /** One page of a gsi1 partition, in its sort key's order (shipments by status, an
+   * order's emails). */
+  gsi1Page(
+    partition: string,
+    request: { limit: number; cursor?: string | null | undefined },
+  ): Promise<Page<Item>> {
+    return this.listPage(
+      {
+        IndexName: "gsi1",
+        KeyConditionExpression: "gsi1pk = :pk",
+        ExpressionAttributeValues: { ":pk": partition },
+        ScanIndexForward: true,
+      },
+      { index: "gsi1", partition },
+      request,
+    );
+  }
 }

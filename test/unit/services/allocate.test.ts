@@ -165,6 +165,25 @@ describe("allocateWaiting", () => {
     expect(await f.catalog.getSku("W")).toMatchObject({ allocated: 2, backorderedQty: 0 });
   });
 
+  it("a batch that keeps losing its race is tried smaller, and every line is filled", async () => {
+    const f = fakePorts();
+    const lines = await waiting(f, 1, 1, 1, 1, 1, 1);
+    await receive(f, "W", 6);
+    const sizes: number[] = [];
+    const seen = f.allocation.waitingLines.bind(f.allocation);
+    f.allocation.waitingLines = async (sku, limit, after) => {
+      sizes.push(limit ?? 0);
+      return seen(sku, limit, after);
+    };
+    f.races.loseNext("allocation.allocateLines", 3);
+
+    expect((await allocateWaiting(f, "W")).map((m) => m.lineId)).toEqual(
+      lines.map((l) => l.lineId),
+    );
+    // 90 lines, then halved at each lost race: 45, 22, 11 (all six fit from then on).
+    expect(sizes.slice(0, 4)).toEqual([90, 45, 22, 11]);
+  });
+
   it("wakes parked lines; starts the execution of others by their execution's name", async () => {
     const f = fakePorts();
     const [parked, running, restarted] = await waiting(f, 1, 1, 1);
