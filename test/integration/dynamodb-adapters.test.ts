@@ -1,15 +1,4 @@
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type DynamoDbLocalHandle,
-  localDynamoDbClient,
-  startDynamoDbLocal,
-} from "../../infra/local/dynamodb/process.ts";
-import { createTablesFromTemplate } from "../../infra/local/dynamodb/tables.ts";
-import { LOCAL_CREDENTIALS } from "../../infra/local/identity.ts";
-import { freePort } from "../../infra/local/ports.ts";
-import { localTemplate } from "../../infra/local/template.ts";
+import { beforeAll, describe, expect, it } from "vitest";
 import { DynamoDbLineWaits } from "../../shared/adapters/dynamodb/line-waits.ts";
 import { DynamoDbLiveLines } from "../../shared/adapters/dynamodb/live-lines.ts";
 import { DynamoDbRateLimiter } from "../../shared/adapters/dynamodb/rates.ts";
@@ -30,32 +19,18 @@ import {
 import type { Line, Order } from "../../shared/domain/model.ts";
 import { EMAIL_CLAIM_LEASE_MS } from "../../shared/domain/notifications.ts";
 import type { IdempotencyRecord, NewOrder } from "../../shared/ports/orders.ts";
-import { TestTable } from "../support/table.ts";
+import { useDynamoDbLocal } from "../support/dynamodb-local.ts";
+import type { TestTable } from "../support/table.ts";
 
 /** The DynamoDB store adapters against DynamoDB Local, on the table the CDK app defines. */
-const cacheDir = join(fileURLToPath(new URL("../../", import.meta.url)), ".cache");
 const TABLE = "store-test-table";
 const AT = new Date("2026-11-24T10:00:00.000Z");
 
-let handle: DynamoDbLocalHandle | undefined;
 let store: TestTable;
 
-beforeAll(async () => {
-  handle = await startDynamoDbLocal({ port: await freePort(), cacheDir, inMemory: true });
-  const client = localDynamoDbClient(handle.endpoint);
-  await createTablesFromTemplate(client, (await localTemplate()).template, () => TABLE);
-  client.destroy();
-  Object.assign(process.env, {
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: handle.endpoint,
-  });
-  store = new TestTable(TABLE);
-});
-
-afterAll(async () => {
-  await handle?.stop();
+const local = useDynamoDbLocal(TABLE);
+beforeAll(() => {
+  store = local.store();
 });
 
 let counter = 0;

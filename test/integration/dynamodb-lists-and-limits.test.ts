@@ -1,15 +1,4 @@
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type DynamoDbLocalHandle,
-  localDynamoDbClient,
-  startDynamoDbLocal,
-} from "../../infra/local/dynamodb/process.ts";
-import { createTablesFromTemplate } from "../../infra/local/dynamodb/tables.ts";
-import { LOCAL_CREDENTIALS } from "../../infra/local/identity.ts";
-import { freePort } from "../../infra/local/ports.ts";
-import { localTemplate } from "../../infra/local/template.ts";
+import { beforeAll, describe, expect, it } from "vitest";
 import { DynamoDbShipments } from "../../shared/adapters/dynamodb/shipments.ts";
 import { DynamoDbSupply } from "../../shared/adapters/dynamodb/supply.ts";
 import {
@@ -26,37 +15,23 @@ import type { LineStatus } from "../../shared/domain/line-states.ts";
 import type { Line, Order } from "../../shared/domain/model.ts";
 import type { Notification } from "../../shared/domain/notifications.ts";
 import { InvalidCursorError, type Page, type PageRequest } from "../../shared/ports/paging.ts";
-import { TestTable } from "../support/table.ts";
+import { useDynamoDbLocal } from "../support/dynamodb-local.ts";
+import type { TestTable } from "../support/table.ts";
 
 /**
  * Paged lists and DynamoDB's item limits (keys, transactions of 100 items) met by ordinary
  * requests, against DynamoDB Local, which refuses what AWS refuses.
  */
-const cacheDir = join(fileURLToPath(new URL("../../", import.meta.url)), ".cache");
 const TABLE = "lists-and-limits-table";
 const AT = new Date("2026-11-24T10:00:00.000Z");
 
-let handle: DynamoDbLocalHandle | undefined;
 let store: TestTable;
 let shipments: DynamoDbShipments;
 
-beforeAll(async () => {
-  handle = await startDynamoDbLocal({ port: await freePort(), cacheDir, inMemory: true });
-  const client = localDynamoDbClient(handle.endpoint);
-  await createTablesFromTemplate(client, (await localTemplate()).template, () => TABLE);
-  client.destroy();
-  Object.assign(process.env, {
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: handle.endpoint,
-  });
-  store = new TestTable(TABLE);
+const local = useDynamoDbLocal(TABLE);
+beforeAll(() => {
+  store = local.store();
   shipments = new DynamoDbShipments(store.table);
-});
-
-afterAll(async () => {
-  await handle?.stop();
 });
 
 let counter = 0;
