@@ -379,23 +379,23 @@ describe("counters under change", () => {
   });
 });
 
-describe("line status writes", () => {
-  /** A line stored in `status`, of an order of its own. */
-  async function storedLine(status: LineStatus): Promise<Line> {
-    const input = newOrder(unique("SKU"), { allocate: 1, backorder: 0 });
-    const line = { ...(input.lines[0] as Line), status };
-    await store.table.transact([
-      {
-        Put: {
-          TableName: TABLE,
-          Item: lineItem(line),
-          ConditionExpression: "attribute_not_exists(pk)",
-        },
+/** A line stored in `status`, of an order of its own. */
+async function storedLine(status: LineStatus): Promise<Line> {
+  const input = newOrder(unique("SKU"), { allocate: 1, backorder: 0 });
+  const line = { ...(input.lines[0] as Line), status };
+  await store.table.transact([
+    {
+      Put: {
+        TableName: TABLE,
+        Item: lineItem(line),
+        ConditionExpression: "attribute_not_exists(pk)",
       },
-    ]);
-    return line;
-  }
+    },
+  ]);
+  return line;
+}
 
+describe("line status writes", () => {
   it("refuses, by DynamoDB's condition, every move the transitions table forbids", async () => {
     const pairs = LINE_STATUSES.flatMap((from) => LINE_STATUSES.map((to) => [from, to] as const));
     const results = await Promise.all(
@@ -444,20 +444,7 @@ describe("line status writes", () => {
 describe("the wake outbox (gsi2)", () => {
   const waits = () => new DynamoDbLineWaits(store.table);
 
-  async function waitingLine(): Promise<Line> {
-    const input = newOrder(unique("SKU"), { allocate: 0, backorder: 1 });
-    const line = input.lines[0] as Line;
-    await store.table.transact([
-      {
-        Put: {
-          TableName: TABLE,
-          Item: lineItem(line),
-          ConditionExpression: "attribute_not_exists(pk)",
-        },
-      },
-    ]);
-    return line;
-  }
+  const waitingLine = () => storedLine("backordered");
 
   it("lists a marked line once it is due, postpones it, and drops it on park or clear", async () => {
     const w = waits();
