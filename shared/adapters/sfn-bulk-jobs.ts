@@ -15,22 +15,23 @@ import { sfn } from "./aws-clients.ts";
 export const sfnBulkJobs: BulkJobs = {
   async start(job: BulkJob) {
     const input = JSON.stringify({ job });
-    const named = job.kind === "receipt" ? `receipt-${digest(job.receiptId)}` : undefined;
+    const name = executionName(job);
     try {
-      await startExecution(
-        job.kind === "receipt"
-          ? `receipt-${digest(job.receiptId)}`
-          : `${job.kind}-${digest(job.sku)}-${ulid()}`,
-        input,
-      );
+      await startExecution(name, input);
     } catch (error) {
-      if (!named || !(error instanceof Error) || error.name !== "ExecutionAlreadyExists") {
-        throw error;
-      }
-      await startExecution(`${named}-${ulid()}`, input);
+      const taken = error instanceof Error && error.name === "ExecutionAlreadyExists";
+      if (job.kind !== "receipt" || !taken) throw error;
+      await startExecution(`${name}-${ulid()}`, input);
     }
   },
 };
+
+/** A receipt's job has its receipt's name; other jobs get fresh names. */
+function executionName(job: BulkJob): string {
+  return job.kind === "receipt"
+    ? `receipt-${digest(job.receiptId)}`
+    : `${job.kind}-${digest(job.sku)}-${ulid()}`;
+}
 
 /** Execution names allow 80 characters of [A-Za-z0-9-_]: ids are hashed into them. */
 const digest = (id: string) => createHash("sha256").update(id).digest("base64url").slice(0, 22);
