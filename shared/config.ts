@@ -33,12 +33,14 @@ export const config = {
   /**
    * Per-second rates of side effects, across every instance (0 turns one off): payment
    * provider calls (Stripe: 25/s in test mode, 100/s live), emails (SES: the account's
-   * MaxSendRate; 14/s is a new production account's), wake-ups (SendTaskSuccess).
+   * MaxSendRate; 14/s is a new production account's), wake-ups (SendTaskSuccess) and
+   * execution starts (StartExecution: 150/s refills most regions' bucket; 300/s us-east-1's).
    */
   rates: () => ({
     payments: numberOr("BACKORDER_RATE_PAYMENTS", 25, true),
     emails: numberOr("BACKORDER_RATE_EMAILS", 14, true),
     wakes: numberOr("BACKORDER_RATE_WAKES", 100, true),
+    starts: numberOr("BACKORDER_RATE_STARTS", 150, true),
   }),
   emailFrom: () => required("BACKORDER_EMAIL_FROM"),
   /** SES configuration set, if any (AWS only). */

@@ -16,6 +16,8 @@ import {
   Succeed,
   TaskInput,
   Timeout,
+  Wait,
+  WaitTime,
 } from "aws-cdk-lib/aws-stepfunctions";
 import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
@@ -34,6 +36,7 @@ export const LINE_STATES = {
   advance: "AdvanceLine",
   done: "LineDone",
   park: "ParkLine",
+  turn: "WaitForTurn",
   finished: "Finished",
 } as const;
 
@@ -98,9 +101,10 @@ export const IN_FLIGHT_RETRY: RetryProps = {
 };
 
 /**
- * A payment, email or wake-up would pass its shared rate (shared/services/rates.ts): the
- * step is retried from 1 s, growing to 20 s, with full jitter, for as long as a big day's
- * queue takes to drain at the configured rates (about half an hour).
+ * A payment or email turn could not be reserved within the horizon (a queue longer than
+ * a quarter of an hour at its rate, shared/services/rates.ts): the step is retried from
+ * 1 s, growing to 20 s, with full jitter, for about half an hour. A turn within the horizon
+ * is waited for in the WaitForTurn state instead, no retry spent.
  */
 export const RATE_RETRY: RetryProps = {
   errors: [RATE_LIMITED],
@@ -178,10 +182,21 @@ export class LineWorkflow extends Construct {
     });
     park.next(advance);
 
+    // Its turn at a rate (a charge's, an email's) is later: wait for it here, where waiting
+    // costs nothing, then advance again holding the turn.
+    const turn = new Wait(this, LINE_STATES.turn, {
+      time: WaitTime.secondsPath("$.step.waitSeconds"),
+      comment: "Wait for the turn at a rate the step reserved; the step runs again in it",
+    });
+    turn.next(advance);
+
     const finished = new Succeed(this, LINE_STATES.finished);
     advance.next(
-      new Choice(this, LINE_STATES.done, { comment: "Done, or park until what it waits for" })
+      new Choice(this, LINE_STATES.done, {
+        comment: "Done, wait for a turn at a rate, or park until what it waits for",
+      })
         .when(Condition.isNull("$.step.wait"), finished)
+        .when(Condition.isPresent("$.step.turn"), turn)
         .otherwise(park),
     );
 

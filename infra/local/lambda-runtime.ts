@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Context } from "aws-lambda";
+import { meterScope } from "../../shared/adapters/meter.ts";
 import { type FunctionName, functionEntry } from "../../shared/http/routes.ts";
 import { logger } from "../../shared/logger.ts";
 import { repoRoot } from "../paths.ts";
@@ -97,7 +98,7 @@ export class LocalLambdaRuntime {
     const run = (async () => {
       const delay = this.options.latencyMs?.(name) ?? 0;
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-      return handler(event, context);
+      return meterScope.run(name, () => handler(event, context));
     })();
     // In flight until the handler is done, also when its caller was told it timed out.
     void run.then(

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { installClock } from "../../shared/adapters/clock.ts";
 import { limitSandboxPayments } from "../../shared/adapters/sandbox-payment.ts";
@@ -105,10 +105,19 @@ function lambdaThrottled(): Error {
   return error;
 }
 
+/** Starts from nothing: removes the stack's data, keeping any log written beside it (a
+ * test's stack log lives in its data directory and is being written already). */
+function clearData(dataDir: string) {
+  if (!existsSync(dataDir)) return;
+  for (const entry of readdirSync(dataDir)) {
+    if (!entry.endsWith(".log")) rmSync(join(dataDir, entry), { recursive: true, force: true });
+  }
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const host = options.host ?? "127.0.0.1";
   const say = options.say ?? (() => undefined);
-  if (options.fresh) rmSync(options.dataDir, { recursive: true, force: true });
+  if (options.fresh) clearData(options.dataDir);
   mkdirSync(options.dataDir, { recursive: true });
 
   const clock = new VirtualClock(join(options.dataDir, "clock.json"));

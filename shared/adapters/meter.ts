@@ -6,17 +6,27 @@
  * through `GET /_local/meter`. Nothing here estimates: a figure is what the calls said.
  */
 
+import { AsyncLocalStorage } from "node:async_hooks";
+
 export interface MeterReading {
   /** SDK calls by service and operation: `{ dynamodb: { UpdateItem: 3 } }`. */
   calls: Record<string, Record<string, number>>;
+  /** DynamoDB calls by the function that made them and operation (where the local Lambda
+   * runtime says which function runs: `meterScope`). */
+  byFunction: Record<string, Record<string, number>>;
   /** DynamoDB capacity units the calls consumed, as DynamoDB reported them. */
   dynamodb: { readUnits: number; writeUnits: number; unitsByOperation: Record<string, number> };
 }
 
 type Counters = MeterReading;
 
+/** The function whose invocation is running (set by the local Lambda runtime), so that its
+ * calls are counted as its own. */
+export const meterScope = new AsyncLocalStorage<string>();
+
 const fresh = (): Counters => ({
   calls: {},
+  byFunction: {},
   dynamodb: { readUnits: 0, writeUnits: 0, unitsByOperation: {} },
 });
 let counters: Counters = fresh();
@@ -96,6 +106,12 @@ export function metered<C extends { middlewareStack: unknown }>(client: C, servi
       const byOperation = counters.calls[service] ?? {};
       counters.calls[service] = byOperation;
       byOperation[operation] = (byOperation[operation] ?? 0) + 1;
+      const fn = meterScope.getStore();
+      if (fn && service === "dynamodb") {
+        const mine = counters.byFunction[fn] ?? {};
+        counters.byFunction[fn] = mine;
+        mine[operation] = (mine[operation] ?? 0) + 1;
+      }
       const kind = service === "dynamodb" ? CAPACITY[operation] : undefined;
       if (kind) Object.assign(args.input, { ReturnConsumedCapacity: "TOTAL" });
       const result = await next(args);

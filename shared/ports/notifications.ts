@@ -27,8 +27,15 @@ export interface NotificationStore {
     at: Date,
   ): Promise<NotificationClaim>;
   /** The provider refused the send of this claim (made `at` claimedAt): the email is owed
-   * still, and may be claimed again at once. */
-  releaseNotification(orderId: string, key: string, claimedAt: Date, reason: string): Promise<void>;
+   * still, and may be claimed again at once. `unsent`: the claim did not send at all (its
+   * turn at the email rate is later), so its send is not counted. */
+  releaseNotification(
+    orderId: string,
+    key: string,
+    claimedAt: Date,
+    reason: string,
+    options?: { unsent?: boolean },
+  ): Promise<void>;
   /** Records that the provider refused a claimed email for good (listed under failed); a
    * later step that owes it may claim it again. */
   markNotificationFailed(

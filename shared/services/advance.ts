@@ -3,9 +3,10 @@ import type { LineStatus } from "../domain/line-states.ts";
 import type { Line } from "../domain/model.ts";
 import type { WaitKind } from "../domain/waits.ts";
 import type { AppPorts } from "../ports/app.ts";
-import { LineNotFoundError } from "../workflow/errors.ts";
+import type { Turn } from "../ports/rates.ts";
+import { LineNotFoundError, TurnLaterError } from "../workflow/errors.ts";
 import { cancelUnpaid } from "./cancel.ts";
-import { chargeLine } from "./charging.ts";
+import { chargeLine, refundLine } from "./charging.ts";
 import { type EscalateDeps, escalateLine } from "./escalate.ts";
 import { nextEscalationOf } from "./lines.ts";
 import { notifyOnce } from "./notify.ts";
@@ -15,10 +16,14 @@ import { notifyShipment, planLineShipment, requestLineShipment } from "./shippin
 /** Where a line stands after it was moved on as far as it can go now. */
 export interface LineStep {
   status: LineStatus;
-  /** What it waits for next; null when its execution is done. */
-  wait: WaitKind | null;
-  /** Seconds it may wait before it looks again (its escalation, payment window, re-check). */
+  /** What it waits for next (`turn`: its turn at a rate); null when its execution is done. */
+  wait: WaitKind | "turn" | null;
+  /** Seconds it may wait before it looks again (its escalation, payment window, re-check,
+   * or its turn). */
   waitSeconds: number;
+  /** The turn reserved at a rate (a charge's or an email's): the machine waits for it in
+   * a Wait state and runs the step again, holding it (services/rates.ts). */
+  turn?: Turn;
 }
 
 export type AdvanceDeps = EscalateDeps &
@@ -42,6 +47,23 @@ export async function advanceLine(
   lineId: string,
   options: { notify?: "backordered" | null | undefined } = {},
 ): Promise<LineStep> {
+  try {
+    return await advance(deps, orderId, lineId, options);
+  } catch (error) {
+    // A side effect's turn at its rate is later: the machine waits for it, not a Lambda.
+    if (!(error instanceof TurnLaterError)) throw error;
+    const line = await deps.orders.getLine(orderId, lineId);
+    if (!line) throw new LineNotFoundError(`line ${lineId} of order ${orderId} does not exist`);
+    return turnStep(line.status, error.turn);
+  }
+}
+
+async function advance(
+  deps: AdvanceDeps,
+  orderId: string,
+  lineId: string,
+  options: { notify?: "backordered" | null | undefined },
+): Promise<LineStep> {
   // The API sends the `backordered` email as it takes the order; this makes sure of it (an
   // email it could not send is sent here, with the machine's retries).
   if (options.notify === "backordered") await ensureBackorderedEmail(deps, orderId, lineId);
@@ -54,6 +76,13 @@ export async function advanceLine(
     if (step) return step;
   }
   throw new Error(`line ${lineId} did not reach a wait after ${MAX_ACTIONS} actions`);
+}
+
+/** The step that hands a reserved turn to the machine, to wait for in a Wait state. */
+function turnStep(status: LineStatus, turn: Turn): LineStep {
+  // Turns are on real time (the rates are the providers'), whatever the line's clock says.
+  const waitSeconds = Math.max(1, Math.ceil((turn.at - Date.now()) / 1000));
+  return { status, wait: "turn", waitSeconds, turn };
 }
 
 /** One action on the line as read; a step when it must wait (or is done), else null. */
@@ -111,10 +140,17 @@ async function act(deps: AdvanceDeps, line: Line): Promise<LineStep | null> {
     case "cancelled":
       // A cancel that won the race with a charge in flight: settle it and refund.
       if (line.chargingAttempt) await chargeLine(deps, orderId, lineId);
+      // A refund the cancel left to the line (its turn did not come within the request).
+      else if (line.charge && !line.refund) await refundOwed(deps, line);
       // The cancelled email, if the cancel could not send it (refused, or cut off).
       await lineEmail(deps, line, "cancelled");
       return wait(null, 0);
   }
+}
+
+async function refundOwed(deps: AdvanceDeps, line: Line) {
+  const order = await deps.orders.getOrder(line.orderId);
+  if (order) await refundLine(deps, order, line);
 }
 
 /** An email about this line alone that it may still owe (sent once: the same key as where

@@ -68,6 +68,10 @@ export async function cancelFromLink(
   return cancelLine(deps, orderId, target.lineId);
 }
 
+/** How long a cancel waits for a refund's turn at the payment rate before it leaves the
+ * refund to the line's execution. */
+const REFUND_WAIT_MS = 2_000;
+
 /**
  * What follows a cancel, safe to repeat (a retried cancel runs it again): the line leaves
  * its shipment (read after the cancel: no shipment can take it since), released units go
@@ -84,8 +88,12 @@ async function finishCancel(
   if (line.shipmentId) await deps.shipments.removeFromShipment(line.shipmentId, line.lineId, now);
   const heldStock = line.history.some((h) => h.status === "allocated");
   if (heldStock) await allocateWaiting(deps, line.sku);
-  // With a charge still in flight the line's execution settles and refunds it.
-  const refund = line.charge && !line.chargingAttempt ? await refundLine(deps, order, line) : null;
+  // With a charge still in flight the line's execution settles and refunds it; it also
+  // refunds one whose turn at the provider's rate did not come within the request.
+  const refund =
+    line.charge && !line.chargingAttempt
+      ? await refundLine(deps, order, line, Date.now() + REFUND_WAIT_MS)
+      : null;
   const current = (await deps.orders.getLine(line.orderId, line.lineId)) ?? line;
   await notifyCustomer(deps.notify, "cancelled", order, [current]);
   await wakeLines(deps, [line], "cancelled");

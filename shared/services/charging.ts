@@ -3,7 +3,7 @@ import { type Line, lineAmount, type Order } from "../domain/model.ts";
 import type { AppPorts } from "../ports/app.ts";
 import { loadOrderLine } from "./lines.ts";
 import { notifyOnce } from "./notify.ts";
-import { takeOrThrow } from "./rates.ts";
+import { takeTurn, takeWithin } from "./rates.ts";
 import { wakeLines } from "./wakes.ts";
 
 export type ChargeDeps = Pick<
@@ -39,8 +39,8 @@ export async function chargeLine(deps: ChargeDeps, orderId: string, lineId: stri
   if (line.status !== "allocated" && !retrying) return { status: line.status };
 
   const method = line.chargingMethod ?? order.payment.paymentMethodRef;
-  // The provider's rate is shared by every line being charged: wait a turn if it is used up.
-  await takeOrThrow(deps.rates, "payments");
+  // The provider's rate is shared by every line being charged: the charge goes in its turn.
+  await takeTurn(deps.rates, "payments");
   const attempt = await deps.charges.beginChargeAttempt(line, method);
   if (attempt === null) return { status: "changed" };
   const result = await chargeAttempt(deps, order, line, attempt, method);
@@ -92,12 +92,13 @@ function chargeAttempt(
 
 /** Replays a cancelled line's in-flight attempt (same key: same outcome) and refunds it. */
 async function settleCancelledAttempt(
-  deps: Pick<AppPorts, "payments" | "charges">,
+  deps: Pick<AppPorts, "payments" | "charges" | "rates">,
   order: Order,
   line: Line,
 ) {
   const attempt = line.chargingAttempt as number;
   const method = line.chargingMethod ?? order.payment.paymentMethodRef;
+  await takeTurn(deps.rates, "payments");
   const result = await chargeAttempt(deps, order, line, attempt, method);
   if (result.outcome === "declined") {
     await deps.charges.settleCancelledAttempt(line, attempt);
@@ -112,15 +113,24 @@ async function settleCancelledAttempt(
   await refundLine(deps, order, { ...line, charge });
 }
 
-/** Gives a line's charge back (once: the refund's key is the line's). */
+/**
+ * Gives a line's charge back (once: the refund's key is the line's), in its turn at the
+ * payment provider's rate. In a workflow step (no `until`) a later turn is waited for by
+ * the machine; a request (`until`, epoch ms) waits until then at most and otherwise leaves
+ * the refund to the line's execution, which it wakes (advance.ts, `cancelled`): the answer
+ * is the refund that is owed either way.
+ */
 export async function refundLine(
-  deps: Pick<AppPorts, "payments" | "charges">,
+  deps: Pick<AppPorts, "payments" | "charges" | "rates">,
   order: Order,
   line: Line,
+  until?: number,
 ) {
   if (!line.charge) return null;
   if (line.refund) return { amount: line.refund.amount, currency: line.refund.currency };
   const { amount, currency, chargeId } = line.charge;
+  if (until === undefined) await takeTurn(deps.rates, "payments");
+  else if (!(await takeWithin(deps.rates, "payments", 1, until))) return { amount, currency };
   const { refundId } = await deps.payments(order.payment.provider).refund({
     payment: order.payment,
     chargeId,

@@ -19,6 +19,7 @@ import { sfnLineWorkflow } from "../adapters/sfn-line-workflow.ts";
 import { supplierSecrets } from "../adapters/supplier-secrets.ts";
 import { config } from "../config.ts";
 import type { AppPorts } from "../ports/app.ts";
+import { rateGovernedStarts } from "./rates.ts";
 
 let ports: AppPorts | undefined;
 
@@ -30,6 +31,7 @@ export function appPorts(): AppPorts {
   const notifications = new DynamoDbNotifications(table);
   const now = { now: () => clock().now() };
   const rates = new DynamoDbRateLimiter(config.rates(), table);
+  const starts = rateGovernedStarts(sfnLineWorkflow, rates);
   ports = {
     catalog: new DynamoDbCatalog(table),
     orders: new DynamoDbOrders(table),
@@ -40,8 +42,8 @@ export function appPorts(): AppPorts {
     shipments: new DynamoDbShipments(table),
     charges: new DynamoDbCharges(table),
     supply: new DynamoDbSupply(table),
-    workflow: sfnLineWorkflow,
-    workflowAdmin: sfnLineWorkflow,
+    workflow: starts,
+    workflowAdmin: starts,
     bulk: sfnBulkJobs,
     rates,
     signals: sfnLineSignals(waits),

@@ -12,7 +12,7 @@ import { logger } from "../logger.ts";
 import type { NotifyPorts } from "../ports/app.ts";
 import type { OutgoingEmail } from "../ports/mailer.ts";
 import { EmailNotSentError, NotificationInFlightError } from "../workflow/errors.ts";
-import { takeOrThrow, takeWithin } from "./rates.ts";
+import { takeTurn, takeWithin } from "./rates.ts";
 
 export type NotifyDeps = NotifyPorts;
 
@@ -56,6 +56,11 @@ type Tried =
   | { done: Exclude<NotifyOutcome, "deferred"> }
   | { refused: string; attempt: number; claimedAt: Date };
 
+/** A request's email whose turn at the email rate has not come: left to a later step. */
+class DeferredError extends Error {
+  override readonly name = "Deferred";
+}
+
 async function prepare(
   ...[deps, kind, order, lines, occasion = "", extra = {}]: NotifyArgs
 ): Promise<Prepared> {
@@ -93,7 +98,7 @@ async function prepare(
  * have gone: the claim is kept until its lease runs out (then a later attempt sends it, with
  * the same message key), rather than risk sending it twice at once.
  */
-async function sendOnce(p: Prepared): Promise<Tried> {
+async function sendOnce(p: Prepared, turn: () => Promise<void>): Promise<Tried> {
   const { deps, orderId, key } = p;
   const now = deps.clock.now();
   const claim = await deps.notifications.claimNotification(
@@ -103,6 +108,15 @@ async function sendOnce(p: Prepared): Promise<Tried> {
     now,
   );
   if (typeof claim === "string") return { done: claim };
+  // Its turn at the email rate, taken only for an email that is really to go. One that is
+  // later gives the claim back uncounted (nothing was sent) for the run in its turn.
+  try {
+    await turn();
+  } catch (error) {
+    const reason = error instanceof Error ? error.name : "turn later";
+    await deps.notifications.releaseNotification(orderId, key, now, reason, { unsent: true });
+    throw error;
+  }
   let messageId: string;
   try {
     messageId = await deps.mailer.send(p.email);
@@ -144,10 +158,18 @@ export async function notifyCustomer(...args: NotifyArgs): Promise<NotifyOutcome
   // turn (a storefront's order is not slowed by a receipt's fan-out), it leaves the email
   // to the step that owes it.
   const until = extra?.rateWaitUntil ?? Date.now();
-  if (!(await takeWithin(deps.rates, "emails", 1, until))) return "deferred";
   const p = await prepare(...args);
   for (let quick = 1; ; quick++) {
-    const tried = await sendOnce(p);
+    // The request's one turn at the email rate; a quick send again after a refusal goes
+    // in it (the provider refused the first: it did not go).
+    const turn = async () => {
+      if (quick > 1) return;
+      if (!(await takeWithin(deps.rates, "emails", 1, until))) throw new DeferredError();
+    };
+    const tried: Tried | { done: "deferred" } = await sendOnce(p, turn).catch((error: unknown) => {
+      if (error instanceof DeferredError) return { done: "deferred" as const };
+      throw error;
+    });
     if ("done" in tried) return tried.done;
     if (quick >= QUICK_ATTEMPTS) {
       await recordFailed(p, tried);
@@ -176,9 +198,8 @@ export async function notifyOnce(
   ...args: NotifyArgs
 ): Promise<Exclude<NotifyOutcome, "in-flight" | "deferred">> {
   const [deps] = args;
-  await takeOrThrow(deps.rates, "emails");
   const p = await prepare(...args);
-  const tried = await sendOnce(p);
+  const tried = await sendOnce(p, () => takeTurn(deps.rates, "emails"));
   if ("done" in tried) {
     if (tried.done === "in-flight") {
       throw new NotificationInFlightError(`the ${p.kind} email of order ${p.orderId} is in flight`);

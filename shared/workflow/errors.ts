@@ -1,3 +1,5 @@
+import type { Turn } from "../ports/rates.ts";
+
 /**
  * Errors a line task raises on purpose. Each carries an explicit `name` (esbuild renames
  * classes), which the state machine's Retry and Catch match (infra/constructs/line-workflow.ts).
@@ -39,4 +41,16 @@ export const RATE_LIMITED = "RateLimited";
  * nothing was done; the machine retries the step later, with back-off and jitter. */
 export class RateLimitedError extends Error {
   override readonly name = RATE_LIMITED;
+}
+
+/**
+ * A side effect's turn at its rate is reserved for later (shared/services/rates.ts): not an
+ * error of the line. The line step returns the turn to the machine, which waits for it
+ * and runs the step again holding it. Nothing was done yet when it is thrown.
+ */
+export class TurnLaterError extends Error {
+  override readonly name = "TurnLater";
+  constructor(readonly turn: Turn) {
+    super(`the ${turn.rate} turn is at ${new Date(turn.at).toISOString()}`);
+  }
 }

@@ -47,12 +47,14 @@ export class FakeNotifications implements NotificationStore {
     key: string,
     claimedAt: Date,
     reason: string,
+    options: { unsent?: boolean } = {},
   ): Promise<void> {
     await this.db.write("notifications.releaseNotification", (t) => {
       const claim = t.notifications.get(keyOf(orderId, key));
       check(claim?.state === "sending", "the email is being sent");
       check(claim.claimedAt === claimedAt.toISOString(), "by this claim");
       Object.assign(claim, { state: "refused", failure: reason });
+      if (options.unsent) claim.attempts = (claim.attempts ?? 1) - 1;
     });
   }
 

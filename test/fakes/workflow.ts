@@ -1,6 +1,6 @@
 import type { BulkJob, BulkJobs } from "../../shared/ports/bulk.ts";
 import type { LineWaitStore } from "../../shared/ports/line-waits.ts";
-import type { RateLimiter, RateName, Take } from "../../shared/ports/rates.ts";
+import type { RateLimiter, RateName, Take, Turn } from "../../shared/ports/rates.ts";
 import type {
   ExecutionState,
   LineRun,
@@ -116,9 +116,12 @@ export class FakeBulkJobs implements BulkJobs {
 
 /** Token buckets that grant everything, unless a test refuses the next takes. */
 export class FakeRates implements RateLimiter {
-  readonly takes: { name: RateName; n: number; granted: boolean }[] = [];
-  /** Takes refused next, counted down (as a drained bucket answers). */
+  readonly takes: { name: RateName; n: number; granted: boolean; at?: number }[] = [];
+  /** Takes refused next (reservations: none within the horizon), counted down. */
   refuseNext = 0;
+  /** Reservations next given a turn `laterMs` from now (a queue ahead), counted down. */
+  laterNext = 0;
+  laterMs = 5_000;
 
   perSecond(_name: RateName): number {
     return 10;
@@ -129,5 +132,24 @@ export class FakeRates implements RateLimiter {
     if (!granted) this.refuseNext--;
     this.takes.push({ name, n, granted });
     return granted ? { granted: true } : { granted: false, retryInMs: 100 };
+  }
+
+  async reserve(name: RateName, n: number, horizonMs: number): Promise<Turn | null> {
+    if (this.refuseNext > 0) {
+      this.refuseNext--;
+      this.takes.push({ name, n, granted: false });
+      return null;
+    }
+    let at = Date.now();
+    if (this.laterNext > 0) {
+      this.laterNext--;
+      at += this.laterMs;
+      if (this.laterMs > horizonMs) {
+        this.takes.push({ name, n, granted: false });
+        return null;
+      }
+    }
+    this.takes.push({ name, n, granted: true, at });
+    return { rate: name, at };
   }
 }

@@ -120,7 +120,7 @@ describe("line state machine ASL", () => {
     expect(aslValidator(broken).isValid).toBe(false);
   });
 
-  it("is one working step and one wait: advance, done?, park, finished", () => {
+  it("is one working step and two waits: advance, done?, park or wait for a turn, finished", () => {
     expect(definition.StartAt).toBe(LINE_STATES.advance);
     expect(Object.keys(definition.States).sort()).toEqual(Object.values(LINE_STATES).sort());
   });
@@ -163,7 +163,7 @@ describe("the working step", () => {
     expect(advance.Next).toBe(LINE_STATES.done);
   });
 
-  it("ends the execution when the line waits for nothing, else parks it", () => {
+  it("ends the execution when the line waits for nothing, waits for a turn it holds, else parks it", () => {
     const done = state(LINE_STATES.done);
     expect(done.Type).toBe("Choice");
     expect(done.Choices).toEqual([
@@ -172,9 +172,21 @@ describe("the working step", () => {
         IsNull: true,
         Next: LINE_STATES.finished,
       }),
+      expect.objectContaining({
+        Variable: "$.step.turn",
+        IsPresent: true,
+        Next: LINE_STATES.turn,
+      }),
     ]);
     expect(done.Default).toBe(LINE_STATES.park);
     expect(state(LINE_STATES.finished).Type).toBe("Succeed");
+  });
+
+  it("waits for a turn at a rate in a Wait state (no Lambda waits), then advances in it", () => {
+    const turn = state(LINE_STATES.turn) as State & { SecondsPath?: string };
+    expect(turn.Type).toBe("Wait");
+    expect(turn.SecondsPath).toBe("$.step.waitSeconds");
+    expect(turn.Next).toBe(LINE_STATES.advance);
   });
 
   it("waits out an email another attempt is sending: never before its claim's lease ends", () => {

@@ -617,8 +617,8 @@ describe("receipts", () => {
   });
 });
 
-describe("rates (token buckets in the table)", () => {
-  it("never grants more than a second's worth, however many take at once, and refills", async () => {
+describe("rates (turns in the table, one item a rate)", () => {
+  it("never grants more than the rate, however many take at once, and frees up again", async () => {
     const rates = new DynamoDbRateLimiter({ payments: 5, emails: 0, wakes: 20 }, store.table);
     const started = Date.now();
     const takes = await Promise.all(Array.from({ length: 20 }, () => rates.take("payments")));
@@ -634,5 +634,27 @@ describe("rates (token buckets in the table)", () => {
     await expect(rates.take("wakes", 21)).rejects.toThrow(RangeError);
     await new Promise((r) => setTimeout(r, 1_100));
     expect((await rates.take("payments", 5)).granted).toBe(true);
+  });
+
+  it("hands out turns in order, one every 1/rate seconds, to takers racing on every instance", async () => {
+    const rates = new DynamoDbRateLimiter({ payments: 10 }, store.table);
+    const started = Date.now();
+    const turns = await Promise.all(
+      Array.from({ length: 40 }, () => rates.reserve("payments", 1, 60_000)),
+    );
+    expect(turns.every((t) => t !== null)).toBe(true);
+    const at = turns.map((t) => t?.at ?? 0).sort((a, b) => a - b);
+    // One every 100 ms: 40 turns span about 4 s, and no second holds more than 10.
+    expect(at.at(-1) as number).toBeGreaterThanOrEqual(started + 3_900);
+    for (const t of at) {
+      expect(at.filter((u) => u >= t && u < t + 1_000).length).toBeLessThanOrEqual(10);
+    }
+    // A take now finds the rate reserved ahead: refused, and told how long until it is free.
+    const take = await rates.take("payments");
+    expect(take.granted).toBe(false);
+    // A reservation past its horizon reserves nothing.
+    expect(await rates.reserve("payments", 1, 100)).toBeNull();
+    const next = await rates.reserve("payments", 1, 60_000);
+    expect((next?.at ?? 0) - (at.at(-1) as number)).toBeGreaterThanOrEqual(99);
   });
 });

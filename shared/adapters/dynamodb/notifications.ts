@@ -69,14 +69,17 @@ export class DynamoDbNotifications implements NotificationStore {
     key: string,
     claimedAt: Date,
     reason: string,
+    options: { unsent?: boolean } = {},
   ): Promise<void> {
     await this.table.updateIf(keys.notification(orderId, key), {
       set: ["#state = :refused", "failure = :reason"],
+      ...(options.unsent ? { add: ["attempts :minusOne"] } : {}),
       condition: ["#state = :sending", "claimedAt = :claimedAt"],
       names: { "#state": "state" },
       values: {
         ":refused": "refused",
         ":reason": reason,
+        ...(options.unsent ? { ":minusOne": -1 } : {}),
         ":sending": "sending",
         ":claimedAt": claimedAt.toISOString(),
       },

@@ -1,49 +1,74 @@
-import type { RateLimiter, RateName, Take } from "../../ports/rates.ts";
+import type { RateLimiter, RateName, Take, Turn } from "../../ports/rates.ts";
 import { keys, Table } from "./table.ts";
 
-/** Conditional writes lost to another taker before the caller is told to come back. */
-const RACES = 8;
+/** Rounds of the two updates (a queue stands; the rate is free) before a take gives up. */
+const RACES = 12;
 
 /**
- * Token buckets in the table (`RATE#<name>`): `tokens` as of `at` (epoch ms, real time).
- * A take reads the bucket, tops it up for the time since (at `perSecond`, at most a
- * second's worth), and writes what is left only if nobody wrote since: one read and one
- * conditional write a take, whichever Lambda instance takes.
+ * Rates in the table (`RATE#<name>`), as a turn scheduler: each item keeps `tat`, the time
+ * (epoch ms, real time) at which the rate is next free. A take or reservation of n gets
+ * the turn at max(tat, now) and moves `tat` on by n/rate seconds, so turns are spaced
+ * evenly and no second holds more than the rate (a take of n goes at once, counted as n).
+ *
+ * Each turn is one atomic update, whichever Lambda instance asks, and a crowd asking at
+ * once is served in one write each, not by read-and-retry: while a queue stands (`tat` in
+ * the future) the update adds to `tat` and returns it; when the rate is free it sets `tat`
+ * from now. Only a request that crosses from one case to the other writes twice.
  */
 export class DynamoDbRateLimiter implements RateLimiter {
   constructor(
-    private readonly rates: Record<RateName, number>,
+    private readonly rates: Partial<Record<RateName, number>>,
     private readonly table = new Table(),
   ) {}
 
   perSecond(name: RateName): number {
-    const rate = this.rates[name];
+    const rate = this.rates[name] ?? 0;
     return rate > 0 ? rate : Number.POSITIVE_INFINITY;
   }
 
   async take(name: RateName, n = 1): Promise<Take> {
+    const turn = await this.turn(name, n, 0);
+    if ("at" in turn) return { granted: true };
+    return { granted: false, retryInMs: turn.retryInMs };
+  }
+
+  async reserve(name: RateName, n: number, horizonMs: number): Promise<Turn | null> {
+    const turn = await this.turn(name, n, Math.max(0, horizonMs));
+    return "at" in turn ? turn : null;
+  }
+
+  private async turn(
+    name: RateName,
+    n: number,
+    horizonMs: number,
+  ): Promise<Turn | { retryInMs: number }> {
     const perSecond = this.perSecond(name);
-    if (perSecond === Number.POSITIVE_INFINITY) return { granted: true };
+    if (perSecond === Number.POSITIVE_INFINITY) return { rate: name, at: Date.now() };
     if (n > perSecond) throw new RangeError(`${n} ${name} at once passes ${perSecond} a second`);
-    const capacity = perSecond;
+    const cost = (n * 1000) / perSecond;
+    const key = keys.rate(name);
     for (let race = 0; race < RACES; race++) {
-      const item = await this.table.get(keys.rate(name));
       const now = Date.now();
-      const at = typeof item?.at === "number" ? item.at : 0;
-      const stored = typeof item?.tokens === "number" ? item.tokens : capacity;
-      const tokens = Math.min(capacity, stored + (Math.max(0, now - at) * perSecond) / 1000);
-      if (tokens < n)
-        return { granted: false, retryInMs: Math.ceil(((n - tokens) / perSecond) * 1000) };
-      const written = item
-        ? await this.table.updateIf(keys.rate(name), {
-            set: ["tokens = :tokens", "#at = :now"],
-            condition: ["#at = :at"],
-            names: { "#at": "at" },
-            values: { ":tokens": tokens - n, ":now": now, ":at": at },
-          })
-        : await this.table.putIf({ ...keys.rate(name), type: "rate", tokens: tokens - n, at: now });
-      if (written) return { granted: true };
+      // A queue stands: join its end, if that is within the horizon.
+      const queued = await this.table.updateReturning(key, {
+        add: ["tat :cost"],
+        condition: ["tat BETWEEN :now AND :last"],
+        values: { ":cost": cost, ":now": now, ":last": now + horizonMs },
+      });
+      if (queued) return { rate: name, at: Number(queued.tat) - cost };
+      // The rate is free: the turn is now.
+      const free = await this.table.updateIf(key, {
+        set: ["#type = :type", "tat = :tat"],
+        condition: ["(attribute_not_exists(tat) OR tat < :now)"],
+        names: { "#type": "type" },
+        values: { ":type": "rate", ":tat": now + cost, ":now": now },
+      });
+      if (free) return { rate: name, at: now };
+      // Neither: the queue is longer than the horizon, or the case changed in between.
+      const item = await this.table.get(key);
+      const tat = typeof item?.tat === "number" ? item.tat : 0;
+      if (tat > Date.now() + horizonMs) return { retryInMs: Math.ceil(tat - Date.now()) };
     }
-    return { granted: false, retryInMs: Math.ceil(1000 / perSecond) };
+    return { retryInMs: Math.ceil(1000 / perSecond) };
   }
 }

@@ -12,12 +12,12 @@ import {
   putSku,
   settled,
 } from "../support.ts";
-import { advanceClock, emailsTo, localAdapters } from "./support-local.ts";
+import { emailsTo, localAdapters } from "./support-local.ts";
 
 /**
  * Issue 11: a big day at low limits. The local stack's limits are set low (Stripe 10/s, SES
  * 5/s, SendTaskSuccess 20/s, a 5 s gateway cut) and the engine's rates to match: one
- * receipt for 60 waiting lines answers 202, its GET reports progress to done, every line
+ * receipt for 300 waiting lines answers 202, its GET reports progress to done, every line
  * is charged once and handed to the warehouse, each email goes once, no execution fails,
  * and the storefront's orders are answered meanwhile.
  */
@@ -37,7 +37,7 @@ await ownStack({
   },
 });
 const { stack, store, sfn } = localAdapters();
-const ORDERS = 20;
+const ORDERS = 100;
 const LINES_PER_ORDER = 3;
 
 interface Placed {
@@ -47,7 +47,7 @@ interface Placed {
 }
 
 describe("a big day at low limits", () => {
-  it("one receipt for 60 waiting lines: each charged once, each email once, orders answered meanwhile", async () => {
+  it("one receipt for 300 waiting lines: each charged once, each email once, orders answered meanwhile", async () => {
     const skus = Array.from({ length: LINES_PER_ORDER }, () => newSku("BIG"));
     for (const sku of skus)
       await putSku(sku, { name: "W", onHand: 0, backorder: { allowed: true } });
@@ -106,14 +106,13 @@ describe("a big day at low limits", () => {
     } while (cursor);
     expect(fills).toBe(ORDERS * LINES_PER_ORDER);
 
-    // Every line is charged and handed to the warehouse. Retries back off on the virtual
-    // clock: move it a minute at a time while the rates let the queue drain.
+    // Every line is charged and handed to the warehouse, each charge and email in its turn at
+    // the rates (nothing moves the clock: the drain is the rates' own pace).
     const lineIds = placed.flatMap((p) =>
       p.lineIds.map((lineId) => ({ orderId: p.orderId, lineId })),
     );
     await eventually(
       async () => {
-        await advanceClock(60);
         const lines = await Promise.all(lineIds.map((l) => store.getLine(l.orderId, l.lineId)));
         return lines.every((l) => l?.status === "shipment_requested");
       },
@@ -121,7 +120,6 @@ describe("a big day at low limits", () => {
     );
     await eventually(
       async () => {
-        await advanceClock(60);
         const counts = await Promise.all(placed.map(async (p) => (await emailsTo(p.email)).length));
         return counts.every((n) => n >= 1 + LINES_PER_ORDER);
       },

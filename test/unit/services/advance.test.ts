@@ -209,7 +209,7 @@ describe("advanceLine", () => {
     ];
     for (const step of steps) {
       if (step.wait === null) expect(TERMINAL_LINE_STATUSES).toContain(step.status);
-      else expect(WAIT_STATUS[step.wait]).toBe(step.status);
+      else if (step.wait !== "turn") expect(WAIT_STATUS[step.wait]).toBe(step.status);
       expect(step.waitSeconds).toBeGreaterThanOrEqual(0);
     }
     expect(steps.map((s) => s.wait)).toEqual(["shipped", "shipped", "payment", "stock"]);
