@@ -124,12 +124,19 @@ async function act(deps: AdvanceDeps, line: Line): Promise<LineStep | null> {
       return wait("payment", dueBy ? secondsUntil(dueBy, now) : undefined);
     }
     case "charged": {
-      // The charged email, if a crash right after the charge kept it from going.
-      if (line.charge) await lineEmail(deps, line, "charged", line.charge.chargeId);
+      // The warehouse is asked first: the charged email may have to wait for its turn at
+      // the email rate, the parcel does not.
       await requestLineShipment(deps, orderId, lineId);
-      return null;
+      if (line.charge) await lineEmail(deps, line, "charged", line.charge.chargeId);
+      return {
+        status: "shipment_requested",
+        wait: "shipped",
+        waitSeconds: deps.settings.recheckSeconds,
+      };
     }
     case "shipment_requested":
+      // The charged email, when its turn came after the request (or a crash came between).
+      if (line.charge) await lineEmail(deps, line, "charged", line.charge.chargeId);
       return wait("shipped");
     case "shipped":
       await notifyShipment(deps, orderId, lineId, "shipped");

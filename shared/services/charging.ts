@@ -63,9 +63,9 @@ export async function chargeLine(deps: ChargeDeps, orderId: string, lineId: stri
     currency: line.currency,
     attempt,
   };
+  // The `charged` email is the line step's to send, after the warehouse is asked (advance.ts):
+  // its turn at the email rate must not hold the parcel back.
   if (await deps.charges.recordCharge(current, attempt, charge, now)) {
-    const charged = (await deps.orders.getLine(orderId, lineId)) ?? line;
-    await notifyOnce(deps.notify, "charged", order, [charged], charge.chargeId);
     return { status: "charged", chargeId: charge.chargeId };
   }
   // The line was cancelled while it was being charged: give the money back.

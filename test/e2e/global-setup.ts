@@ -13,6 +13,18 @@ declare module "vitest" {
 }
 
 /**
+ * The shared stack serves every e2e file at once, as one account would serve many shops:
+ * its email and payment rates are an account's raised ones (SES 100/s, Stripe live mode),
+ * engine and stand-ins alike, so one file's queue does not hold up another's. The files
+ * that test the rates themselves start stacks of their own at the limits they test.
+ */
+const SHARED_STACK_RATES = {
+  BACKORDER_RATE_EMAILS: "100",
+  BACKORDER_RATE_PAYMENTS: "100",
+  BACKORDER_LOCAL_LIMITS: JSON.stringify({ ses: { perSecond: 100 }, payments: { perSecond: 100 } }),
+};
+
+/**
  * Starts one local stack (`npm start --fresh` on free ports and a temporary data dir) that
  * the e2e files share (files that move the virtual clock start their own, own-stack.ts),
  * or, with BACKORDER_E2E_BASE_URL set, points the contract suite at a deployed stage.
@@ -26,7 +38,7 @@ export default async function setup(project: TestProject) {
   }
   // Synthesize (or find in .cache) the template once, before several stacks start at once.
   await localTemplate();
-  const stack = await startStackProcess({ fresh: true });
+  const stack = await startStackProcess({ fresh: true, env: SHARED_STACK_RATES });
   project.provide("stack", stack.manifest);
   project.provide("apiUrl", stack.manifest.urls.api);
   return async () => {

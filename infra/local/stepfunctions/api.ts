@@ -165,7 +165,7 @@ export class StepFunctionsApi {
     };
     this.backend.records.add(record);
     this.backend.run(machine, record);
-    this.backend.records.save();
+    this.backend.records.save(record.executionArn);
     return { executionArn, startDate: seconds(record.startDate) };
   }
 

@@ -199,7 +199,7 @@ export class Execution {
     const stopped = stoppedError();
     for (const attempt of [...this.attempts]) attempt.fail(stopped);
     this.host.log({ msg: "execution stopped", executionArn: record.executionArn, status, error });
-    this.host.changed(true);
+    this.host.changed(this.record.executionArn, true);
     return true;
   }
 
@@ -238,7 +238,7 @@ export class Execution {
       cause: record.cause,
     });
     this.host.ended(record);
-    this.host.changed(true);
+    this.host.changed(this.record.executionArn, true);
     this.resolveDone();
   }
 
@@ -307,7 +307,7 @@ export class Execution {
     const attempt = new Attempt(this.host.clock, (settled) => {
       this.attempts.delete(settled);
       if (settled.token) this.host.tokens.close(settled.token);
-      this.host.changed(false);
+      this.host.changed(this.record.executionArn, false);
     });
     this.attempts.add(attempt);
     return attempt;

@@ -24,8 +24,8 @@ export interface HistoryHost {
   readonly clock: VirtualClock;
   readonly region: string;
   log(entry: Record<string, unknown>): void;
-  /** Something happened; `persist` asks for the records to be saved. */
-  changed(persist: boolean): void;
+  /** Something happened to an execution; `persist` asks for its record to be saved now. */
+  changed(executionArn: string, persist: boolean): void;
 }
 
 /** Appends an event of `type` to `events`, numbered after the last one. */
@@ -155,6 +155,6 @@ export class ExecutionHistory {
       type,
       ...(stateName === undefined ? {} : { state: stateName }),
     });
-    this.host.changed(false);
+    this.host.changed(this.executionArn, false);
   }
 }

@@ -1,5 +1,14 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { createHash } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { appendEvent, type HistoryEvent } from "./history.ts";
 
 export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
@@ -33,27 +42,48 @@ export interface ExecutionRecord {
 }
 
 /**
- * Every execution's record by ARN, saved as JSON to `file` (when given) so that they
- * survive a restart of the local stack.
+ * Every execution's record by ARN, saved (when `file` is given) so that they survive a
+ * restart of the local stack: one JSON file an execution, in the directory named after
+ * `file` without its extension (`stepfunctions.json` → `stepfunctions/`). A save writes
+ * only the records that changed, so a stack with ten thousand executions saves as fast as
+ * one with ten. A start and an end are saved at once (as AWS records them before it
+ * answers); the events in between at the next flush.
  */
 export class ExecutionRecords {
   private readonly byArn = new Map<string, ExecutionRecord>();
+  private readonly dirty = new Set<string>();
+  private readonly dir: string | undefined;
 
   constructor(
     private readonly file: string | undefined,
     private readonly log: (entry: Record<string, unknown>) => void,
-  ) {}
+  ) {
+    this.dir = file ? join(dirname(file), basename(file, ".json")) : undefined;
+  }
 
   /** Reads the saved records. Executions that were RUNNING cannot go on: they end ABORTED,
    * and their stop is announced once the stack is up. */
   load(nowMs: number): void {
-    const file = this.file;
-    if (!file || !existsSync(file)) return;
-    const saved = JSON.parse(readFileSync(file, "utf8")) as { executions?: ExecutionRecord[] };
-    let restarted = false;
-    for (const record of saved.executions ?? []) {
+    const saved: ExecutionRecord[] = [];
+    // A stack saved by an earlier version kept every record in the one file.
+    if (this.file && existsSync(this.file)) {
+      const all = JSON.parse(readFileSync(this.file, "utf8")) as { executions?: ExecutionRecord[] };
+      saved.push(...(all.executions ?? []));
+    }
+    if (this.dir && existsSync(this.dir)) {
+      for (const entry of readdirSync(this.dir)) {
+        if (!entry.endsWith(".json")) continue;
+        try {
+          saved.push(JSON.parse(readFileSync(join(this.dir, entry), "utf8")) as ExecutionRecord);
+        } catch (error) {
+          // A file cut short by a kill mid-write (writes go through a rename, so only a
+          // temporary one can be): the record before it is the one that counts.
+          this.log({ msg: "skipped an unreadable execution record", entry, error: String(error) });
+        }
+      }
+    }
+    for (const record of saved) {
       if (record.status === "RUNNING") {
-        restarted = true;
         record.status = "ABORTED";
         record.stopDate = nowMs;
         record.error = "Local.StackRestarted";
@@ -65,20 +95,45 @@ export class ExecutionRecords {
           { executionAbortedEventDetails: { error: record.error, cause: record.cause } },
           record.stopDate,
         );
+        this.dirty.add(record.executionArn);
       }
       this.byArn.set(record.executionArn, record);
     }
-    if (restarted) this.save();
+    if (this.file && existsSync(this.file)) {
+      for (const record of this.byArn.values()) this.dirty.add(record.executionArn);
+      this.save();
+      rmSync(this.file, { force: true });
+    } else {
+      this.save();
+    }
   }
 
-  save(): void {
-    const file = this.file;
-    if (!file) return;
+  /** Marks a record changed; it is written at the next save(). */
+  touch(executionArn: string): void {
+    if (this.byArn.has(executionArn)) this.dirty.add(executionArn);
+  }
+
+  /** Writes one record now (with `executionArn`), or every record changed since the last
+   * save. */
+  save(executionArn?: string): void {
+    const dir = this.dir;
+    if (!dir) {
+      this.dirty.clear();
+      return;
+    }
+    const arns = executionArn === undefined ? [...this.dirty] : [executionArn];
+    if (arns.length === 0) return;
     try {
-      mkdirSync(dirname(file), { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ executions: [...this.byArn.values()] }));
-      renameSync(tmp, file);
+      mkdirSync(dir, { recursive: true });
+      for (const arn of arns) {
+        this.dirty.delete(arn);
+        const record = this.byArn.get(arn);
+        if (!record) continue;
+        const target = join(dir, `${createHash("sha1").update(arn).digest("hex")}.json`);
+        const tmp = `${target}.${process.pid}.tmp`;
+        writeFileSync(tmp, JSON.stringify(record));
+        renameSync(tmp, target);
+      }
     } catch (error) {
       this.log({ msg: "could not save step functions state", error: String(error) });
     }
@@ -90,6 +145,7 @@ export class ExecutionRecords {
 
   add(record: ExecutionRecord): void {
     this.byArn.set(record.executionArn, record);
+    this.dirty.add(record.executionArn);
   }
 
   /** Stopped executions whose status-change event has not been delivered, oldest first. */

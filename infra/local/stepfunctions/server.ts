@@ -45,8 +45,9 @@ export interface LocalStepFunctionsOptions {
 /** Delivers an event (at least once); resolves once it was, rejects if it could not be. */
 export type EventSink = (event: BusEvent) => Promise<void>;
 
-/** How soon the records are saved after a delivery was recorded. */
-const SAVE_DELAY_MS = 200;
+/** How soon changed records are saved after a change (events come in bursts: one write
+ * for many). */
+const SAVE_DELAY_MS = 500;
 
 /**
  * A local AWS Step Functions endpoint (AWS JSON 1.0, as @aws-sdk/client-sfn speaks it) that
@@ -82,9 +83,13 @@ export class LocalStepFunctions {
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT,
       invokeLambda: (functionArn, payload) => opts.invokeLambda(functionArn, payload),
-      changed: (persist) => {
+      changed: (executionArn, persist) => {
         this.progress++;
-        if (persist) this.records.save();
+        if (persist) this.records.save(executionArn);
+        else {
+          this.records.touch(executionArn);
+          this.saveSoon();
+        }
       },
       lambdaCalls: (delta) => {
         this.lambdasInFlight += delta;
@@ -267,6 +272,7 @@ export class LocalStepFunctions {
     sink(event).then(
       () => {
         record.announced = true;
+        this.records.touch(record.executionArn);
         this.saveSoon();
       },
       (error: unknown) =>
@@ -278,7 +284,7 @@ export class LocalStepFunctions {
     );
   }
 
-  /** Saves the records shortly (deliveries come in bursts: one write for many). */
+  /** Saves the changed records shortly. */
   private saveSoon(): void {
     if (this.saveTimer || this.closed) return;
     this.saveTimer = setTimeout(() => {

@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { ownStack } from "../own-stack.ts";
-import { api, eventually, getSku, keys, newSku, orderBody, postOrder, putSku } from "../support.ts";
+import {
+  api,
+  eventually,
+  getSku,
+  keys,
+  newSku,
+  orderBody,
+  postOrder,
+  putSku,
+  settled,
+} from "../support.ts";
 import { advanceClock, emailsTo, localAdapters } from "./support-local.ts";
 
 /** Contract §7 and §9: a declined card, the customer's new payment method, the window. */
@@ -76,6 +86,8 @@ describe("a declined card", () => {
     });
     const line = await store.getLine(orderId, lineId);
     expect(line?.charge).toMatchObject({ amount: 999, attempt: 2 });
+    // The charged email follows the shipment request (the parcel never waits for it).
+    await settled();
     const kinds = (await store.listNotifications(orderId)).map((n) => n.kind);
     expect(kinds).toEqual(["payment_failed", "charged"]);
     expect((await emailsTo(email)).map((e) => e.subject)).toHaveLength(2);

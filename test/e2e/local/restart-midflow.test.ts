@@ -152,6 +152,8 @@ describe("a stack stopped mid-flow", () => {
     const kinds = async (orderId: string) =>
       (await store.listNotifications(orderId)).map((n) => n.kind);
     await eventually(async () => (await kinds(shipping.orderId)).includes("delivered"));
+    // The charged email follows the shipment request (the parcel never waits for it).
+    await eventually(async () => (await kinds(waiting.orderId)).includes("charged"));
     expect(await kinds(shipping.orderId)).toEqual(["charged", "shipped", "delivered"]);
     expect(await kinds(waiting.orderId)).toEqual(["backordered", "charged"]);
     expect(await kinds(unpaid.orderId)).toEqual(["payment_failed"]);

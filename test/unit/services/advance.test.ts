@@ -77,8 +77,8 @@ describe("advanceLine", () => {
     await expect(advanceLine(f, order.orderId, line.lineId)).rejects.toMatchObject({
       name: "EmailNotSent",
     });
-    // The charge is recorded before the email: the line is charged, the email owed.
-    expect((await f.given.line(line)).status).toBe("charged");
+    // The charge is recorded and the warehouse asked before the email: the email is owed.
+    expect((await f.given.line(line)).status).toBe("shipment_requested");
     expect(f.notifications.stored(order.orderId, "charged")).toMatchObject({
       state: "refused",
       attempts: 1,

@@ -1,22 +1,26 @@
 import { describe, expect, it } from "vitest";
+import { advanceLine } from "../../../shared/services/advance.ts";
 import { cancelLine } from "../../../shared/services/cancel.ts";
 import { chargeLine, updatePaymentMethod } from "../../../shared/services/charging.ts";
+import { planLineShipment } from "../../../shared/services/shipping.ts";
 import { fakePorts } from "../../fakes/index.ts";
 
 const DECLINING = "pm_card_chargeDeclined";
 
-/** A SKU in stock and an order of 2 units at 10.00 each: its line is allocated. */
+/** A SKU in stock and an order of 2 units at 10.00 each: its line is allocated, and its
+ * shipment formed (as the line's step does before it charges). */
 async function allocatedLine(paymentMethodRef = "pm_card_visa") {
   const f = fakePorts();
   await f.given.sku("W", { onHand: 5 });
   const { order, line } = await f.given.order([{ sku: "W", qty: 2, unitPrice: 1000 }], {
     paymentMethodRef,
   });
+  await planLineShipment(f, order.orderId, line.lineId);
   return { f, order, line, charge: () => chargeLine(f, order.orderId, line.lineId) };
 }
 
 describe("chargeLine", () => {
-  it("charges an allocated line with the key of attempt 1 and emails `charged`", async () => {
+  it("charges an allocated line with the key of attempt 1; its step asks the warehouse, then emails `charged`", async () => {
     const { f, order, line, charge } = await allocatedLine();
 
     const out = await charge();
@@ -38,6 +42,12 @@ describe("chargeLine", () => {
       attempt: 1,
     });
     expect(charged.chargingAttempt).toBeUndefined();
+    // The email is the step's, sent after the shipment is requested (it may wait its turn).
+    expect(await f.given.emails(order.orderId)).toEqual([]);
+    expect(await advanceLine(f, order.orderId, line.lineId)).toMatchObject({
+      status: "shipment_requested",
+      wait: "shipped",
+    });
     expect(await f.given.emails(order.orderId)).toEqual(["charged"]);
     expect(f.mailer.sent[0]?.text).toContain("We charged $20.00");
   });
@@ -98,6 +108,7 @@ describe("chargeLine", () => {
     const charged = await f.given.line(line);
     expect(charged.charge?.attempt).toBe(2);
     expect(charged.paymentDueBy).toBeUndefined();
+    await advanceLine(f, order.orderId, line.lineId);
     expect(await f.given.emails(order.orderId)).toEqual(["payment_failed", "charged"]);
   });
 
@@ -147,6 +158,7 @@ describe("chargeLine", () => {
     expect(made[0]?.paymentMethodRef).toBe("pm_card_visa");
     expect(out).toEqual({ status: "charged", chargeId: made[0]?.chargeId });
     expect((await f.given.line(line)).charge?.chargeId).toBe(made[0]?.chargeId);
+    await advanceLine(f, order.orderId, line.lineId);
     expect(await f.given.emails(order.orderId)).toEqual(["charged"]);
   });
 
