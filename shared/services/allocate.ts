@@ -119,10 +119,28 @@ export async function allocateWaitingUntil(
         batch.fills.map((f: LineFill) => f.line),
         options.deadline,
       ),
-      deps.workflow.start(batch.remainders.map((l) => ({ orderId: l.orderId, lineId: l.lineId }))),
+      startRemainders(deps, batch.remainders),
     ]);
   }
   return { made, finished: true };
+}
+
+/**
+ * Starts the executions of split remainders (the waiting part of a partly filled line). A
+ * start refused (Step Functions throttled, or the StartExecution rate used up) does not
+ * fail the fill, which is written: the remainder is a live line, and the backstop over
+ * live lines starts an execution that is missing (reconcile.ts).
+ */
+async function startRemainders(deps: AllocateDeps, lines: readonly Line[]) {
+  if (lines.length === 0) return;
+  await deps.workflow
+    .start(lines.map((l) => ({ orderId: l.orderId, lineId: l.lineId })))
+    .catch((error: unknown) => {
+      logger.warn("could not start split remainders' executions; recovery starts them", {
+        lineIds: lines.map((l) => l.lineId),
+        error: error instanceof Error ? error.message : String(error),
+      });
+    });
 }
 
 /**

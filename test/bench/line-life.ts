@@ -84,16 +84,22 @@ export async function lineLives(call: Call, manifest: LocalStackManifest) {
     WAREHOUSE,
   );
   await idle();
-  const requested = await call(
-    "GET",
-    "/v1/shipments?status=requested&limit=100",
-    undefined,
-    WAREHOUSE,
-  );
+  // Every requested shipment, paged (other scenarios' may come first), then ours.
   const ours = new Set(lines.map((l) => l.orderId));
-  const shipments = (
-    (requested.json?.shipments ?? []) as { shipmentId: string; orderId: string }[]
-  ).filter((s) => ours.has(s.orderId));
+  const shipments: { shipmentId: string; orderId: string }[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
+    const page = await call(
+      "GET",
+      `/v1/shipments?status=requested&limit=1000${query}`,
+      undefined,
+      WAREHOUSE,
+    );
+    const listed = (page.json?.shipments ?? []) as { shipmentId: string; orderId: string }[];
+    shipments.push(...listed.filter((s) => ours.has(s.orderId)));
+    cursor = (page.json?.nextCursor as string | null | undefined) ?? null;
+  } while (cursor);
   for (const s of shipments) {
     await call(
       "POST",

@@ -5,10 +5,20 @@ import { keys, Table } from "./table.ts";
 const RACES = 12;
 
 /**
+ * A queue that ran out less than this long ago is joined, not started afresh: callers
+ * racing for a free rate would otherwise win one a round (only one conditional write can
+ * start the queue) and lose the rest, however slow the table. A turn is never earlier than
+ * now, so this lets at most SLACK_MS worth of turns go early, a burst well inside the
+ * providers' buckets (each allows a second's worth at once).
+ */
+const SLACK_MS = 250;
+
+/**
  * Rates in the table (`RATE#<name>`), as a turn scheduler: each item keeps `tat`, the time
  * (epoch ms, real time) at which the rate is next free. A take or reservation of n gets
  * the turn at max(tat, now) and moves `tat` on by n/rate seconds, so turns are spaced
- * evenly and no second holds more than the rate (a take of n goes at once, counted as n).
+ * evenly: no second holds more than the rate, and a quarter of a second's worth more after
+ * a pause (SLACK_MS; a take of n goes at once, counted as n).
  *
  * Each turn is one atomic update, whichever Lambda instance asks, and a crowd asking at
  * once is served in one write each, not by read-and-retry: while a queue stands (`tat` in
@@ -49,22 +59,22 @@ export class DynamoDbRateLimiter implements RateLimiter {
     const key = keys.rate(name);
     for (let race = 0; race < RACES; race++) {
       const now = Date.now();
-      // A queue stands: join its end, if that is within the horizon.
+      // A queue stands (or stood a moment ago): join its end, if that is within the horizon.
       const queued = await this.table.updateReturning(key, {
         add: ["tat :cost"],
-        condition: ["tat BETWEEN :now AND :last"],
-        values: { ":cost": cost, ":now": now, ":last": now + horizonMs },
+        condition: ["tat BETWEEN :floor AND :last"],
+        values: { ":cost": cost, ":floor": now - SLACK_MS, ":last": now + horizonMs },
       });
-      if (queued) return { rate: name, at: Number(queued.tat) - cost };
-      // The rate is free: the turn is now.
+      if (queued) return { rate: name, at: Math.max(now, Number(queued.tat) - cost) };
+      // The rate has been free a while: the turn is now.
       const free = await this.table.updateIf(key, {
         set: ["#type = :type", "tat = :tat"],
-        condition: ["(attribute_not_exists(tat) OR tat < :now)"],
+        condition: ["(attribute_not_exists(tat) OR tat < :floor)"],
         names: { "#type": "type" },
-        values: { ":type": "rate", ":tat": now + cost, ":now": now },
+        values: { ":type": "rate", ":tat": now + cost, ":floor": now - SLACK_MS },
       });
       if (free) return { rate: name, at: now };
-      // Neither: the queue is longer than the horizon, or the case changed in between.
+      // Neither: the queue is longer than the horizon, or another caller just started one.
       const item = await this.table.get(key);
       const tat = typeof item?.tat === "number" ? item.tat : 0;
       if (tat > Date.now() + horizonMs) return { retryInMs: Math.ceil(tat - Date.now()) };

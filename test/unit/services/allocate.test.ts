@@ -71,6 +71,30 @@ describe("allocateWaiting", () => {
     expect(await statusOf(f, c)).toBe("backordered");
   });
 
+  it("a remainder whose start is refused (throttled) does not fail the fill; it stays a live line", async () => {
+    const f = fakePorts();
+    const [a, b] = await waiting(f, 1, 3);
+    if (!a || !b) throw new Error("two lines");
+    await receive(f, "W", 2);
+    f.workflow.failNextStarts = 1;
+
+    const made = await allocateWaiting(f, "W");
+
+    expect(made.map((m) => [m.lineId, m.qty])).toEqual([
+      [a.lineId, 1],
+      [b.lineId, 1],
+    ]);
+    const rest = (await f.orders.listLines(b.orderId)).find((l) => l.splitFrom === b.lineId);
+    expect(rest).toMatchObject({ status: "backordered", qty: 2 });
+    expect(f.workflow.executions.has(rest?.lineId ?? "")).toBe(false);
+    // The backstop over live lines finds it without an execution, and starts one.
+    const live = [];
+    for (let shard = 0; shard < f.liveLines.shards; shard++) {
+      live.push(...(await f.liveLines.liveLines(shard, null, 1000)).lines);
+    }
+    expect(live.map((l) => l.lineId)).toContain(rest?.lineId);
+  });
+
   it("gives at most maxUnits, recording them on the receipt", async () => {
     const f = fakePorts();
     const [a, b] = await waiting(f, 4, 4);
