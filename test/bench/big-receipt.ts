@@ -10,10 +10,19 @@
  */
 import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { ListExecutionsCommand } from "@aws-sdk/client-sfn";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { MeterReading } from "../../shared/adapters/meter.ts";
-import { type BenchStack, KEYS, orderOf, runPool, secondsSince } from "./harness.ts";
+import {
+  type BenchStack,
+  KEYS,
+  localSfn,
+  orderOf,
+  requestedShipments,
+  runPool,
+  secondsSince,
+  transitionsOf,
+} from "./harness.ts";
 
 export const RECEIPT_LINES = Number(process.env.BENCH_RECEIPT_LINES ?? 10_000);
 const INTAKE_CONCURRENCY = Number(process.env.BENCH_RECEIPT_INTAKE_CONCURRENCY ?? 16);
@@ -117,22 +126,10 @@ export async function bigReceipt({ manifest, call, idle }: BenchStack): Promise<
   const chargedMoreThanOnce = lines.filter((l) => Number(l.chargeAttempts ?? 0) > 1).length;
   const requestedLines = lines.filter((l) => l.status === "shipment_requested").length;
 
-  const sfn = new SFNClient({
-    endpoint: manifest.urls.sfn,
-    region: "us-east-1",
-    credentials: LOCAL,
-  });
+  const sfn = localSfn(manifest);
   let transitions = 0;
   const sample = lines.slice(0, HISTORY_SAMPLE);
-  for (const line of sample) {
-    const history = await sfn.send(
-      new GetExecutionHistoryCommand({
-        executionArn: `${manifest.lineStateMachineArn.replace(":stateMachine:", ":execution:")}:${line.lineId}`,
-        maxResults: 1000,
-      }),
-    );
-    transitions += (history.events ?? []).filter((e) => e.stateEnteredEventDetails).length;
-  }
+  for (const line of sample) transitions += await transitionsOf(sfn, manifest, line.lineId);
   let failedExecutions = 0;
   let nextToken: string | undefined;
   do {
@@ -172,23 +169,10 @@ export async function bigReceipt({ manifest, call, idle }: BenchStack): Promise<
   };
 }
 
-/** Requested shipments of the SKU's orders, paged through (`GET /v1/shipments`). */
+/** Requested shipments of the SKU's orders. */
 async function countRequested(call: BenchStack["call"], sku: string): Promise<number> {
-  let count = 0;
-  let cursor: string | null = null;
-  do {
-    const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
-    const page = await call(
-      "GET",
-      `/v1/shipments?status=requested&limit=1000${query}`,
-      undefined,
-      WAREHOUSE,
-    );
-    const shipments = (page.json?.shipments ?? []) as { lines?: { sku?: string }[] }[];
-    count += shipments.filter((s) => s.lines?.some((l) => l.sku === sku)).length;
-    cursor = (page.json?.nextCursor as string | null | undefined) ?? null;
-  } while (cursor);
-  return count;
+  const shipments = await requestedShipments<{ lines?: { sku?: string }[] }>(call);
+  return shipments.filter((s) => s.lines?.some((l) => l.sku === sku)).length;
 }
 
 interface StoredLine {

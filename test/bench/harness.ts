@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
+import { GetExecutionHistoryCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { isListening } from "../../infra/local/ports.ts";
 import type { LocalStackManifest } from "../../infra/local/stack.ts";
 import { type RunningStack, startStackProcess } from "../e2e/stack-process.ts";
@@ -171,4 +172,50 @@ export function latencies(answers: readonly Answer[]) {
 /** Seconds since `startedMs` (performance.now()), to one decimal. */
 export function secondsSince(startedMs: number): number {
   return Number(((performance.now() - startedMs) / 1000).toFixed(1));
+}
+
+/** The local Step Functions endpoint's client (close it with destroy()). */
+export function localSfn(manifest: LocalStackManifest): SFNClient {
+  return new SFNClient({
+    endpoint: manifest.urls.sfn,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+}
+
+/** State transitions of a line's execution so far, from its history. */
+export async function transitionsOf(
+  sfn: SFNClient,
+  manifest: LocalStackManifest,
+  lineId: string,
+): Promise<number> {
+  const history = await sfn.send(
+    new GetExecutionHistoryCommand({
+      executionArn: `${manifest.lineStateMachineArn.replace(":stateMachine:", ":execution:")}:${lineId}`,
+      maxResults: 1000,
+    }),
+  );
+  return (history.events ?? []).filter((e) => e.stateEnteredEventDetails).length;
+}
+
+/** Every requested shipment, paged through (`GET /v1/shipments?status=requested`). */
+export async function requestedShipments<T>(
+  call: (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ) => Promise<{ json: Record<string, unknown> | null }>,
+): Promise<T[]> {
+  const all: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
+    const page = await call("GET", `/v1/shipments?status=requested&limit=1000${query}`, undefined, {
+      authorization: `Bearer ${KEYS.warehouse}`,
+    });
+    all.push(...((page.json?.shipments ?? []) as T[]));
+    cursor = (page.json?.nextCursor as string | null | undefined) ?? null;
+  } while (cursor);
+  return all;
 }

@@ -7,9 +7,9 @@
  * timings are not Lambda's); its requests are.
  */
 import { randomUUID } from "node:crypto";
-import { GetExecutionHistoryCommand, SFNClient } from "@aws-sdk/client-sfn";
 import type { LocalStackManifest } from "../../infra/local/stack.ts";
 import type { MeterReading } from "../../shared/adapters/meter.ts";
+import { localSfn, requestedShipments, transitionsOf } from "./harness.ts";
 
 /** Lines whose lives are counted together (their sum is divided by this). */
 const LIFE_LINES = Number(process.env.BENCH_LIFE_LINES ?? 20);
@@ -86,20 +86,9 @@ export async function lineLives(call: Call, manifest: LocalStackManifest) {
   await idle();
   // Every requested shipment, paged (other scenarios' may come first), then ours.
   const ours = new Set(lines.map((l) => l.orderId));
-  const shipments: { shipmentId: string; orderId: string }[] = [];
-  let cursor: string | null = null;
-  do {
-    const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
-    const page = await call(
-      "GET",
-      `/v1/shipments?status=requested&limit=1000${query}`,
-      undefined,
-      WAREHOUSE,
-    );
-    const listed = (page.json?.shipments ?? []) as { shipmentId: string; orderId: string }[];
-    shipments.push(...listed.filter((s) => ours.has(s.orderId)));
-    cursor = (page.json?.nextCursor as string | null | undefined) ?? null;
-  } while (cursor);
+  const shipments = (
+    await requestedShipments<{ shipmentId: string; orderId: string }>(call)
+  ).filter((s) => ours.has(s.orderId));
   for (const s of shipments) {
     await call(
       "POST",
@@ -115,21 +104,11 @@ export async function lineLives(call: Call, manifest: LocalStackManifest) {
   await idle();
   const meter = (await (await fetch(`${base}/_local/meter`)).json()) as Meter;
 
-  const sfn = new SFNClient({
-    endpoint: manifest.urls.sfn,
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
+  const sfn = localSfn(manifest);
   let transitions = 0;
   let delivered = 0;
   for (const line of lines) {
-    const history = await sfn.send(
-      new GetExecutionHistoryCommand({
-        executionArn: `${manifest.lineStateMachineArn.replace(":stateMachine:", ":execution:")}:${line.lineId}`,
-        maxResults: 1000,
-      }),
-    );
-    transitions += (history.events ?? []).filter((e) => e.stateEnteredEventDetails).length;
+    transitions += await transitionsOf(sfn, manifest, line.lineId);
     const order = await call("GET", `/v1/orders/${line.orderId}`);
     const status = (order.json?.lines as { status: string }[] | undefined)?.[0]?.status;
     if (status === "delivered") delivered++;
