@@ -17,11 +17,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.
  * handed out in order, across every instance); a turn within TURN_SLEEP_MS is waited for
  * here, a later one fails the step with TurnLater, which the line step returns to the
  * machine to wait for in a Wait state, holding its turn (holdingTurn, below). Nothing was
- * done yet when it throws. Past TURN_HORIZON_MS it fails with RateLimited (back-off).
+ * done yet when it throws. With no turn within TURN_HORIZON_MS (or none won in a crowd of
+ * callers) it fails with RateLimited (back-off).
  */
 export async function takeTurn(rates: RateLimiter, name: RateName): Promise<void> {
   const turn = await rates.reserve(name, 1, TURN_HORIZON_MS);
-  if (!turn) throw new RateLimitedError(`the ${name} rate is reserved past the horizon`);
+  if (!turn)
+    throw new RateLimitedError(
+      `no ${name} turn within the horizon (a queue that long, or too many callers at once)`,
+    );
   const wait = turn.at - Date.now();
   if (wait > TURN_SLEEP_MS) throw new TurnLaterError(turn);
   await sleep(wait);
