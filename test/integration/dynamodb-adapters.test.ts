@@ -644,11 +644,12 @@ describe("rates (turns in the table, one item a rate)", () => {
     );
     expect(turns.every((t) => t !== null)).toBe(true);
     const at = turns.map((t) => t?.at ?? 0).sort((a, b) => a - b);
-    // One every 100 ms: 40 turns span about 4 s (a quarter second's worth may go early,
-    // after a pause), and no second holds more than 10 and that quarter second's worth.
-    expect(at.at(-1) as number).toBeGreaterThanOrEqual(started + 3_600);
+    // One every 100 ms: 40 turns span about 3 s at least (after a pause a second's worth may
+    // go at once, as from a full token bucket), and no second holds more than that burst
+    // and the rate.
+    expect(at.at(-1) as number).toBeGreaterThanOrEqual(started + 2_900);
     for (const t of at) {
-      expect(at.filter((u) => u >= t && u < t + 1_000).length).toBeLessThanOrEqual(10 + 3);
+      expect(at.filter((u) => u >= t && u < t + 1_000).length).toBeLessThanOrEqual(10 + 10);
     }
     // A take now finds the rate reserved ahead: refused, and told how long until it is free.
     const take = await rates.take("payments");

@@ -7,18 +7,19 @@ const RACES = 12;
 /**
  * A queue that ran out less than this long ago is joined, not started afresh: callers
  * racing for a free rate would otherwise win one a round (only one conditional write can
- * start the queue) and lose the rest, however slow the table. A turn is never earlier than
- * now, so this lets at most SLACK_MS worth of turns go early, a burst well inside the
- * providers' buckets (each allows a second's worth at once).
+ * start the queue) and lose the rest, and under load a round of writes takes hundreds of
+ * milliseconds. A turn is never earlier than now, so after a pause up to a second's worth
+ * may go at once: the burst every provider's bucket allows (Stripe, SES and Step Functions
+ * each take a second's worth at once; the local stand-ins too).
  */
-const SLACK_MS = 250;
+const SLACK_MS = 1_000;
 
 /**
  * Rates in the table (`RATE#<name>`), as a turn scheduler: each item keeps `tat`, the time
  * (epoch ms, real time) at which the rate is next free. A take or reservation of n gets
  * the turn at max(tat, now) and moves `tat` on by n/rate seconds, so turns are spaced
- * evenly: no second holds more than the rate, and a quarter of a second's worth more after
- * a pause (SLACK_MS; a take of n goes at once, counted as n).
+ * evenly: no second holds more than the rate, and a second's worth more after a pause
+ * (SLACK_MS: a token bucket holding one second; a take of n goes at once, counted as n).
  *
  * Each turn is one atomic update, whichever Lambda instance asks, and a crowd asking at
  * once is served in one write each, not by read-and-retry: while a queue stands (`tat` in
