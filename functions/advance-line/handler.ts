@@ -12,7 +12,10 @@ const input = lineTaskInput.extend({
     .object({
       notify: z.enum(["backordered"]).nullish(),
       step: z
-        .object({ turn: z.object({ rate: z.enum(RATE_NAMES), at: z.number() }).nullish() })
+        .object({
+          wait: z.string().nullish(),
+          turn: z.object({ rate: z.enum(RATE_NAMES), at: z.number() }).nullish(),
+        })
         .nullish(),
     })
     .optional(),
@@ -24,5 +27,8 @@ export const handler = lineTask(input, ({ orderId, lineId, execution }) => {
   // Back in the turn it reserved: its first call at that rate uses it.
   const rates = holdingTurn(ports.rates, execution?.step?.turn);
   const deps = { ...ports, rates, notify: { ...ports.notify, rates } };
-  return advanceLine(deps, orderId, lineId, { notify: execution?.notify });
+  // The `backordered` email is made sure of by the execution's first step (or that step
+  // run again in its turn at the email rate), not by every step after it.
+  const first = !execution?.step || execution.step.wait === "turn";
+  return advanceLine(deps, orderId, lineId, { notify: first ? execution?.notify : null });
 });

@@ -16,8 +16,12 @@ export interface ShipmentStore {
   getShipment(shipmentId: string): Promise<Shipment | null>;
   /** Shipments of a status, oldest first (by when they were formed), a page at a time. */
   listShipments(status: ShipmentStatus, page: PageRequest): Promise<Page<Shipment>>;
-  /** A charged line joins its shipment's request; the last one makes it `requested`. */
-  requestShipmentLine(line: Line, at: Date): Promise<void>;
+  /**
+   * A charged line joins its shipment's request; the last one makes it `requested`.
+   * `last`: the caller read every other line of the shipment as joined or cancelled, so
+   * this one tries to join and request the shipment in one write (it still checks).
+   */
+  requestShipmentLine(line: Line, at: Date, options?: { last?: boolean }): Promise<void>;
   removeFromShipment(shipmentId: string, lineId: string, at: Date): Promise<void>;
   shipShipment(
     shipmentId: string,

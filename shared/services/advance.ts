@@ -1,6 +1,6 @@
 import { secondsUntil } from "../domain/escalation.ts";
 import type { LineStatus } from "../domain/line-states.ts";
-import type { Line } from "../domain/model.ts";
+import type { Order } from "../domain/model.ts";
 import type { WaitKind } from "../domain/waits.ts";
 import type { AppPorts } from "../ports/app.ts";
 import type { Turn } from "../ports/rates.ts";
@@ -8,7 +8,7 @@ import { LineNotFoundError, TurnLaterError } from "../workflow/errors.ts";
 import { cancelUnpaid } from "./cancel.ts";
 import { chargeLine, refundLine } from "./charging.ts";
 import { type EscalateDeps, escalateLine } from "./escalate.ts";
-import { nextEscalationOf } from "./lines.ts";
+import { loadOrderLine, nextEscalationOf, type OrderLines } from "./lines.ts";
 import { notifyOnce } from "./notify.ts";
 import { ensureBackorderedEmail } from "./place-order.ts";
 import { notifyShipment, planLineShipment, requestLineShipment } from "./shipping.ts";
@@ -64,13 +64,20 @@ async function advance(
   lineId: string,
   options: { notify?: "backordered" | null | undefined },
 ): Promise<LineStep> {
+  // The order is read once a step (what a step needs of it does not change under it); the
+  // lines, with this one, before each action, strongly consistent, and handed to it.
+  let order: Order | undefined;
   // The API sends the `backordered` email as it takes the order; this makes sure of it (an
   // email it could not send is sent here, with the machine's retries).
-  if (options.notify === "backordered") await ensureBackorderedEmail(deps, orderId, lineId);
+  if (options.notify === "backordered") {
+    const read = await loadOrderLine(deps, orderId, lineId);
+    order = read.order;
+    await ensureBackorderedEmail(deps, orderId, lineId, read);
+  }
   for (let action = 0; action < MAX_ACTIONS; action++) {
-    const line = await deps.orders.getLine(orderId, lineId);
-    if (!line) throw new LineNotFoundError(`line ${lineId} of order ${orderId} does not exist`);
-    const step = await act(deps, line);
+    const read = await loadOrderLine(deps, orderId, lineId, order);
+    order = read.order;
+    const step = await act(deps, read);
     // Done: the execution ends here, and the line leaves the lines the backstop watches.
     if (step?.wait === null) await deps.liveLines.finished(orderId, lineId);
     if (step) return step;
@@ -86,7 +93,8 @@ function turnStep(status: LineStatus, turn: Turn): LineStep {
 }
 
 /** One action on the line as read; a step when it must wait (or is done), else null. */
-async function act(deps: AdvanceDeps, line: Line): Promise<LineStep | null> {
+async function act(deps: AdvanceDeps, read: OrderLines): Promise<LineStep | null> {
+  const { line } = read;
   const { orderId, lineId, status } = line;
   const now = deps.clock.now();
   const wait = (kind: WaitKind | null, seconds = deps.settings.recheckSeconds): LineStep => ({
@@ -104,14 +112,16 @@ async function act(deps: AdvanceDeps, line: Line): Promise<LineStep | null> {
       return escalated === null ? wait("stock", 1) : null;
     }
     case "allocated": {
-      const { ready } = await planLineShipment(deps, orderId, lineId);
+      const { ready } = await planLineShipment(deps, orderId, lineId, read);
       if (!ready) return wait("group");
-      await chargeLine(deps, orderId, lineId);
+      // Placing it in a shipment wrote the line (its shipment), nothing the charge reads:
+      // what was read stands for the charge.
+      await chargeLine(deps, orderId, lineId, read);
       return null;
     }
     case "awaiting_payment": {
       if (line.retryCharge || line.chargingAttempt) {
-        await chargeLine(deps, orderId, lineId);
+        await chargeLine(deps, orderId, lineId, read);
         return null;
       }
       const dueBy = line.paymentDueBy ? new Date(line.paymentDueBy) : null;
@@ -120,14 +130,14 @@ async function act(deps: AdvanceDeps, line: Line): Promise<LineStep | null> {
         return null;
       }
       // The payment_failed email of the last decline, if a crash kept it from going.
-      await chargeLine(deps, orderId, lineId);
+      await chargeLine(deps, orderId, lineId, read);
       return wait("payment", dueBy ? secondsUntil(dueBy, now) : undefined);
     }
     case "charged": {
       // The warehouse is asked first: the charged email may have to wait for its turn at
       // the email rate, the parcel does not.
-      await requestLineShipment(deps, orderId, lineId);
-      if (line.charge) await lineEmail(deps, line, "charged", line.charge.chargeId);
+      await requestLineShipment(deps, orderId, lineId, read);
+      if (line.charge) await lineEmail(deps, read, "charged", line.charge.chargeId);
       return {
         status: "shipment_requested",
         wait: "shipped",
@@ -136,39 +146,32 @@ async function act(deps: AdvanceDeps, line: Line): Promise<LineStep | null> {
     }
     case "shipment_requested":
       // The charged email, when its turn came after the request (or a crash came between).
-      if (line.charge) await lineEmail(deps, line, "charged", line.charge.chargeId);
+      if (line.charge) await lineEmail(deps, read, "charged", line.charge.chargeId);
       return wait("shipped");
     case "shipped":
-      await notifyShipment(deps, orderId, lineId, "shipped");
+      await notifyShipment(deps, orderId, lineId, "shipped", read);
       return wait("delivered");
     case "delivered":
-      await notifyShipment(deps, orderId, lineId, "delivered");
+      await notifyShipment(deps, orderId, lineId, "delivered", read);
       return wait(null, 0);
     case "cancelled":
       // A cancel that won the race with a charge in flight: settle it and refund.
-      if (line.chargingAttempt) await chargeLine(deps, orderId, lineId);
+      if (line.chargingAttempt) await chargeLine(deps, orderId, lineId, read);
       // A refund the cancel left to the line (its turn did not come within the request).
-      else if (line.charge && !line.refund) await refundOwed(deps, line);
+      else if (line.charge && !line.refund) await refundLine(deps, read.order, line);
       // The cancelled email, if the cancel could not send it (refused, or cut off).
-      await lineEmail(deps, line, "cancelled");
+      await lineEmail(deps, read, "cancelled");
       return wait(null, 0);
   }
-}
-
-async function refundOwed(deps: AdvanceDeps, line: Line) {
-  const order = await deps.orders.getOrder(line.orderId);
-  if (order) await refundLine(deps, order, line);
 }
 
 /** An email about this line alone that it may still owe (sent once: the same key as where
  * it is sent first). */
 async function lineEmail(
   deps: AdvanceDeps,
-  line: Line,
+  { order, line }: OrderLines,
   kind: "charged" | "cancelled",
   occasion?: string,
 ) {
-  const order = await deps.orders.getOrder(line.orderId);
-  if (!order) return;
   await notifyOnce(deps.notify, kind, order, [line], occasion);
 }

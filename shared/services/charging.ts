@@ -1,7 +1,7 @@
 import { refusals } from "../domain/errors.ts";
 import { type Line, lineAmount, type Order } from "../domain/model.ts";
 import type { AppPorts } from "../ports/app.ts";
-import { loadOrderLine } from "./lines.ts";
+import { loadOrderLine, type OrderLines } from "./lines.ts";
 import { notifyOnce } from "./notify.ts";
 import { takeTurn, takeWithin } from "./rates.ts";
 import { wakeLines } from "./wakes.ts";
@@ -17,10 +17,16 @@ export type ChargeDeps = Pick<
  * after a crash reuses both and the provider returns the same charge. A decline waits for
  * a new payment method. Emails of a step recorded before a crash are sent on the retry. It
  * runs only inside the line's workflow step: an email the provider refuses fails the step,
- * which the machine retries (notifyOnce), the charge already recorded.
+ * which the machine retries (notifyOnce), the charge already recorded. `read`: the order
+ * and its lines as the caller has just read them (a workflow step).
  */
-export async function chargeLine(deps: ChargeDeps, orderId: string, lineId: string) {
-  const { order, line } = await loadOrderLine(deps, orderId, lineId);
+export async function chargeLine(
+  deps: ChargeDeps,
+  orderId: string,
+  lineId: string,
+  read?: OrderLines,
+) {
+  const { order, line } = read ?? (await loadOrderLine(deps, orderId, lineId));
   if (line.status === "cancelled") {
     // A cancel won the race with a charge in flight: finish that attempt, give money back.
     if (line.chargingAttempt) await settleCancelledAttempt(deps, order, line);

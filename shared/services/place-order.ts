@@ -16,7 +16,7 @@ import { logger } from "../logger.ts";
 import type { AppPorts } from "../ports/app.ts";
 import type { IdempotencyRecord } from "../ports/orders.ts";
 import type { LineRun } from "../ports/workflow.ts";
-import { loadOrderLine } from "./lines.ts";
+import { loadOrderLine, type OrderLines } from "./lines.ts";
 import { notifyCustomer, notifyOnce } from "./notify.ts";
 import { RACE_LOST, retryOnRace } from "./retry.ts";
 
@@ -331,8 +331,9 @@ export async function ensureBackorderedEmail(
   deps: Pick<AppPorts, "orders" | "notify">,
   orderId: string,
   lineId: string,
+  read?: OrderLines,
 ) {
-  const { order, lines } = await loadOrderLine(deps, orderId, lineId);
+  const { order, lines } = read ?? (await loadOrderLine(deps, orderId, lineId));
   const waiting = backorderedAtIntake(lines);
   if (waiting.length === 0) return { email: "none" };
   return { email: await notifyOnce(deps.notify, "backordered", order, waiting) };

@@ -4,7 +4,7 @@ import type { Shipment, ShipmentStatus } from "../domain/model.ts";
 import { planShipment, shipmentLead } from "../domain/shipments.ts";
 import type { AppPorts } from "../ports/app.ts";
 import type { Page, PageRequest } from "../ports/paging.ts";
-import { loadOrderLine } from "./lines.ts";
+import { loadOrderLine, type OrderLines } from "./lines.ts";
 import { notifyOnce } from "./notify.ts";
 import { RACE_LOST, retryOnRace } from "./retry.ts";
 import { wakeLines } from "./wakes.ts";
@@ -13,15 +13,18 @@ const nextUlid = monotonicFactory();
 
 /**
  * Puts an allocated line into a shipment when its split policy allows (forming one of
- * every line ready with it), or says it must wait for its siblings.
+ * every line ready with it), or says it must wait for its siblings. `read`: the order and
+ * its lines as the caller has just read them (a workflow step); a race lost reads afresh.
  */
 export async function planLineShipment(
   deps: Pick<AppPorts, "orders" | "shipments" | "signals" | "clock" | "rates">,
   orderId: string,
   lineId: string,
+  read?: OrderLines,
 ): Promise<{ ready: boolean }> {
-  return retryOnRace(`placing line ${lineId} in a shipment`, async () => {
-    const { order, lines, line } = await loadOrderLine(deps, orderId, lineId);
+  return retryOnRace(`placing line ${lineId} in a shipment`, async (n) => {
+    const { order, lines, line } =
+      n === 1 && read ? read : await loadOrderLine(deps, orderId, lineId, read?.order);
     if (line.status !== "allocated") return { ready: true };
     const decision = planShipment(order.splitPolicy, order.maxShipments, lines, lineId);
     if (decision.kind === "assigned") return { ready: true };
@@ -46,15 +49,18 @@ export async function groupMayShip(
   return planShipment(order.splitPolicy, order.maxShipments, lines, lineId).kind !== "wait";
 }
 
-/** A charged line joins its shipment's request to the warehouse. */
+/** A charged line joins its shipment's request to the warehouse (`read`: as planLineShipment). */
 export async function requestLineShipment(
   deps: Pick<AppPorts, "orders" | "shipments" | "clock">,
   orderId: string,
   lineId: string,
+  read?: OrderLines,
 ) {
-  const { line } = await loadOrderLine(deps, orderId, lineId);
+  const { line, lines } = read ?? (await loadOrderLine(deps, orderId, lineId));
   if (line.status === "charged" || line.status === "shipment_requested") {
-    await deps.shipments.requestShipmentLine(line, deps.clock.now());
+    const others = lines.filter((l) => l.shipmentId === line.shipmentId && l.lineId !== lineId);
+    const last = others.every((l) => l.status === "shipment_requested" || l.status === "cancelled");
+    await deps.shipments.requestShipmentLine(line, deps.clock.now(), { last });
   }
   return { status: line.status };
 }
@@ -68,8 +74,9 @@ export async function notifyShipment(
   orderId: string,
   lineId: string,
   kind: "shipped" | "delivered",
+  read?: OrderLines,
 ) {
-  const { order, lines, line } = await loadOrderLine(deps, orderId, lineId);
+  const { order, lines, line } = read ?? (await loadOrderLine(deps, orderId, lineId));
   if (!line.shipmentId) return { email: "none" };
   const members = lines.filter((l) => l.shipmentId === line.shipmentId);
   if (shipmentLead(members) !== lineId) return { email: "lead-sends" };

@@ -468,3 +468,34 @@ describe("a ship_complete order whose one shipment gathers 104 split parts", () 
     expect(await statuses(order.orderId)).toEqual(["delivered"]);
   });
 });
+
+describe("the last line to join a shipment's request", () => {
+  it("requests the shipment in its own write; told it is last when it is not, it only joins", async () => {
+    const { order, lines } = await storedOrder(2, "allocated");
+    const [first, second] = lines as [Line, Line];
+    const shipmentId = `shp_${unique("last")}`;
+    expect(await shipments.createShipment(order, lines, shipmentId, AT)).toBe(true);
+    const charged = async (line: Line, at: Date) => {
+      expect(
+        await store.transitionLine(line.orderId, line.lineId, "allocated", "charged", at),
+      ).toBe(true);
+      return (await store.getLine(line.orderId, line.lineId)) as Line;
+    };
+
+    // A stale read said the other line had joined: the write finds it has not.
+    await shipments.requestShipmentLine(await charged(first, later(1)), later(1), { last: true });
+    expect((await store.getLine(order.orderId, first.lineId))?.status).toBe("shipment_requested");
+    expect(await shipments.getShipment(shipmentId)).toMatchObject({
+      status: "forming",
+      pending: [second.lineId],
+    });
+
+    await shipments.requestShipmentLine(await charged(second, later(2)), later(2), { last: true });
+    expect((await store.getLine(order.orderId, second.lineId))?.status).toBe("shipment_requested");
+    const requested = await store.table.get(keys.shipment(shipmentId));
+    expect(requested).toMatchObject({ status: "requested", gsi1pk: "SHIPMENTS#requested" });
+    expect(requested).not.toHaveProperty("pending");
+    const listed = await allPages((page) => shipments.listShipments("requested", page), 100);
+    expect(listed.items.filter((s) => s.shipmentId === shipmentId)).toHaveLength(1);
+  });
+});

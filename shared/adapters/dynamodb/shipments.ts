@@ -270,8 +270,35 @@ export class DynamoDbShipments implements ShipmentStore {
     return { items: page.items.map(readShipment), next: page.next };
   }
 
-  async requestShipmentLine(line: Line, at: Date): Promise<void> {
+  async requestShipmentLine(line: Line, at: Date, options: { last?: boolean } = {}): Promise<void> {
     if (!line.shipmentId) throw new Error(`line ${line.lineId} has no shipment`);
+    // The last line to join: the shipment is requested in the same write, if it still is
+    // the last (else as any other line: join, then see whether the shipment is complete).
+    if (line.status === "charged" && options.last) {
+      const requested = await this.table.transactIf([
+        {
+          Update: this.table.update(
+            keys.line(line.orderId, line.lineId),
+            lineTransition("shipment_requested", at),
+          ),
+        },
+        {
+          Update: this.table.update(
+            keys.shipment(line.shipmentId),
+            mergeParts(shipmentStatus("requested", at, ["forming"]), {
+              remove: ["pending"],
+              condition: [
+                "size(pending) = :one",
+                "contains(pending, :lineId)",
+                "attribute_not_exists(joining)",
+              ],
+              values: { ":one": 1, ":lineId": line.lineId },
+            }),
+          ),
+        },
+      ]);
+      if (requested) return;
+    }
     if (line.status === "charged") {
       await this.table.transactIf([
         {
