@@ -46,6 +46,9 @@ interface Prepared {
   kind: NotificationKind;
   key: string;
   lineIds: string[];
+  /** The lines still waiting for stock: the ones whose silence the email breaks (their
+   * check-in and escalation timers run from their last contact). */
+  waitingIds: string[];
   email: OutgoingEmail;
   draft: Omit<Notification, "sentAt">;
 }
@@ -86,6 +89,7 @@ async function prepare(
     kind,
     key,
     lineIds,
+    waitingIds: lines.filter((l) => l.status === "backordered").map((l) => l.lineId),
     email: { to: order.customer.email, ...content, messageKey: messageKeyOf(order.orderId, key) },
     draft: { kind, to: order.customer.email, subject: content.subject, lineIds },
   };
@@ -126,7 +130,8 @@ async function sendOnce(p: Prepared, turn: () => Promise<void>): Promise<Tried> 
     return { refused, attempt: claim.attempt, claimedAt: now };
   }
   await deps.notifications.markNotificationSent(orderId, key, messageId, now);
-  await deps.notifications.touchLastContact(orderId, p.lineIds, now);
+  // Only a waiting line's timers run from its last contact (lines never wait again).
+  if (p.waitingIds.length) await deps.notifications.touchLastContact(orderId, p.waitingIds, now);
   return { done: "sent" };
 }
 

@@ -52,6 +52,16 @@ describe("chargeLine", () => {
     expect(f.mailer.sent[0]?.text).toContain("We charged $20.00");
   });
 
+  it("the `charged` email leaves the line's last contact alone: only a waiting line's timers run from it", async () => {
+    const { f, order, line, charge } = await allocatedLine();
+    const before = (await f.given.line(line)).lastContactAt;
+    f.clock.advance({ hours: 1 });
+    await charge();
+    await advanceLine(f, order.orderId, line.lineId);
+    expect(await f.given.emails(order.orderId)).toEqual(["charged"]);
+    expect((await f.given.line(line)).lastContactAt).toBe(before);
+  });
+
   it("a repeated step charges nothing again and sends no second email", async () => {
     const { f, order, charge } = await allocatedLine();
     const first = await charge();
