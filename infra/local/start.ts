@@ -39,6 +39,7 @@ const stack = await startLocalStack({
   sfnPort: port("BACKORDER_SFN_PORT", 8083),
   dataDir: env.BACKORDER_DATA_DIR || join(repoRoot, ".data"),
   fresh: process.argv.includes("--fresh"),
+  dynamodbInMemory: env.BACKORDER_DYNAMODB_IN_MEMORY === "1",
   host: env.BACKORDER_HOST || "127.0.0.1",
   ...credentials,
   faults,

@@ -92,7 +92,11 @@ export async function withStack<T>(
   scenario: (stack: BenchStack) => Promise<T>,
 ): Promise<T> {
   cleanUpOnExit();
-  const stack = await startStackProcess({ fresh: true, env });
+  // Its data is thrown away after: DynamoDB Local keeps it in memory (stack.ts).
+  const stack = await startStackProcess({
+    fresh: true,
+    env: { BACKORDER_DYNAMODB_IN_MEMORY: "1", ...env },
+  });
   running.add(stack);
   const base = stack.manifest.urls.api;
   const call: Call = async (method, path, body, headers = {}) => {

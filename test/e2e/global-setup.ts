@@ -38,7 +38,11 @@ export default async function setup(project: TestProject) {
   }
   // Synthesize (or find in .cache) the template once, before several stacks start at once.
   await localTemplate();
-  const stack = await startStackProcess({ fresh: true, env: SHARED_STACK_RATES });
+  // Thrown away after the run: DynamoDB Local keeps its data in memory (infra/local/stack.ts).
+  const stack = await startStackProcess({
+    fresh: true,
+    env: { BACKORDER_DYNAMODB_IN_MEMORY: "1", ...SHARED_STACK_RATES },
+  });
   project.provide("stack", stack.manifest);
   project.provide("apiUrl", stack.manifest.urls.api);
   return async () => {

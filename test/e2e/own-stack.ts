@@ -14,7 +14,11 @@ import { useStack } from "./support.ts";
  * Files that inject faults (`/_local/faults`) need one too: faults hold for the whole stack.
  */
 export async function ownStack(options: Pick<StartOptions, "env"> = {}): Promise<void> {
-  const stack = await startStackProcess({ ...options, fresh: true });
+  // Thrown away after the file: DynamoDB Local keeps its data in memory (infra/local/stack.ts).
+  const stack = await startStackProcess({
+    env: { BACKORDER_DYNAMODB_IN_MEMORY: "1", ...options.env },
+    fresh: true,
+  });
   useStack(stack.manifest);
   afterAll(async () => {
     useStack(undefined);
