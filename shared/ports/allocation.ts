@@ -52,6 +52,9 @@ export type AllocateOutcome = { outcome: "allocated"; remainders: Line[] } | { o
 export interface WaitingPage {
   lines: Line[];
   next: string | null;
+  /** The task token each line was parked with, as the index had it (it may be stale:
+   * a wake-up tries it first, then the token the line has now). */
+  tokens?: ReadonlyMap<string, string>;
 }
 
 /** The waiting queue of each SKU, allocation from it, and the receipts that feed it. */

@@ -19,9 +19,15 @@ export interface LineSignals {
   /**
    * Resumes the line's parked task with its recorded token; the line reloads its status
    * and goes on. `not-parked` when the token is stale or gone: the line is not waiting
-   * on it any more and reloads on its own.
+   * on it any more and reloads on its own. `token`: the one the caller read with the line,
+   * tried first (it saves a read); when it is stale the recorded one is read and tried.
    */
-  wake(orderId: string, lineId: string, reason: string): Promise<"woken" | "not-parked">;
+  wake(
+    orderId: string,
+    lineId: string,
+    reason: string,
+    token?: string,
+  ): Promise<"woken" | "not-parked">;
 }
 
 /** An execution's status, as Step Functions reports it. */

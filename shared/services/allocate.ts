@@ -8,7 +8,7 @@ import type { Clock } from "../ports/clock.ts";
 import type { RateLimiter } from "../ports/rates.ts";
 import type { LineSignals, LineWorkflow } from "../ports/workflow.ts";
 import { RACE_LOST, retryOnRace } from "./retry.ts";
-import { wakeLines } from "./wakes.ts";
+import { type WakeTarget, wakeLines } from "./wakes.ts";
 
 export interface AllocateDeps {
   catalog: CatalogStore;
@@ -97,7 +97,9 @@ export async function allocateWaitingUntil(
           () => `ln_${nextUlid(now.getTime())}`,
           options.receiptId,
         );
-        if (result.outcome === "allocated") return { fills, remainders: result.remainders };
+        if (result.outcome === "allocated") {
+          return { fills, remainders: result.remainders, tokens: page.tokens };
+        }
         // A line was cancelled or the stock moved meanwhile: read the queue again.
         after = undefined;
         return RACE_LOST;
@@ -116,7 +118,10 @@ export async function allocateWaitingUntil(
       // request leaves what the rate does not allow now to the wake deliverer.
       wakeFilled(
         deps,
-        batch.fills.map((f: LineFill) => f.line),
+        batch.fills.map((f: LineFill) => ({
+          ...f.line,
+          waitToken: batch.tokens?.get(f.line.lineId),
+        })),
         options.deadline,
       ),
       startRemainders(deps, batch.remainders),
@@ -149,7 +154,11 @@ async function startRemainders(deps: AllocateDeps, lines: readonly Line[]) {
  * its own) or has no execution yet (a split remainder whose start was cut off): starting
  * its execution by name covers the second and is a no-op for the first.
  */
-async function wakeFilled(deps: AllocateDeps, lines: readonly Line[], until?: number) {
+async function wakeFilled(
+  deps: AllocateDeps,
+  lines: readonly (Line & WakeTarget)[],
+  until?: number,
+) {
   const outcomes = await wakeLines(deps, lines, "allocated", until);
   const idle = lines.filter((l) => outcomes.get(l.lineId) === "not-parked");
   if (idle.length === 0) return;

@@ -25,6 +25,9 @@ const PAGE = 100;
 
 export type WakeOutcome = "woken" | "not-parked" | "later";
 
+/** A line to wake, with the task token it was read with, if the caller has one. */
+export type WakeTarget = Pick<Line, "orderId" | "lineId"> & { waitToken?: string | undefined };
+
 /**
  * Wakes marked lines now: `woken` (the parked task resumed), `not-parked` (running, done,
  * or never started: it reads afresh on its own), or `later` when the wake-up failed and
@@ -32,7 +35,7 @@ export type WakeOutcome = "woken" | "not-parked" | "later";
  */
 export async function wakeLines(
   deps: Pick<AppPorts, "signals" | "rates">,
-  lines: readonly Pick<Line, "orderId" | "lineId">[],
+  lines: readonly WakeTarget[],
   reason: string,
   /** A bulk job waits for its turn at the wake-up rate until then (epoch ms); a request
    * does not wait: what the rate does not allow now is left to the deliverer. */
@@ -57,14 +60,14 @@ const chunkOf = (rates: Pick<AppPorts, "rates">["rates"]) =>
 
 async function wakeChunk(
   deps: Pick<AppPorts, "signals">,
-  lines: readonly Pick<Line, "orderId" | "lineId">[],
+  lines: readonly WakeTarget[],
   reason: string,
   outcomes: Map<string, WakeOutcome>,
 ) {
   await Promise.all(
-    lines.map(async ({ orderId, lineId }) => {
+    lines.map(async ({ orderId, lineId, waitToken }) => {
       try {
-        outcomes.set(lineId, await deps.signals.wake(orderId, lineId, reason));
+        outcomes.set(lineId, await deps.signals.wake(orderId, lineId, reason, waitToken));
       } catch (error) {
         logger.warn("could not wake a line now; the wake deliverer retries it", {
           orderId,

@@ -25,6 +25,7 @@ import { freePort, isListening } from "../../infra/local/ports.ts";
 import type { SfnRefusal } from "../../infra/local/stepfunctions/errors.ts";
 import type { BusEvent } from "../../infra/local/stepfunctions/events.ts";
 import { LocalStepFunctions } from "../../infra/local/stepfunctions/server.ts";
+import { sfnLineSignals } from "../../shared/adapters/sfn-line-signals.ts";
 
 const ACCOUNT = "000000000000";
 const fn = (name: string) => `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${name}`;
@@ -303,6 +304,38 @@ describe("local Step Functions endpoint", () => {
     await expect(
       client.send(new SendTaskSuccessCommand({ taskToken: token, output: "{}" })),
     ).rejects.toBeInstanceOf(TaskTimedOut);
+  });
+
+  it("the engine's wake-up resumes a parked line with the token it was given, or, when that one is stale, with the one the line has now", async () => {
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_SFN: `http://127.0.0.1:${port}`,
+      AWS_REGION: process.env.AWS_REGION ?? "us-east-1",
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? "local",
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? "local",
+    });
+    const reads: string[] = [];
+    const signals = sfnLineSignals({
+      getWaitToken: async (_orderId, lineId) => {
+        reads.push(lineId);
+        return tokens.get(lineId) ?? null;
+      },
+    });
+
+    // The token read with the line is current: one SendTaskSuccess, no read.
+    const one = await startParked("W1");
+    expect(await signals.wake("o", "W1", "allocated", one.token)).toBe("woken");
+    expect(reads).toEqual([]);
+    expect((await finalStatus(one.executionArn)).status).toBe("SUCCEEDED");
+
+    // A stale one (its task is over): the recorded token is read and resumes the line.
+    const two = await startParked("W2");
+    expect(await signals.wake("o", "W2", "allocated", one.token)).toBe("woken");
+    expect(reads).toEqual(["W2"]);
+    expect((await finalStatus(two.executionArn)).status).toBe("SUCCEEDED");
+
+    // Nothing parked on either: not parked, and the recorded token is not sent twice.
+    expect(await signals.wake("o", "W2", "allocated", two.token)).toBe("not-parked");
+    expect(await signals.wake("o", "W2", "allocated")).toBe("not-parked");
   });
 
   it("keeps a task waiting past the library's hidden 60 s default timeout", async () => {

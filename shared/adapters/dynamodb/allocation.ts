@@ -47,7 +47,12 @@ export class DynamoDbAllocation implements AllocationStore {
       },
       after,
     );
-    return { lines: page.items.map(readLine), next: page.next };
+    const tokens = new Map(
+      page.items.flatMap((item) =>
+        typeof item.waitToken === "string" ? [[String(item.lineId), item.waitToken] as const] : [],
+      ),
+    );
+    return { lines: page.items.map(readLine), next: page.next, tokens };
   }
 
   waitingCursor(line: Line): string {
