@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { afterAll, describe, expect, it } from "vitest";
 import { TestTable } from "../../support/table.ts";
@@ -157,6 +157,10 @@ describe("a stack killed while hundreds of lines wait", () => {
       // warehouse retries it, as the contract allows: a receipt is idempotent by its id.
       let res = await api("/v1/receipts", { method: "POST", key: keys.warehouse, body });
       for (let retry = 0; retry < 3 && res.status >= 500; retry++) {
+        // Said, with what the stack logged as errors meanwhile, so its cause can be read.
+        console.warn(
+          `receipt answered ${res.status}: ${res.text}\n${errorsLogged(second.logFile)}`,
+        );
         await new Promise((r) => setTimeout(r, 2_000));
         res = await api("/v1/receipts", { method: "POST", key: keys.warehouse, body });
       }
@@ -183,3 +187,12 @@ describe("a stack killed while hundreds of lines wait", () => {
     sfn.destroy();
   }, 420_000);
 });
+
+/** The stack log's warnings and errors (its last 40), one a line. */
+function errorsLogged(logFile: string): string {
+  return readFileSync(logFile, "utf8")
+    .split("\n")
+    .filter((line) => /"level":"(WARN|ERROR)"/.test(line))
+    .slice(-40)
+    .join("\n");
+}
