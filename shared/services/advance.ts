@@ -149,9 +149,12 @@ async function act(deps: AdvanceDeps, read: OrderLines): Promise<LineStep | null
       if (line.charge) await lineEmail(deps, read, "charged", line.charge.chargeId);
       return wait("shipped");
     case "shipped":
+      // The charged email, if the parcel left before its turn at the email rate came.
+      if (line.charge) await lineEmail(deps, read, "charged", line.charge.chargeId);
       await notifyShipment(deps, orderId, lineId, "shipped", read);
       return wait("delivered");
     case "delivered":
+      if (line.charge) await lineEmail(deps, read, "charged", line.charge.chargeId);
       await notifyShipment(deps, orderId, lineId, "delivered", read);
       return wait(null, 0);
     case "cancelled":

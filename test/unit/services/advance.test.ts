@@ -68,6 +68,27 @@ describe("advanceLine", () => {
     expect(f.gateway.charges()).toHaveLength(1);
   });
 
+  it("sends the charged email a line still owed when its parcel left first, then the shipment's emails", async () => {
+    const f = fakePorts();
+    await f.given.sku("W", { onHand: 1 });
+    const { order, line } = await f.given.order([{ sku: "W", qty: 1 }]);
+    // The shipment is requested, then the step dies before the email (it would have waited
+    // for its turn at the email rate); the warehouse ships and delivers meanwhile.
+    f.races.beforeNext("notifications.claimNotification", () => {
+      throw new Error("cut off before the email");
+    });
+    await expect(advanceLine(f, order.orderId, line.lineId)).rejects.toThrow("cut off");
+    const shipmentId = (await f.given.line(line)).shipmentId as string;
+    expect((await f.shipments.getShipment(shipmentId))?.status).toBe("requested");
+    await markShipped(f, shipmentId, "UPS", "1Z1");
+    await markDelivered(f, shipmentId);
+    expect(await f.given.emails(order.orderId)).toEqual([]);
+
+    expect(await advanceLine(f, order.orderId, line.lineId)).toMatchObject({ wait: null });
+    expect(await f.given.emails(order.orderId)).toEqual(["charged", "delivered"]);
+    expect(f.gateway.charges()).toHaveLength(1);
+  });
+
   it("fails the step when the charged email is throttled (claim released, send counted); the retried step sends it, charging once", async () => {
     const f = fakePorts();
     await f.given.sku("W", { onHand: 1 });
