@@ -698,6 +698,7 @@ describe("status-change events across restarts of the local endpoint", () => {
     // A stack killed: the records still say RUNNING; the next start aborts them.
     const second = endpoint();
     const killedArn = await parked(second, "K1");
+    await second.kill();
     const third = endpoint();
     expect(third.execution(killedArn)).toMatchObject({ status: "ABORTED", announced: false });
 
@@ -737,6 +738,5 @@ describe("status-change events across restarts of the local endpoint", () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(again).toEqual([]);
-    await second.close();
   });
 });

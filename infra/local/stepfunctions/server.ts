@@ -70,6 +70,8 @@ export class LocalStepFunctions {
   private progress = 0;
   private lambdasInFlight = 0;
   private closed = false;
+  /** Set by kill(): like a process killed, this endpoint writes nothing more. */
+  private killed = false;
   private announce: EventSink | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
 
@@ -85,6 +87,7 @@ export class LocalStepFunctions {
       invokeLambda: (functionArn, payload) => opts.invokeLambda(functionArn, payload),
       changed: (executionArn, persist) => {
         this.progress++;
+        if (this.killed) return;
         if (persist) this.records.save(executionArn);
         else {
           this.records.touch(executionArn);
@@ -167,9 +170,22 @@ export class LocalStepFunctions {
       await stopped;
     }
     await this.settleRunning(5000);
-    this.records.save();
+    if (!this.killed) this.records.save();
     // Closed handles are released in the loop's close phase; a zero timer runs after it.
     await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+
+  /**
+   * Stops at once as a SIGKILL would stop the process this endpoint lives in: no execution
+   * is aborted, no record is saved or announced from now on, so the records on disk are
+   * what the next start finds. (In one process the executions' objects remain; close()
+   * still releases their timers, without saving.)
+   */
+  async kill(): Promise<void> {
+    this.killed = true;
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    await this.close();
   }
 
   /** Resolves once no Lambda call is in flight and nothing has happened for a few
@@ -267,10 +283,11 @@ export class LocalStepFunctions {
 
   private deliver(record: ExecutionRecord): void {
     const sink = this.announce;
-    if (!sink) return;
+    if (!sink || this.killed) return;
     const event = executionStatusChange(record, { region: LOCAL_REGION, account: LOCAL_ACCOUNT });
     sink(event).then(
       () => {
+        if (this.killed) return;
         record.announced = true;
         this.records.touch(record.executionArn);
         this.saveSoon();
