@@ -1,6 +1,12 @@
 import { App, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { pickAppContext, STACK_ID, validationFailedIn, writeAssemblyStamp } from "./assembly.ts";
+import {
+  CUSTOMER_CONTEXT_ENV,
+  pickAppContext,
+  STACK_ID,
+  validationFailedIn,
+  writeAssemblyStamp,
+} from "./assembly.ts";
 import { sourceHash } from "./source-hash.ts";
 import { BackorderStack } from "./stacks/backorder-stack.ts";
 
@@ -31,6 +37,11 @@ export function buildApp(options: BuildAppOptions = {}) {
     emailFrom: ctx("emailFrom") ?? "orders@example.com",
     emailDomain: ctx("emailDomain") || undefined,
     publicBaseUrl: ctx("publicBaseUrl") || undefined,
+    customerEnvironment: Object.fromEntries(
+      Object.entries(CUSTOMER_CONTEXT_ENV)
+        .map(([key, variable]) => [variable, ctx(key)])
+        .filter((entry): entry is [string, string] => Boolean(entry[1])),
+    ),
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   });
   if (options.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

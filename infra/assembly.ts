@@ -10,7 +10,34 @@ export const STACK_ID = "BackorderEngine";
 export const ASSEMBLY_DIR = join(repoRoot, "cdk.out");
 
 /** The context keys the app reads (see buildApp). */
-export const APP_CONTEXT_KEYS = ["emailFrom", "emailDomain", "publicBaseUrl"] as const;
+export const APP_CONTEXT_KEYS = [
+  "emailFrom",
+  "emailDomain",
+  "publicBaseUrl",
+  "shopName",
+  "shopLogoUrl",
+  "shopSupportEmail",
+  "shopFooter",
+  "shopUrl",
+  "trackingPages",
+  "remedyShippingDiscountPercent",
+  "remedyFutureDiscountPercent",
+  "remedyDiscountCodes",
+] as const;
+
+/** The context keys that set the customer-facing configuration, and the variable each
+ * becomes in every function's environment (shared/config.ts reads them). */
+export const CUSTOMER_CONTEXT_ENV = {
+  shopName: "BACKORDER_SHOP_NAME",
+  shopLogoUrl: "BACKORDER_SHOP_LOGO_URL",
+  shopSupportEmail: "BACKORDER_SHOP_SUPPORT_EMAIL",
+  shopFooter: "BACKORDER_SHOP_FOOTER",
+  shopUrl: "BACKORDER_SHOP_URL",
+  trackingPages: "BACKORDER_TRACKING_PAGES",
+  remedyShippingDiscountPercent: "BACKORDER_REMEDY_SHIPPING_DISCOUNT_PERCENT",
+  remedyFutureDiscountPercent: "BACKORDER_REMEDY_FUTURE_DISCOUNT_PERCENT",
+  remedyDiscountCodes: "BACKORDER_REMEDY_DISCOUNT_CODES",
+} as const satisfies Partial<Record<(typeof APP_CONTEXT_KEYS)[number], string>>;
 export type AppContext = Partial<Record<(typeof APP_CONTEXT_KEYS)[number], string>>;
 
 /** Written beside a cloud assembly by `cdk synth` (infra/app.ts): what it was made from. */

@@ -1,3 +1,6 @@
+import type { RemedyConfig } from "./domain/remedies.ts";
+import { EXAMPLE_SHOP, type ShopProfile } from "./emails/shop.ts";
+
 /**
  * Runtime configuration, read from the environment once. The CDK app sets these on every
  * Lambda; the local stack sets them for its in-process handlers. SDK endpoints come from
@@ -43,6 +46,30 @@ export const config = {
     starts: numberOr("BACKORDER_RATE_STARTS", 150, true),
   }),
   emailFrom: () => required("BACKORDER_EMAIL_FROM"),
+  /** The shop emails and the order page speak for (context `shop*`, or the environment). */
+  shop: (): ShopProfile => {
+    const name = process.env.BACKORDER_SHOP_NAME || EXAMPLE_SHOP.name;
+    return {
+      name,
+      logoUrl: process.env.BACKORDER_SHOP_LOGO_URL || null,
+      supportEmail:
+        process.env.BACKORDER_SHOP_SUPPORT_EMAIL ||
+        process.env.BACKORDER_EMAIL_FROM ||
+        EXAMPLE_SHOP.supportEmail,
+      footer: process.env.BACKORDER_SHOP_FOOTER || name,
+      url: process.env.BACKORDER_SHOP_URL || null,
+      trackingPages: trackingPages(process.env.BACKORDER_TRACKING_PAGES),
+    };
+  },
+  /** What the delay tiers give (contract §8): percentages and, optionally, codes. */
+  remedies: (): RemedyConfig => ({
+    shippingDiscountPercent: numberOr("BACKORDER_REMEDY_SHIPPING_DISCOUNT_PERCENT", 50),
+    futureDiscountPercent: numberOr("BACKORDER_REMEDY_FUTURE_DISCOUNT_PERCENT", 10),
+    codes: (process.env.BACKORDER_REMEDY_DISCOUNT_CODES ?? "")
+      .split(",")
+      .map((c) => c.trim())
+      .filter(Boolean),
+  }),
   /** SES configuration set, if any (AWS only). */
   emailConfigurationSet: () => process.env.BACKORDER_SES_CONFIGURATION_SET || undefined,
   /** Base URL customers' links point at (the API's public URL). */
@@ -69,6 +96,23 @@ export const config = {
   /** Days a stored Idempotency-Key answer is replayed. */
   idempotencyTtlDays: () => numberOr("BACKORDER_IDEMPOTENCY_TTL_DAYS", 7),
 };
+
+/** `{"carrier name": "https://…{number}…"}`, or nothing. */
+function trackingPages(raw: string | undefined): Record<string, string> {
+  if (!raw) return {};
+  const parsed = JSON.parse(raw) as unknown;
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new Error("invalid configuration: BACKORDER_TRACKING_PAGES");
+  }
+  const out: Record<string, string> = {};
+  for (const [carrier, url] of Object.entries(parsed)) {
+    if (typeof url !== "string" || !url.startsWith("https://") || !url.includes("{number}")) {
+      throw new Error("invalid configuration: BACKORDER_TRACKING_PAGES");
+    }
+    out[carrier.toLowerCase()] = url;
+  }
+  return out;
+}
 
 function numberOr(name: string, fallback: number, zeroAllowed = false): number {
   const raw = process.env[name];

@@ -4,19 +4,26 @@ import { parseOr400 } from "../../shared/http/validation.ts";
 import { customerOrderView, orderPageHtml } from "../../shared/pages/order-page.ts";
 import { appPorts } from "../../shared/services/deps.ts";
 import { orderWithLines } from "../../shared/services/queries.ts";
+import { offeredSubstitutes } from "../../shared/services/substitute.ts";
 
 /** `GET /v1/customer/orders/{orderId}?token=…`: the order page (JSON, or HTML for browsers). */
 export const handler = httpHandler("get-customer-order", {}, async (req) => {
   const orderId = parseOr400(idSchema, req.pathParameters.orderId);
-  const { order, lines } = await orderWithLines(appPorts(), orderId);
-  const view = customerOrderView(order, lines);
+  const ports = appPorts();
+  const { order, lines } = await orderWithLines(ports, orderId);
+  const view = customerOrderView(order, lines, {
+    substitutes: await offeredSubstitutes(ports, lines),
+    trackingPages: ports.notify.shop.trackingPages,
+  });
   if (!(req.headers.accept ?? "").includes("text/html")) return { status: 200, body: view };
-  const cancelLineId = req.query.action === "cancel" ? req.query.lineId : undefined;
   return {
     status: 200,
     text: orderPageHtml(view, {
       token: req.query.token ?? "",
-      ...(cancelLineId ? { cancelLineId } : {}),
+      shop: ports.notify.shop,
+      action: req.query.action,
+      lineId: req.query.lineId,
+      sku: req.query.sku,
     }),
     headers: {
       "content-type": "text/html; charset=utf-8",

@@ -4,6 +4,7 @@ import { installClock } from "../../shared/adapters/clock.ts";
 import { limitSandboxPayments } from "../../shared/adapters/sandbox-payment.ts";
 import { scheduledFunctions } from "../../shared/http/routes.ts";
 import { logger } from "../../shared/logger.ts";
+import { CUSTOMER_CONTEXT_ENV } from "../assembly.ts";
 import { repoRoot } from "../paths.ts";
 import { VirtualClock } from "./clock.ts";
 import { checkJava, ensureDynamoDbLocal } from "./dynamodb/jar.ts";
@@ -202,8 +203,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     limitSandboxPayments(limits.inForce.payments ? () => limits.payments() : undefined);
     stops.push(async () => limitSandboxPayments(undefined));
 
+    // The shop's settings may be given in the environment locally; they win over the
+    // template's (from cdk.json's context).
+    const shopSettings = Object.fromEntries(
+      Object.values(CUSTOMER_CONTEXT_ENV)
+        .map((name) => [name, process.env[name]])
+        .filter((entry): entry is [string, string] => Boolean(entry[1])),
+    );
     // Handlers reach AWS through SDK clients configured by these standard variables.
-    Object.assign(process.env, model.environment, {
+    Object.assign(process.env, model.environment, shopSettings, {
       AWS_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,

@@ -26,13 +26,15 @@ import { LOCAL_ACCOUNT, LOCAL_REGION } from "./identity.ts";
  */
 export async function synthTemplate(): Promise<CfnTemplate> {
   const { buildApp } = await import("../app.ts");
+  const { defaultAppContext } = await import("../assembly.ts");
   const outdir = await mkdtemp(join(tmpdir(), "backorder-synth-"));
   try {
     const { app, stack } = buildApp({
       outdir,
       nag: false,
       cfnValidation: false,
-      context: { "aws:cdk:bundling-stacks": [] },
+      // cdk.json's context, as `cdk synth` gives it (the shop's name, remedies, …).
+      context: { ...defaultAppContext(), "aws:cdk:bundling-stacks": [] },
     });
     return app.synth().getStackByName(stack.stackName).template as CfnTemplate;
   } finally {

@@ -36,6 +36,9 @@ export interface BackorderStackProps extends StackProps {
   emailDomain?: string;
   /** Public base URL for links in emails (context `publicBaseUrl`); default: the API URL. */
   publicBaseUrl?: string;
+  /** The shop's name, logo, support address, footer, tracking pages and remedies, as
+   * function environment variables (from the context keys in infra/assembly.ts). */
+  customerEnvironment?: Record<string, string>;
 }
 
 /** Everything the engine runs on: table, functions, HTTP API, line state machine, email. */
@@ -88,6 +91,7 @@ export class BackorderStack extends Stack {
         BACKORDER_LINK_SIGNING_SECRET_ARN: linkSigningSecret.secretArn,
         BACKORDER_STRIPE_SECRET_KEY_ARN: stripeKey.secretArn,
         BACKORDER_SUPPLIER_SECRETS_ARN: supplierSecrets.secretArn,
+        ...props.customerEnvironment,
       },
     });
     const api = new BackorderApi(this, "Api", { functions: functions.byName });

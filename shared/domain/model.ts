@@ -61,14 +61,33 @@ const chargeSchema = z.object({
   attempt: z.number(),
 });
 
+/** The concrete remedy a delay tier gives (contract §8), recorded on the line. */
+export const remedySchema = z.object({
+  kind: z.enum(["shipping_discount", "future_discount"]),
+  /** Percent off the shipping, or off the next purchase. */
+  percent: z.number(),
+  /** A code from the shop's configured list, when it hands out codes. */
+  code: z.string().nullable(),
+});
+export type Remedy = z.infer<typeof remedySchema>;
+
+/** A substitute offered with a delay notice: one that could be sold when it was decided. */
+const offeredSchema = z.object({ sku: z.string(), name: z.string(), available: z.number() });
+
 /** A delay notice decided and recorded, not yet confirmed sent (it goes out once). */
 export const owedNoticeSchema = z.object({
   /** The notice's event key part (`delay-<n>`). */
   occasion: z.string(),
   tier: z.enum(DELAY_TIERS),
   revised: isoDate.nullable(),
-  substitutes: z.array(z.string()),
+  /** Notices recorded before substitutes carried names list their codes. */
+  substitutes: z
+    .array(z.union([z.string(), offeredSchema]))
+    .transform((all) =>
+      all.map((s) => (typeof s === "string" ? { sku: s, name: s, available: 0 } : s)),
+    ),
   consentBy: isoDate.nullable(),
+  remedy: remedySchema.nullable().optional(),
 });
 export type OwedNotice = z.infer<typeof owedNoticeSchema>;
 
@@ -79,6 +98,8 @@ export const lineSchema = z.object({
   lineId: z.string(),
   lineRef: z.string(),
   sku: z.string(),
+  /** The SKU's catalog name when the line was sold (what emails and the page call it). */
+  name: z.string().optional(),
   qty: z.number().int(),
   /** Price of one unit in minor units of the order's currency. */
   unitPrice: z.number().int(),
@@ -104,6 +125,8 @@ export const lineSchema = z.object({
   consentBy: isoDate.nullable().optional(),
   /** The `consentBy` the customer consented to. */
   consentedFor: isoDate.nullable().optional(),
+  /** The remedy the line's latest delay notice gave (a discount), if any. */
+  remedy: remedySchema.nullable().optional(),
   /** A delay notice recorded with its delay and not yet sent: the next step sends it. */
   owedNotice: owedNoticeSchema.nullable().optional(),
   charge: chargeSchema.optional(),

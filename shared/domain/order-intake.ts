@@ -77,6 +77,9 @@ export type IntakePlan =
 export interface PlanOptions {
   /** Days promised when a backordered SKU has neither an ETA nor a lead time (30). */
   defaultPromiseDays?: number;
+  /** The order ships in one parcel (`ship_complete`, or `max_shipments` of 1): a line in
+   * stock waits for its backordered siblings, so it is promised their latest date. */
+  shipTogether?: boolean;
 }
 
 /**
@@ -88,6 +91,18 @@ export function freeToPromise(
   sku: Pick<SkuSnapshot, "onHand" | "allocated" | "backorderedQty">,
 ): number {
   return Math.max(0, sku.onHand - sku.allocated - sku.backorderedQty);
+}
+
+/**
+ * Whether `qty` units of a SKU can be sold now, as planOrder would sell them: from free
+ * stock, the rest on backorder if the SKU allows it and its limit has room.
+ */
+export function canSellNow(
+  sku: Pick<SkuSnapshot, "onHand" | "allocated" | "backorderedQty" | "backorder">,
+  qty: number,
+): boolean {
+  const free = freeToPromise(sku);
+  return free >= qty || (sku.backorder.allowed && backorderRoom(sku) >= qty - free);
 }
 
 /**
@@ -245,6 +260,10 @@ export function planOrder(
   }
 
   if (shortages.length > 0) return { ok: false, reason: "insufficient-stock", shortages };
+  if (options.shipTogether) {
+    const last = [today, ...lines.map((l) => l.promisedBy)].sort().at(-1) ?? today;
+    for (const line of lines) if (line.status === "allocated") line.promisedBy = last;
+  }
   const deltas = [...remaining.values()]
     .map((left) => left.delta)
     .filter((delta) => delta.allocate > 0 || delta.backorder > 0);

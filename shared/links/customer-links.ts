@@ -50,6 +50,8 @@ export interface CustomerLinks {
   cancelLine(lineId: string): string;
   /** The order page opened on the consent (keep waiting) of one line. */
   consentLine(lineId: string): string;
+  /** The order page opened on choosing one substitute for one line. */
+  substituteLine(lineId: string, sku: string): string;
 }
 
 /** The links an email gives the customer of one order, signed with a fresh token. */
@@ -65,5 +67,7 @@ export async function customerLinks(
     order,
     cancelLine: (lineId) => `${order}&action=cancel&lineId=${encodeURIComponent(lineId)}`,
     consentLine: (lineId) => `${order}&action=consent&lineId=${encodeURIComponent(lineId)}`,
+    substituteLine: (lineId, sku) =>
+      `${order}&action=substitute&lineId=${encodeURIComponent(lineId)}&sku=${encodeURIComponent(sku)}`,
   };
 }

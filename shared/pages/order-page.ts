@@ -1,120 +1,183 @@
+import Mustache from "mustache";
 import { splitPartsOf } from "../domain/allocation.ts";
 import { isCancellable } from "../domain/line-states.ts";
 import type { Line, Order } from "../domain/model.ts";
-import { orderStatusOf } from "../domain/model.ts";
-import { escapeHtml, formatMoney } from "../emails/render.ts";
+import { lineAmount, orderStatusOf } from "../domain/model.ts";
+import { ORDER_PAGE_HTML } from "../emails/compiled.ts";
+import {
+  CARRIER_TRACKING,
+  escapeHtml,
+  formatDay,
+  formatMoney,
+  trackingUrl,
+} from "../emails/format.ts";
+import type { ShopProfile } from "../emails/shop.ts";
+import { lineDates, type OfferedSubstitute, STATUS_WORDS } from "../emails/view.ts";
 
-/** The order as its customer sees it: no payment references, no internal fields. */
-export function customerOrderView(order: Order, lines: readonly Line[]) {
+const ORDER_STATUS_WORDS = {
+  open: "In progress",
+  completed: "Completed",
+  cancelled: "Cancelled",
+} as const;
+
+/**
+ * The order as its customer sees it (contract §9): no payment references, no internal
+ * fields; each line with its status in words, its dates, tracking, a short history, and
+ * exactly the actions it allows now.
+ */
+export function customerOrderView(
+  order: Order,
+  lines: readonly Line[],
+  options: {
+    substitutes?: ReadonlyMap<string, readonly OfferedSubstitute[]>;
+    trackingPages?: Readonly<Record<string, string>>;
+  } = {},
+) {
+  const status = orderStatusOf(lines);
   return {
     orderId: order.orderId,
     orderRef: order.orderRef,
-    status: orderStatusOf(lines),
+    status,
+    statusText: ORDER_STATUS_WORDS[status],
     createdAt: order.createdAt,
     currency: order.currency,
     shippingAddress: order.shippingAddress,
-    lines: lines.map((l) => ({
-      lineId: l.lineId,
-      lineRef: l.lineRef,
-      sku: l.sku,
-      qty: l.qty,
-      unitPrice: l.unitPrice,
-      status: l.status,
-      eta: l.eta,
-      promisedBy: l.promisedBy,
-      shipmentId: l.shipmentId ?? null,
-      carrier: l.carrier ?? null,
-      trackingNumber: l.trackingNumber ?? null,
-      refund: l.refund ? { amount: l.refund.amount, currency: l.refund.currency } : null,
+    lines: lines.map((l) => {
       // A line split since is cancelled through its part still waiting (contract §9).
-      canCancel: isCancellable(l.status) && splitPartsOf(lines, l.lineId).length === 0,
-      /** The day by which the customer must confirm to keep waiting (FTC rule), if asked. */
-      consentBy:
+      const canCancel = isCancellable(l.status) && splitPartsOf(lines, l.lineId).length === 0;
+      const consentBy =
         l.status === "backordered" && l.consentBy && l.consentedFor !== l.consentBy
           ? l.consentBy
+          : null;
+      const substitutes =
+        l.status === "backordered" ? (options.substitutes?.get(l.lineId) ?? []) : [];
+      return {
+        lineId: l.lineId,
+        lineRef: l.lineRef,
+        sku: l.sku,
+        name: l.name ?? l.sku,
+        qty: l.qty,
+        unitPrice: l.unitPrice,
+        amount: lineAmount(l),
+        status: l.status,
+        statusText: STATUS_WORDS[l.status],
+        eta: l.eta,
+        promisedBy: l.promisedBy,
+        firstPromisedBy: l.firstPromisedBy ?? l.promisedBy,
+        dates: lineDates(l),
+        shipmentId: l.shipmentId ?? null,
+        carrier: l.carrier ?? null,
+        trackingNumber: l.trackingNumber ?? null,
+        trackingUrl: l.trackingNumber
+          ? trackingUrl(l.carrier, l.trackingNumber, {
+              ...CARRIER_TRACKING,
+              ...options.trackingPages,
+            })
           : null,
-    })),
+        refund: l.refund ? { amount: l.refund.amount, currency: l.refund.currency } : null,
+        remedy: l.remedy ?? null,
+        history: l.history.slice(-8).map((h) => ({ status: h.status, at: h.at })),
+        canCancel,
+        /** The day by which the customer must confirm to keep waiting (FTC rule), if asked. */
+        consentBy,
+        /** What the line allows now (derived from its status and the state table). */
+        actions: {
+          cancel: canCancel,
+          keepWaiting: consentBy !== null,
+          substitutes: substitutes.map((s) => ({
+            sku: s.sku,
+            name: s.name,
+            price: lineAmount(l),
+            inStock: s.available >= l.qty,
+          })),
+          updatePaymentMethod: l.status === "awaiting_payment",
+        },
+      };
+    }),
   };
 }
 
-const STATUS_TEXT: Record<string, string> = {
-  backordered: "On backorder",
-  allocated: "Reserved for you",
-  awaiting_payment: "Waiting for a new payment method",
-  charged: "Paid, being packed",
-  shipment_requested: "Paid, being packed",
-  shipped: "Shipped",
-  delivered: "Delivered",
-  cancelled: "Cancelled",
-};
+export type CustomerOrderView = ReturnType<typeof customerOrderView>;
+
+/** What the page was opened for: an email's link to one line's action. */
+export interface PageAction {
+  action?: string | undefined;
+  lineId?: string | undefined;
+  sku?: string | undefined;
+}
 
 /**
- * The customer's order page (HTML for browsers). Its buttons call the same signed routes
- * with the page's token; `action=cancel&lineId=…` (the cancel link of an email) opens the
- * page on that line's confirmation.
+ * The customer's order page (HTML for browsers), rendered from its template. Its buttons
+ * call the same signed routes with the page's token; an email's action link
+ * (`action=cancel|consent|substitute&lineId=…`) opens the page on that line, its
+ * confirmation button focused.
  */
 export function orderPageHtml(
-  view: ReturnType<typeof customerOrderView>,
-  options: { token: string; cancelLineId?: string },
+  view: CustomerOrderView,
+  options: { token: string; shop: ShopProfile } & PageAction,
 ): string {
   const token = encodeURIComponent(options.token);
   const base = `/v1/customer/orders/${encodeURIComponent(view.orderId)}`;
-  const rows = view.lines
-    .map((l) => {
-      const when =
-        l.status === "backordered"
-          ? `ships by ${escapeHtml(l.promisedBy)}${l.eta ? `, expected ${escapeHtml(l.eta)}` : ""}`
-          : l.trackingNumber
-            ? `${escapeHtml(l.carrier ?? "")} ${escapeHtml(l.trackingNumber)}`
-            : "";
-      const confirm = options.cancelLineId === l.lineId && l.canCancel;
-      const cancel = l.canCancel
-        ? `<button data-post="${escapeHtml(`${base}/lines/${encodeURIComponent(l.lineId)}/cancel?token=${token}`)}"${
-            confirm ? ' class="confirm" autofocus' : ""
-          }>${confirm ? "Yes, cancel this item" : "Cancel"}</button>`
-        : "";
-      const consent = l.consentBy
-        ? `<button data-post="${escapeHtml(`${base}/lines/${encodeURIComponent(l.lineId)}/consent?token=${token}`)}">Keep waiting (confirm by ${escapeHtml(l.consentBy)})</button> `
-        : "";
-      return `<tr id="line-${escapeHtml(l.lineId)}"><td>${l.qty} &times; ${escapeHtml(l.sku)}</td><td>${formatMoney(
-        l.unitPrice * l.qty,
-        view.currency,
-      )}</td><td>${escapeHtml(STATUS_TEXT[l.status] ?? l.status)}</td><td>${when}</td><td>${consent}${cancel}</td></tr>`;
-    })
-    .join("");
-  const awaiting = view.lines.some((l) => l.status === "awaiting_payment");
-  const payment = awaiting
-    ? `<form id="payment" data-post="${escapeHtml(`${base}/payment-method?token=${token}`)}"><label>New payment method <input name="paymentMethodRef" required></label> <button>Pay</button></form>`
-    : "";
-  const banner = options.cancelLineId
-    ? '<p class="notice">Do you want to cancel the highlighted item? Press the button on its line to confirm.</p>'
-    : "";
-  return [
-    "<!doctype html><html lang=en><head><meta charset=utf-8>",
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>Order ${escapeHtml(view.orderRef)}</title>`,
-    "<style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse;width:100%}td{padding:.4rem;border-bottom:1px solid #ddd}.confirm{background:#b00;color:#fff}.notice{background:#fff3cd;padding:.6rem}</style>",
-    "</head><body>",
-    `<h1>Order ${escapeHtml(view.orderRef)}</h1>`,
-    `<p>Status: ${escapeHtml(view.status)}</p>`,
+  const lineUrl = (lineId: string, what: string) =>
+    `${base}/lines/${encodeURIComponent(lineId)}/${what}?token=${token}`;
+  const target = view.lines.find((l) => l.lineId === options.lineId);
+  let banner: string | null = null;
+  if (target && options.action === "cancel" && target.canCancel) {
+    banner = `Do you want to cancel ${target.name}? Press the red button on its line to confirm.`;
+  } else if (target && options.action === "consent" && target.consentBy) {
+    banner = `To keep ${target.name} on order, press "Keep waiting" on its line.`;
+  } else if (target && options.action === "substitute") {
+    const offered = target.actions.substitutes.find((s) => s.sku === options.sku);
+    banner = offered
+      ? `Do you want ${offered.name} instead of ${target.name}? Press the red button to confirm.`
+      : `That item can no longer be offered instead of ${target.name}; the choices still open are on its line.`;
+  }
+  const money = (amount: number) => formatMoney(amount, view.currency);
+  const page = {
+    shop: options.shop,
+    orderRef: view.orderRef,
+    ordered: formatDay(view.createdAt),
+    statusText: view.statusText,
     banner,
-    `<table>${rows}</table>`,
-    payment,
-    "<p id=result></p>",
-    `<script>
-document.querySelectorAll("button[data-post]").forEach((b) => b.addEventListener("click", async () => {
-  const res = await fetch(b.dataset.post, { method: "POST" });
-  document.getElementById("result").textContent = res.ok ? "Done." : (await res.json()).detail;
-  if (res.ok) setTimeout(() => location.reload(), 800);
-}));
-const form = document.getElementById("payment");
-if (form) form.addEventListener("submit", async (e) => {
-  e.preventDefault();
-  const res = await fetch(form.dataset.post, { method: "POST", headers: { "content-type": "application/json" },
-    body: JSON.stringify({ paymentMethodRef: new FormData(form).get("paymentMethodRef") }) });
-  document.getElementById("result").textContent = res.ok ? "Thank you: we are charging it now." : (await res.json()).detail;
-});
-</script>`,
-    "</body></html>",
-  ].join("");
+    lines: view.lines.map((l) => ({
+      ...l,
+      highlight: target?.lineId === l.lineId,
+      isCancelled: l.status === "cancelled",
+      unitPriceText: money(l.unitPrice),
+      amountText: money(l.amount),
+      tracking: l.trackingNumber
+        ? { carrier: l.carrier ?? "Carrier", number: l.trackingNumber, url: l.trackingUrl }
+        : null,
+      remedyText: l.remedy
+        ? l.remedy.kind === "shipping_discount"
+          ? `For the delay: ${l.remedy.percent}% off the shipping of this item.`
+          : `For the delay: ${l.remedy.percent}% off your next order.`
+        : null,
+      remedyCode: l.remedy?.code ?? null,
+      refundText: l.refund ? `Refunded ${formatMoney(l.refund.amount, l.refund.currency)}` : null,
+      historyText: l.history.map((h) => ({ at: formatDay(h.at), status: STATUS_WORDS[h.status] })),
+      consentUrl: l.actions.keepWaiting ? lineUrl(l.lineId, "consent") : null,
+      consentByText: l.consentBy ? formatDay(l.consentBy) : null,
+      cancelUrl: l.actions.cancel ? lineUrl(l.lineId, "cancel") : null,
+      confirmCancel: options.action === "cancel" && target?.lineId === l.lineId,
+      substitutes: l.actions.substitutes.map((s) => ({
+        name: s.name,
+        priceText: money(s.price),
+        availability: s.inStock ? "In stock, ships now" : "On backorder",
+        url: lineUrl(l.lineId, "substitute"),
+        body: JSON.stringify({ sku: s.sku }),
+        confirm:
+          options.action === "substitute" && target?.lineId === l.lineId && options.sku === s.sku,
+      })),
+    })),
+    paymentUrl: view.lines.some((l) => l.actions.updatePaymentMethod)
+      ? `${base}/payment-method?token=${token}`
+      : null,
+  };
+  return Mustache.render(
+    ORDER_PAGE_HTML,
+    page,
+    {},
+    { escape: (value: unknown) => escapeHtml(String(value)) },
+  );
 }

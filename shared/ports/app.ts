@@ -1,5 +1,7 @@
 import type { DelayConfig } from "../domain/delays.ts";
 import type { PaymentProvider } from "../domain/model.ts";
+import type { RemedyConfig } from "../domain/remedies.ts";
+import type { ShopProfile } from "../emails/shop.ts";
 import type { AllocationStore } from "./allocation.ts";
 import type { BulkJobs } from "./bulk.ts";
 import type { CatalogStore } from "./catalog.ts";
@@ -28,6 +30,8 @@ export interface NotifyPorts {
   linkSecret: () => Promise<string>;
   /** How long the links in an email stay valid. */
   linkTtlDays: number;
+  /** The shop the emails speak for. */
+  shop: ShopProfile;
 }
 
 /**
@@ -63,6 +67,8 @@ export interface AppPorts {
     paymentWindowHours: number;
     idempotencyTtlDays: number;
     delays: DelayConfig;
+    /** What the delay tiers give. */
+    remedies: RemedyConfig;
     /** Days a waiting line may go without an email before it gets a check-in. */
     checkInAfterSilentDays: number;
     /** Seconds a line parked for a shipment, a group or a callback re-checks itself. */

@@ -1,4 +1,4 @@
-import type { Line, OwedNotice } from "../domain/model.ts";
+import type { Line, OwedNotice, Remedy } from "../domain/model.ts";
 import type { WaitKind } from "../domain/waits.ts";
 
 /** What a delay decision changes on a waiting line. */
@@ -10,6 +10,8 @@ export interface DelayPatch {
   toldPromisedBy: string;
   /** The notice this delay owes the customer (null for a silent slip). */
   owedNotice: OwedNotice | null;
+  /** The remedy the notice gives, recorded on the line (absent: the line's stays). */
+  remedy?: Remedy | null;
 }
 
 /** A wake-up a line is owed (the wake outbox, see shared/services/wakes.ts). */

@@ -3,10 +3,12 @@ import { toIsoDate } from "../domain/dates.ts";
 import { decideDelay } from "../domain/delays.ts";
 import { refusals } from "../domain/errors.ts";
 import type { Line, Order, OwedNotice } from "../domain/model.ts";
+import { remedyFor } from "../domain/remedies.ts";
 import type { AppPorts } from "../ports/app.ts";
 import { type CancelDeps, cancelLine } from "./cancel.ts";
 import { nextEscalationOf } from "./lines.ts";
 import { notifyOnce } from "./notify.ts";
+import { offeredSubstitutes } from "./substitute.ts";
 import { wakeLines } from "./wakes.ts";
 
 export type EscalateDeps = CancelDeps & Pick<AppPorts, "waits" | "notifications" | "settings">;
@@ -65,13 +67,17 @@ export async function escalateLine(deps: EscalateDeps, orderId: string, lineId: 
     });
     return { escalated: "silent" };
   }
-  const sku = await deps.catalog.getSku(line.sku);
   const notice: OwedNotice = {
     occasion: `delay-${decision.delays}`,
     tier: decision.tier,
     revised: decision.revised,
-    substitutes: sku?.substitutes ?? [],
+    // Only substitutes that can be sold now, and only in the tiers that offer them.
+    substitutes:
+      decision.tier === "apology"
+        ? []
+        : ((await offeredSubstitutes(deps, [line])).get(line.lineId) ?? []),
     consentBy: decision.consentBy,
+    remedy: remedyFor(decision.tier, deps.settings.remedies, line.lineId),
   };
   // The delay (and the consent it asks) is recorded before the email leaves, with the
   // notice it owes: a customer who answers the email at once finds it, and a crash
@@ -85,6 +91,7 @@ export async function escalateLine(deps: EscalateDeps, orderId: string, lineId: 
     consentBy: decision.consentBy,
     toldPromisedBy: decision.promisedBy,
     owedNotice: notice,
+    ...(notice.remedy ? { remedy: notice.remedy } : {}),
   });
   if (!recorded) return { escalated: null };
   await sendOwedNotice(deps, order, { ...line, promisedBy: decision.promisedBy }, notice);

@@ -78,9 +78,11 @@ async function prepare(
   const content = renderEmail(kind, {
     order,
     lines,
+    shop: deps.shop,
     orderUrl: links.order,
     cancelUrl: links.cancelLine,
     consentUrl: links.consentLine,
+    substituteUrl: links.substituteLine,
     ...(extra.delay ? { delay: extra.delay } : {}),
   });
   return {

@@ -108,7 +108,11 @@ export async function placeOrder(
       const stock = new Map<string, SkuSnapshot>(
         [...skus.values()].map((s) => [s.sku, snapshotOf(s, inboundOf.get(s.sku) ?? [])]),
       );
-      const plan = planOrder(request.lines, stock, toIsoDate(now));
+      const plan = planOrder(request.lines, stock, toIsoDate(now), {
+        shipTogether:
+          request.splitPolicy === "ship_complete" ||
+          (request.splitPolicy === "max_shipments" && request.maxShipments === 1),
+      });
       if (!plan.ok) {
         // The stock may be gone because this very key's first call took it.
         const placed = await deps.orders.getIdempotency(ORDER_IDEMPOTENCY_SCOPE, key);
@@ -130,7 +134,7 @@ export async function placeOrder(
             );
       }
 
-      const { order, lines } = buildOrder(request, plan.lines, now);
+      const { order, lines } = buildOrder(request, plan.lines, now, skus);
       const outcome = await deps.orders.createOrder({
         order,
         lines,
@@ -197,6 +201,7 @@ function buildOrder(
   request: OrderRequest,
   planned: readonly PlannedLine[],
   now: Date,
+  skus: ReadonlyMap<string, Pick<Sku, "name">>,
 ): { order: Order; lines: Line[] } {
   const at = now.toISOString();
   const orderId = `ord_${nextUlid(now.getTime())}`;
@@ -212,7 +217,9 @@ function buildOrder(
     currency: request.currency,
     createdAt: at,
   };
-  const lines = planned.map((p) => newLine(orderId, request.currency, p, now));
+  const lines = planned.map((p) =>
+    newLine(orderId, request.currency, { ...p, name: skus.get(p.sku)?.name }, now),
+  );
   return { order, lines };
 }
 
@@ -220,7 +227,7 @@ function buildOrder(
 export function newLine(
   orderId: string,
   currency: string,
-  p: PlannedLine,
+  p: PlannedLine & { name?: string | undefined },
   now: Date,
   lineId = `ln_${nextUlid(now.getTime())}`,
 ): Line {
@@ -230,6 +237,7 @@ export function newLine(
     lineId,
     lineRef: p.lineRef,
     sku: p.sku,
+    ...(p.name ? { name: p.name } : {}),
     qty: p.qty,
     unitPrice: p.unitPrice,
     currency,

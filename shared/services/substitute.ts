@@ -1,7 +1,8 @@
 import { toIsoDate } from "../domain/dates.ts";
 import { refusals } from "../domain/errors.ts";
 import type { Line } from "../domain/model.ts";
-import { planOrder } from "../domain/order-intake.ts";
+import { canSellNow, planOrder } from "../domain/order-intake.ts";
+import type { OfferedSubstitute } from "../emails/view.ts";
 import type { AppPorts } from "../ports/app.ts";
 import { type CancelDeps, cancelLine } from "./cancel.ts";
 import { newLine, snapshotOf } from "./place-order.ts";
@@ -67,7 +68,7 @@ export async function substituteLine(
       );
     }
     const lines = plan.lines.map((p, i) =>
-      newLine(orderId, line.currency, p, now, `${lineId}-s${i + 1}`),
+      newLine(orderId, line.currency, { ...p, name: sku.name }, now, `${lineId}-s${i + 1}`),
     );
     const taken = await deps.orders.addLines(
       lines,
@@ -78,4 +79,35 @@ export async function substituteLine(
     await cancelLine(deps, orderId, lineId);
     return lines;
   });
+}
+
+/**
+ * The substitutes each waiting line can be offered now (contract §8): the SKU's listed
+ * substitutes that can be sold now for the line's quantity (from stock, or on backorder by
+ * their own policy), by line id. Two catalog reads, whatever the number of lines.
+ */
+export async function offeredSubstitutes(
+  deps: Pick<AppPorts, "catalog">,
+  lines: readonly Line[],
+): Promise<Map<string, OfferedSubstitute[]>> {
+  const waiting = lines.filter((l) => l.status === "backordered");
+  const offers = new Map<string, OfferedSubstitute[]>();
+  if (waiting.length === 0) return offers;
+  const own = await deps.catalog.getSkus([...new Set(waiting.map((l) => l.sku))]);
+  const listed = [...new Set([...own.values()].flatMap((s) => s.substitutes))];
+  const candidates = listed.length > 0 ? await deps.catalog.getSkus(listed) : new Map();
+  for (const line of waiting) {
+    const offered: OfferedSubstitute[] = [];
+    for (const code of own.get(line.sku)?.substitutes ?? []) {
+      const sku = candidates.get(code);
+      if (!sku || sku.sku === line.sku || !canSellNow(sku, line.qty)) continue;
+      offered.push({
+        sku: sku.sku,
+        name: sku.name,
+        available: Math.max(0, sku.onHand - sku.allocated - sku.backorderedQty),
+      });
+    }
+    offers.set(line.lineId, offered);
+  }
+  return offers;
 }

@@ -1,5 +1,7 @@
 import { DEFAULT_DELAYS } from "../../shared/domain/delays.ts";
 import { DEFAULT_ESCALATION } from "../../shared/domain/escalation.ts";
+import { DEFAULT_REMEDIES } from "../../shared/domain/remedies.ts";
+import { EXAMPLE_SHOP } from "../../shared/emails/shop.ts";
 import type { AppPorts, NotifyPorts } from "../../shared/ports/app.ts";
 import { FakeAllocation } from "./allocation.ts";
 import { FakeCatalog } from "./catalog.ts";
@@ -86,6 +88,7 @@ export function fakePorts({ now = "2026-11-24T10:00:00Z" }: { now?: string } = {
       publicBaseUrl: PUBLIC_BASE_URL,
       linkSecret: async () => "a-link-secret-for-unit-tests",
       linkTtlDays: 90,
+      shop: EXAMPLE_SHOP,
     },
     gateway,
     mailer,
@@ -97,6 +100,7 @@ export function fakePorts({ now = "2026-11-24T10:00:00Z" }: { now?: string } = {
       paymentWindowHours: 72,
       idempotencyTtlDays: 7,
       delays: { ...DEFAULT_DELAYS },
+      remedies: { ...DEFAULT_REMEDIES },
       checkInAfterSilentDays: DEFAULT_ESCALATION.checkInAfterSilentDays,
       recheckSeconds: 7 * 86_400,
       maxExecutionRestarts: 5,

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ASSEMBLY_DIR, readStackTemplate } from "../../infra/assembly.ts";
+import { ASSEMBLY_DIR, defaultAppContext, readStackTemplate } from "../../infra/assembly.ts";
 import { FUNCTION_METADATA_KEY } from "../../infra/constructs/function-metadata.ts";
 import {
   type Access,
@@ -224,6 +224,18 @@ describe("functions", () => {
     for (const [name, { resource }] of functionsByName()) {
       const env = resource.Properties?.Environment as { Variables: Json } | undefined;
       expect(env?.Variables.BACKORDER_TABLE_NAME, name).toEqual({ Ref: tableId });
+    }
+  });
+
+  it("tells every function the shop's name and remedies from cdk.json's context", () => {
+    const context = defaultAppContext();
+    expect(context.shopName).toBeTruthy();
+    for (const [name, { resource }] of functionsByName()) {
+      const env = resource.Properties?.Environment as { Variables: Json } | undefined;
+      expect(env?.Variables.BACKORDER_SHOP_NAME, name).toBe(context.shopName);
+      expect(env?.Variables.BACKORDER_REMEDY_SHIPPING_DISCOUNT_PERCENT, name).toBe(
+        context.remedyShippingDiscountPercent,
+      );
     }
   });
 });

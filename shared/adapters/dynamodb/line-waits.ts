@@ -91,6 +91,7 @@ export class DynamoDbLineWaits implements LineWaitStore {
             "toldPromisedBy = :told",
             "owedNotice = :owed",
             "firstPromisedBy = if_not_exists(firstPromisedBy, :from)",
+            ...(patch.remedy !== undefined ? ["remedy = :remedy"] : []),
           ],
           condition: ["promisedBy = :from"],
           values: {
@@ -101,6 +102,7 @@ export class DynamoDbLineWaits implements LineWaitStore {
             ":told": patch.toldPromisedBy,
             ":owed": patch.owedNotice,
             ":from": from,
+            ...(patch.remedy !== undefined ? { ":remedy": patch.remedy } : {}),
           },
         },
         statusIn("backordered"),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { addDays, toIsoDate } from "../../../shared/domain/dates.ts";
+import { formatDay } from "../../../shared/emails/format.ts";
 import { ownStack } from "../own-stack.ts";
 import { api, eventually, newSku, orderBody, postOrder, putSku, settled } from "../support.ts";
 import {
@@ -49,7 +50,11 @@ async function passDay(day: string) {
 
 describe("a waiting line whose promised date passes", () => {
   it("gets the notice of its tier: 8–14 days late offers substitutes and discounted shipping", async () => {
-    const w = await waitingLine(3, ["ALT-1", "ALT-2"]);
+    // Listed substitutes: one in stock, one a stockout item with none left (not offered).
+    const [inStock, soldOut] = [newSku(), newSku()];
+    await putSku(inStock, { name: "Oak lamp", onHand: 4 });
+    await putSku(soldOut, { name: "Ash lamp", onHand: 0, backorder: { allowed: false } });
+    const w = await waitingLine(3, [inStock, soldOut]);
     const revised = addDays(w.promisedBy, 10);
     expect((await postAsn("acme", asnFor(w.sku, 5, revised))).status).toBe(202);
     await passDay(w.promisedBy);
@@ -58,12 +63,19 @@ describe("a waiting line whose promised date passes", () => {
       return list.length ? list : undefined;
     });
     expect(notice?.body.text).toContain(revised);
-    expect(notice?.body.text).toContain("ALT-1, ALT-2");
-    expect(notice?.body.text).toContain("discounted shipping");
-    expect(notice?.body.text).not.toContain("please confirm");
+    expect(notice?.body.text).toContain("- Oak lamp, $19.99 (In stock, ships now)");
+    expect(notice?.body.text).toContain(`action=substitute&lineId=${w.lineId}&sku=${inStock}`);
+    expect(notice?.body.text).not.toContain("Ash lamp");
+    expect(notice?.body.text).toContain("50% off the shipping of these items");
+    expect(notice?.body.text).not.toContain("Please confirm");
     // The delay is recorded before its email leaves (escalate.ts); let the step finish.
     await settled();
-    expect(await lineOf(w)).toMatchObject({ promisedBy: revised, delays: 1, consentBy: null });
+    expect(await lineOf(w)).toMatchObject({
+      promisedBy: revised,
+      delays: 1,
+      consentBy: null,
+      remedy: { kind: "shipping_discount", percent: 50, code: null },
+    });
   });
 
   it("1–3 days late moves the date without an email", async () => {
@@ -106,7 +118,7 @@ describe("a waiting line whose promised date passes", () => {
         async () =>
           (await noticesTo(w.email))
             .at(-1)
-            ?.body.text?.includes(`please confirm by ${secondRevised}`),
+            ?.body.text?.includes(`confirm by ${formatDay(secondRevised)} (${secondRevised})`),
         { what: "the second delay notice asking consent" },
       );
     }
@@ -168,7 +180,7 @@ describe("a waiting line whose promised date passes", () => {
         const email = await eventually(
           async () =>
             (await noticesTo(w.email)).find((e) =>
-              e.body.text?.includes(`please confirm by ${secondRevised}`),
+              e.body.text?.includes(`confirm by ${formatDay(secondRevised)} (${secondRevised})`),
             ),
           { intervalMs: 10, what: "the second delay notice" },
         );

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { DescribeExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { describe, expect, it } from "vitest";
 import { lineRunInput } from "../../../shared/adapters/sfn-line-workflow.ts";
+import { formatDay } from "../../../shared/emails/format.ts";
 import { postOrderBody } from "../../../shared/http/schemas.ts";
 import { createdOrderView } from "../../../shared/http/views.ts";
 import { verifyOrderToken } from "../../../shared/links/customer-links.ts";
@@ -137,7 +138,9 @@ describe("order intake behind the API", () => {
     const text = email?.body.text ?? "";
     const html = email?.body.html ?? "";
     expect(html).toMatch(/^<!doctype html>/i);
-    expect(text).toContain(`ships by ${lines[0]?.promisedBy}`);
+    expect(text).toContain(`Ships by: ${formatDay(lines[0]?.promisedBy ?? "")}`);
+    // Items are named by their catalog name ("W" here), with the SKU beside it.
+    expect(text).toContain(`W (SKU ${code})`);
 
     const links = [...text.matchAll(/https?:\/\/\S+/g)].map((m) => new URL(m[0]));
     const orderPage = links.find((u) => !u.searchParams.has("action"));

@@ -6,12 +6,16 @@ import { type Fakes, fakePorts } from "../../fakes/index.ts";
 
 /**
  * A line of 3 × W waiting on a SKU with a 7-day lead time: ordered 2026-11-24, promised
- * by P = 2026-12-01 (sooner than the first check-in, 14 silent days on). W2 and W3 are
- * offered instead of W.
+ * by P = 2026-12-01 (sooner than the first check-in, 14 silent days on). W2, W3 and W4
+ * are listed instead of W; W2 is in stock and W3 can be backordered, but W4 is a stockout
+ * item with nothing left, so it cannot be sold now and is never offered.
  */
 async function waitingLine(leadTimeDays = 7) {
   const f = fakePorts();
-  await f.given.sku("W", { backorder: { leadTimeDays }, substitutes: ["W2", "W3"] });
+  await f.given.sku("W2", { onHand: 5 });
+  await f.given.sku("W3", { backorder: { leadTimeDays: 30 } });
+  await f.given.sku("W4", { backorder: { allowed: false } });
+  await f.given.sku("W", { backorder: { leadTimeDays }, substitutes: ["W2", "W3", "W4"] });
   const { order, line } = await f.given.order([{ sku: "W", qty: 3 }]);
   const escalate = () => escalateLine(f, order.orderId, line.lineId);
   return { f, order, line, P: line.promisedBy, escalate };
@@ -41,18 +45,30 @@ describe("escalateLine: the promised date passes", () => {
   });
 
   it.each([
-    { late: 5, tier: "apology", says: "The new date is 2026-12-06.", not: "similar items" },
+    {
+      late: 5,
+      tier: "apology",
+      says: ["The new date is Sun, Dec 6, 2026 (2026-12-06)."],
+      not: ["instead", "% off"],
+      remedy: null,
+    },
     {
       late: 10,
       tier: "substitutes_shipping_discount",
-      says: "similar items are available: W2, W3. We will ship these items with discounted shipping.",
-      not: "next purchase",
+      says: [
+        "- Item W2, $30.00 (In stock, ships now). Choose this instead:",
+        "- Item W3, $30.00 (On backorder). Choose this instead:",
+        "50% off the shipping of these items",
+      ],
+      not: ["Item W4", "next order", "Please confirm"],
+      remedy: { kind: "shipping_discount", percent: 50, code: null },
     },
     {
       late: 20,
       tier: "substitutes_future_discount",
-      says: "similar items are available: W2, W3. We will give you a discount on your next purchase.",
-      not: "please confirm",
+      says: ["- Item W2, $30.00 (In stock, ships now)", "10% off your next order"],
+      not: ["Item W4", "Please confirm"],
+      remedy: { kind: "future_discount", percent: 10, code: null },
     },
   ])("$late days late: a delay notice of tier $tier, no consent asked", async (c) => {
     const { f, order, line, P, escalate } = await waitingLine();
@@ -61,17 +77,20 @@ describe("escalateLine: the promised date passes", () => {
 
     expect(await escalate()).toEqual({ escalated: "delay_notice", tier: c.tier, consentBy: null });
 
-    expect(await f.given.line(line)).toMatchObject({
+    const after = await f.given.line(line);
+    expect(after).toMatchObject({
       promisedBy: addDays(P, c.late),
       toldPromisedBy: addDays(P, c.late),
       delays: 1,
       consentBy: null,
       promiseEscalated: false,
     });
+    // The remedy is concrete and recorded on the line (the page shows it).
+    expect(after.remedy ?? null).toEqual(c.remedy);
     expect(await f.given.emails(order.orderId)).toEqual(["delay_notice"]);
     const [email] = f.mailer.sent;
-    expect(email?.text).toContain(c.says);
-    expect(email?.text).not.toContain(c.not);
+    for (const says of c.says) expect(email?.text).toContain(says);
+    for (const not of c.not) expect(email?.text).not.toContain(not);
   });
 
   it("more than 30 days past the first promise: the notice asks consent by the new date", async () => {
@@ -85,7 +104,7 @@ describe("escalateLine: the promised date passes", () => {
       consentBy: addDays(P, 40),
     });
     expect((await f.given.line(line)).consentBy).toBe(addDays(P, 40));
-    expect(f.mailer.sent[0]?.text).toContain(`please confirm by ${addDays(P, 40)}`);
+    expect(f.mailer.sent[0]?.text).toContain(`confirm by Sun, Jan 10, 2027 (${addDays(P, 40)})`);
   });
 
   it("no known date: the promise stays, handled, and consent is due in 30 days", async () => {
@@ -104,7 +123,7 @@ describe("escalateLine: the promised date passes", () => {
       promiseEscalated: true,
       consentBy: addDays("2026-12-02", 30),
     });
-    expect(f.mailer.sent[0]?.text).toContain("The new date is unknown for now");
+    expect(f.mailer.sent[0]?.text).toContain("the new date is unknown for now");
   });
 
   it("a second delay asks consent, even when it is a small one", async () => {
@@ -303,7 +322,7 @@ describe("consent asked by a delay notice", () => {
     const answers: unknown[] = [];
     f.mailer.onSend = async (email) => {
       const c = customers.find((x) => x.order.customer.email === email.to);
-      if (c && email.text.includes("please confirm")) {
+      if (c && email.text.includes("Please confirm")) {
         answers.push(await consentToWait(f, c.order.orderId, c.line.lineId));
       }
     };

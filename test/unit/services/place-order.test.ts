@@ -57,4 +57,40 @@ describe("placeOrder", () => {
     });
     expect((await f.catalog.getSku("W"))?.allocated).toBe(1);
   });
+
+  it("records each line's catalog name, which the emails and the page call it by", async () => {
+    const f = fakePorts();
+    await f.given.sku("W", { onHand: 0, backorder: { allowed: true } });
+    const placed = await placeOrder(f, "key-n", request("W", 1));
+    const [line] = placed.lines;
+    expect(line?.name).toBe("Item W");
+    expect((await f.orders.getLine(placed.order.orderId, line?.lineId ?? ""))?.name).toBe("Item W");
+    expect(f.mailer.sent[0]?.text).toContain("Item W (SKU W)");
+  });
+
+  it("a ship_complete order's line in stock is promised its backordered sibling's date, not today", async () => {
+    const f = fakePorts();
+    await f.given.sku("IN", { onHand: 5 });
+    await f.given.sku("OUT", { onHand: 0, backorder: { allowed: true, leadTimeDays: 10 } });
+    const together = (splitPolicy: OrderRequest["splitPolicy"], maxShipments?: number) => ({
+      ...request("IN", 1),
+      splitPolicy,
+      ...(maxShipments ? { maxShipments } : {}),
+      lines: [
+        { lineRef: "1", sku: "IN", qty: 1, unitPrice: 1000 },
+        { lineRef: "2", sku: "OUT", qty: 1, unitPrice: 1000 },
+      ],
+    });
+    const today = "2026-11-24";
+    const complete = await placeOrder(f, "key-c", together("ship_complete"));
+    expect(complete.lines.map((l) => [l.status, l.promisedBy])).toEqual([
+      ["allocated", "2026-12-04"],
+      ["backordered", "2026-12-04"],
+    ]);
+    const one = await placeOrder(f, "key-m", together("max_shipments", 1));
+    expect(one.lines.map((l) => l.promisedBy)).toEqual(["2026-12-04", "2026-12-04"]);
+    // Shipped as available, the line in stock goes today.
+    const apart = await placeOrder(f, "key-a", together("ship_as_available"));
+    expect(apart.lines.map((l) => l.promisedBy)).toEqual([today, "2026-12-04"]);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { substituteLine } from "../../../shared/services/substitute.ts";
+import { offeredSubstitutes, substituteLine } from "../../../shared/services/substitute.ts";
 import { fakePorts } from "../../fakes/index.ts";
 import type { SkuSeed } from "../../fakes/seed.ts";
 
@@ -135,6 +135,34 @@ describe("substituteLine", () => {
     });
     await expect(substituteLine(f, order.orderId, "ln_nope", "W2")).rejects.toMatchObject({
       kind: "not-found",
+    });
+  });
+
+  it("offers only substitutes that can be sold now for the line's quantity", async () => {
+    const f = fakePorts();
+    await f.given.sku("W", { substitutes: ["FREE", "WAITS", "GONE", "FEW", "NONE"] });
+    await f.given.sku("FREE", { onHand: 5 });
+    await f.given.sku("WAITS", { backorder: { allowed: true } });
+    await f.given.sku("GONE", { backorder: { allowed: false } });
+    await f.given.sku("FEW", { onHand: 1, backorder: { allowed: false } });
+    const { line } = await f.given.order([{ sku: "W", qty: 2 }]);
+
+    const offers = await offeredSubstitutes(f, [line]);
+
+    expect(offers.get(line.lineId)).toEqual([
+      { sku: "FREE", name: "Item FREE", available: 5 },
+      { sku: "WAITS", name: "Item WAITS", available: 0 },
+    ]);
+    // A line past waiting is offered nothing.
+    expect((await offeredSubstitutes(f, [{ ...line, status: "charged" }])).size).toBe(0);
+  });
+
+  it("a stockout substitute is not offered, and choosing it anyway answers 409", async () => {
+    const { f, line, substitute } = await waitingLine({ backorder: { allowed: false } });
+    expect((await offeredSubstitutes(f, [line])).get(line.lineId)).toEqual([]);
+    await expect(substitute("W2")).rejects.toMatchObject({
+      kind: "conflict",
+      code: "insufficient-stock",
     });
   });
 });
