@@ -47,7 +47,9 @@ describe("every email kind in a browser", () => {
       const page = await browser.newPage({ viewport: { width: 680, height: 900 } });
       try {
         await page.setContent(email.html, { waitUntil: "load" });
-        const text = await page.innerText("body");
+        // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a person reads
+        // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a person reads
+      const text = await page.innerText("body");
         for (const line of ctx.lines) expect(text).toContain(line.name ?? line.sku);
         expect(text).toContain(ctx.shop.supportEmail);
         expect(text).toContain(ctx.shop.footer);
@@ -99,6 +101,7 @@ describe("the order page in a browser", () => {
     const page = await browser.newPage({ viewport: { width: 760, height: 1000 } });
     try {
       await page.goto(url, { waitUntil: "load" });
+      // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a person reads
       const text = await page.innerText("body");
       expect(text).toContain("Walnut desk lamp");
       expect(text).toContain("On backorder");
