@@ -48,7 +48,6 @@ describe("every email kind in a browser", () => {
       try {
         await page.setContent(email.html, { waitUntil: "load" });
         // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a person reads
-        // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a person reads
         const text = await page.innerText("body");
         for (const line of ctx.lines) expect(text).toContain(line.name ?? line.sku);
         expect(text).toContain(ctx.shop.supportEmail);
