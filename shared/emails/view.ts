@@ -39,6 +39,17 @@ interface Labelled {
   value: string;
 }
 
+/** A date shown in words, with its ISO form (`YYYY-MM-DD`) for machines and the text part. */
+interface Dated extends Labelled {
+  iso: string;
+}
+
+const dated = (label: string, day: string): Dated => ({
+  label,
+  value: formatDay(day),
+  iso: day.slice(0, 10),
+});
+
 interface Link {
   label: string;
   url: string;
@@ -51,7 +62,7 @@ export interface EmailItem {
   unitPrice: string;
   amount: string;
   status: string;
-  dates: Labelled[];
+  dates: Dated[];
   tracking: { carrier: string; number: string; url: string | null } | null;
   actions: Link[];
 }
@@ -96,31 +107,31 @@ const OFFERS_CANCEL: ReadonlySet<NotificationKind> = new Set([
 /** The day a line entered a status, from its history. */
 function dayOf(line: Line, status: Line["status"]): string | null {
   const entry = [...line.history].reverse().find((h) => h.status === status);
-  return entry ? formatDay(entry.at) : null;
+  return entry ? entry.at : null;
 }
 
 /** The dates that matter for a line now: promised, revised, expected, shipped, delivered. */
-export function lineDates(line: Line, revised?: string | null): Labelled[] {
-  const dates: Labelled[] = [];
+export function lineDates(line: Line, revised?: string | null): Dated[] {
+  const dates: Dated[] = [];
   const waiting = line.status === "backordered" || line.status === "awaiting_payment";
   const open = waiting || ["allocated", "charged", "shipment_requested"].includes(line.status);
   const first = line.firstPromisedBy ?? line.promisedBy;
   if (open) {
-    if (first !== line.promisedBy) dates.push({ label: "First promised", value: formatDay(first) });
+    if (first !== line.promisedBy) dates.push(dated("First promised", first));
     if (line.promisedBy !== revised) {
-      dates.push({ label: "Ships by", value: formatDay(line.promisedBy) });
+      dates.push(dated("Ships by", line.promisedBy));
     }
   }
-  if (revised) dates.push({ label: "Revised date", value: formatDay(revised) });
+  if (revised) dates.push(dated("Revised date", revised));
   if (waiting && line.eta && line.eta !== revised && line.eta !== line.promisedBy) {
-    dates.push({ label: "Expected from our supplier", value: formatDay(line.eta) });
+    dates.push(dated("Expected from our supplier", line.eta));
   }
   const shipped = dayOf(line, "shipped");
-  if (shipped) dates.push({ label: "Shipped", value: shipped });
+  if (shipped) dates.push(dated("Shipped", shipped));
   const delivered = dayOf(line, "delivered");
-  if (delivered) dates.push({ label: "Delivered", value: delivered });
+  if (delivered) dates.push(dated("Delivered", delivered));
   const cancelled = dayOf(line, "cancelled");
-  if (cancelled) dates.push({ label: "Cancelled", value: cancelled });
+  if (cancelled) dates.push(dated("Cancelled", cancelled));
   return dates;
 }
 

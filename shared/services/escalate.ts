@@ -7,7 +7,7 @@ import { remedyFor } from "../domain/remedies.ts";
 import type { AppPorts } from "../ports/app.ts";
 import { type CancelDeps, cancelLine } from "./cancel.ts";
 import { nextEscalationOf } from "./lines.ts";
-import { notifyOnce } from "./notify.ts";
+import { notifyCustomer, notifyOnce } from "./notify.ts";
 import { offeredSubstitutes } from "./substitute.ts";
 import { wakeLines } from "./wakes.ts";
 
@@ -45,6 +45,29 @@ export async function escalateLine(deps: EscalateDeps, orderId: string, lineId: 
     if (sent === "already-sent") await deps.notifications.touchLastContact(orderId, [lineId], now);
     return { escalated: "check_in" };
   }
+  const decided = await recordDelayDecision(deps, line, toIsoDate(now));
+  if (decided === null) return { escalated: null };
+  if (decided.kind === "silent") return { escalated: "silent" };
+  await sendOwedNotice(deps, order, decided.line, decided.notice);
+  return {
+    escalated: "delay_notice",
+    tier: decided.notice.tier,
+    consentBy: decided.notice.consentBy,
+  };
+}
+
+/**
+ * The delay decision for a waiting line that has missed, or will miss, its promise (its
+ * ETA is later, or unknown once the date has passed), recorded: a small first slip moves
+ * the promise silently; otherwise the notice of its tier is recorded with the delay, owed
+ * until sent, with the tier's remedy and the substitutes that can be sold now. Null when
+ * the line moved meanwhile (nothing recorded).
+ */
+async function recordDelayDecision(
+  deps: EscalateDeps,
+  line: Line,
+  today: string,
+): Promise<{ kind: "silent" } | { kind: "notice"; notice: OwedNotice; line: Line } | null> {
   const decision = decideDelay(
     {
       promisedBy: line.promisedBy,
@@ -53,11 +76,11 @@ export async function escalateLine(deps: EscalateDeps, orderId: string, lineId: 
       eta: line.eta,
       delays: line.delays ?? 0,
     },
-    toIsoDate(now),
+    today,
     deps.settings.delays,
   );
   if (decision.kind === "silent") {
-    await deps.waits.recordDelay(line, line.promisedBy, {
+    const recorded = await deps.waits.recordDelay(line, line.promisedBy, {
       promisedBy: decision.promisedBy,
       promiseEscalated: false,
       delays: line.delays ?? 0,
@@ -65,7 +88,7 @@ export async function escalateLine(deps: EscalateDeps, orderId: string, lineId: 
       toldPromisedBy: line.toldPromisedBy ?? line.firstPromisedBy ?? line.promisedBy,
       owedNotice: null,
     });
-    return { escalated: "silent" };
+    return recorded ? { kind: "silent" } : null;
   }
   const notice: OwedNotice = {
     occasion: `delay-${decision.delays}`,
@@ -93,9 +116,49 @@ export async function escalateLine(deps: EscalateDeps, orderId: string, lineId: 
     owedNotice: notice,
     ...(notice.remedy ? { remedy: notice.remedy } : {}),
   });
-  if (!recorded) return { escalated: null };
-  await sendOwedNotice(deps, order, { ...line, promisedBy: decision.promisedBy }, notice);
-  return { escalated: "delay_notice", tier: decision.tier, consentBy: decision.consentBy };
+  if (!recorded) return null;
+  return { kind: "notice", notice, line: { ...line, promisedBy: decision.promisedBy } };
+}
+
+/** Whether a waiting line's new ETA shows, before its promised day has passed, that it
+ * will miss its promise (contract §8: told at once, not on the date). */
+export function willMissPromise(line: Line, eta: string | null, today: string): boolean {
+  return (
+    line.status === "backordered" &&
+    !line.owedNotice &&
+    !line.promiseEscalated &&
+    eta !== null &&
+    eta > line.promisedBy &&
+    today <= line.promisedBy
+  );
+}
+
+/**
+ * A supplier's date (a notice, a revision, a receipt short of what was owed) shows a
+ * waiting line will miss its promise: its delay is decided and told now, not when the
+ * promised day passes (FTC mail-order rule). From a request or a bulk job, so the email
+ * never fails the caller: one that does not go now stays owed on the line, and the line is
+ * woken so its own step sends it with the machine's retries. Says what was decided.
+ */
+export async function delayNow(
+  deps: EscalateDeps & Pick<AppPorts, "signals" | "rates">,
+  order: Order,
+  line: Line,
+  options: { rateWaitUntil?: number } = {},
+): Promise<"silent" | "notice" | null> {
+  const decided = await recordDelayDecision(deps, line, toIsoDate(deps.clock.now()));
+  if (decided === null || decided.kind === "silent") return decided?.kind ?? null;
+  const { occasion, ...delay } = decided.notice;
+  const sent = await notifyCustomer(deps.notify, "delay_notice", order, [decided.line], occasion, {
+    delay,
+    ...options,
+  });
+  if (sent === "sent" || sent === "already-sent") {
+    await deps.waits.clearOwedNotice(line.orderId, line.lineId, occasion);
+  } else {
+    await wakeLines(deps, [line], "delay notice owed", options.rateWaitUntil);
+  }
+  return "notice";
 }
 
 /** Sends a recorded delay notice (once: keyed by its occasion), then clears it. */

@@ -1,3 +1,4 @@
+import { toIsoDate } from "../domain/dates.ts";
 import { waitingEtas } from "../domain/inbound.ts";
 import type { Line } from "../domain/model.ts";
 import type { AdvanceShippingNotice } from "../domain/supply.ts";
@@ -5,9 +6,12 @@ import { logger } from "../logger.ts";
 import type { AppPorts } from "../ports/app.ts";
 import type { DeliveryAnswer } from "../ports/supply.ts";
 import { type BulkDeps, workInlineThenHandOver } from "./bulk.ts";
+import { delayNow, type EscalateDeps, willMissPromise } from "./escalate.ts";
 import { notifyCustomer } from "./notify.ts";
 
-export type EtaDeps = Pick<AppPorts, "orders" | "allocation" | "waits" | "supply" | "notify">;
+export type EtaDeps = Pick<AppPorts, "allocation" | "supply"> &
+  EscalateDeps &
+  Pick<AppPorts, "signals" | "rates">;
 
 /** A notice delivered by a supplier's webhook, its signature already verified. */
 export interface AsnDelivery {
@@ -73,6 +77,9 @@ export async function redate(
   const changes = waitingEtas(queue, inbound);
   const byId = new Map(queue.map((l) => [l.lineId, l]));
   const toTell = new Map<string, Line[]>();
+  const today = toIsoDate(deps.clock.now());
+  /** Lines the new date makes late: their delay is told now (contract §8). */
+  const late: Line[] = [];
   for (const change of changes) {
     if (Date.now() > deadline) return { changes: changes.length, finished: false };
     const line = byId.get(change.lineId);
@@ -86,15 +93,52 @@ export async function redate(
         continue;
       }
     }
+    if (change.changed && willMissPromise(line, change.eta, today)) {
+      late.push({ ...line, eta: change.eta });
+      continue;
+    }
     if (change.notify) {
       toTell.set(line.orderId, [...(toTell.get(line.orderId) ?? []), { ...line, eta: change.eta }]);
     }
+  }
+  for (const line of late) {
+    if (Date.now() > deadline) return { changes: changes.length, finished: false };
+    const told = await tellDelay(deps, line, deadline);
+    // A small first slip is moved silently; the customer still hears the new date.
+    if (told === "silent") toTell.set(line.orderId, [...(toTell.get(line.orderId) ?? []), line]);
+    // The delay notice gives the new date: no eta_updated for it later.
+    if (told === "notice") await deps.waits.setNotifiedEta(line.orderId, line.lineId, line.eta);
   }
   for (const [orderId, lines] of toTell) {
     if (Date.now() > deadline) return { changes: changes.length, finished: false };
     await tellNewEtas(deps, orderId, lines, deadline);
   }
   return { changes: changes.length, finished: true };
+}
+
+/**
+ * The delay of a line its new date makes late, decided and told now. A failure is logged:
+ * the line's own timer decides it on the promised day (the later, surer way).
+ */
+async function tellDelay(
+  deps: EtaDeps,
+  line: Line,
+  deadline: number,
+): Promise<"silent" | "notice" | null> {
+  try {
+    const order = await deps.orders.getOrder(line.orderId);
+    if (!order) return null;
+    return await delayNow(deps, order, line, {
+      ...(Number.isFinite(deadline) ? { rateWaitUntil: deadline } : {}),
+    });
+  } catch (error) {
+    logger.warn("a delay could not be told early; the line's timer tells it on its date", {
+      orderId: line.orderId,
+      lineId: line.lineId,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return null;
+  }
 }
 
 /**

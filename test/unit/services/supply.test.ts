@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AdvanceShippingNotice } from "../../../shared/domain/supply.ts";
+import { escalateLine } from "../../../shared/services/escalate.ts";
 import { receiveStock } from "../../../shared/services/receive.ts";
 import { receiveAsn, refreshEtas } from "../../../shared/services/supply.ts";
 import { type Fakes, fakePorts } from "../../fakes/index.ts";
@@ -66,5 +67,98 @@ describe("an ETA email that cannot be recorded", () => {
       eta: "2027-01-15",
     });
     expect(await f.given.emails(waiting.orderId)).toEqual([]);
+  });
+});
+
+describe("a notice that shows a waiting line will miss its promise", () => {
+  /** A line of 2 × W ordered 2026-11-24 with a 7-day lead time: promised by 2026-12-01.
+   * LAMP-OAK is in stock and listed instead of W. */
+  async function promisedLine() {
+    const f = fakePorts();
+    await f.given.sku("OAK", { onHand: 4 });
+    await f.given.sku("W", { backorder: { leadTimeDays: 7 }, substitutes: ["OAK"] });
+    const { order, line } = await f.given.order([{ sku: "W", qty: 2 }]);
+    expect(line.promisedBy).toBe("2026-12-01");
+    return { f, order, line };
+  }
+  const dated = (day: string, revision = 1): AdvanceShippingNotice => ({
+    asnId: "ASN-9",
+    revision,
+    estimatedDeliveryAt: `${day}T00:00:00Z`,
+    lines: [{ sku: "W", qty: 5 }],
+  });
+
+  it("20 days late: the delay notice of its tier goes at once, days before the promised date", async () => {
+    const { f, order, line } = await promisedLine();
+    await receiveAsn(f, { supplierId: "acme", webhookId: "m1", asn: dated("2026-12-21") });
+
+    // Still 2026-11-24: a week before the promise, the customer already knows.
+    expect(await f.given.emails(order.orderId)).toEqual(["delay_notice"]);
+    const [email] = f.mailer.sent;
+    expect(email?.text).toContain("The new date is Mon, Dec 21, 2026 (2026-12-21).");
+    expect(email?.text).toContain("- Item OAK, $20.00 (In stock, ships now)");
+    expect(email?.text).toContain("10% off your next order");
+    expect(email?.text).not.toContain("Please confirm");
+    expect(await f.given.line(line)).toMatchObject({
+      eta: "2026-12-21",
+      promisedBy: "2026-12-21",
+      firstPromisedBy: "2026-12-01",
+      toldPromisedBy: "2026-12-21",
+      notifiedEta: "2026-12-21",
+      delays: 1,
+      consentBy: null,
+      owedNotice: null,
+      remedy: { kind: "future_discount", percent: 10, code: null },
+    });
+    // Re-dating again (another notice of the SKU) tells them nothing twice.
+    await refreshEtas(f, "W");
+    expect(await f.given.emails(order.orderId)).toEqual(["delay_notice"]);
+  });
+
+  it("a revision past 30 days from the first promise asks consent by the new date, at once", async () => {
+    const { f, order, line } = await promisedLine();
+    await receiveAsn(f, { supplierId: "acme", webhookId: "m1", asn: dated("2026-11-30") });
+    expect(await f.given.emails(order.orderId)).toEqual(["eta_updated"]);
+
+    await receiveAsn(f, { supplierId: "acme", webhookId: "m2", asn: dated("2027-01-10", 2) });
+
+    expect(await f.given.emails(order.orderId)).toEqual(["eta_updated", "delay_notice"]);
+    expect(f.mailer.sent[1]?.text).toContain("confirm by Sun, Jan 10, 2027 (2027-01-10)");
+    expect(await f.given.line(line)).toMatchObject({ consentBy: "2027-01-10", delays: 1 });
+  });
+
+  it("1–3 days late: the promise moves silently, and the new date is told as a date", async () => {
+    const { f, order, line } = await promisedLine();
+    await receiveAsn(f, { supplierId: "acme", webhookId: "m1", asn: dated("2026-12-03") });
+    expect(await f.given.emails(order.orderId)).toEqual(["eta_updated"]);
+    expect(await f.given.line(line)).toMatchObject({ promisedBy: "2026-12-03", delays: 0 });
+  });
+
+  it("a date the promise holds gets only eta_updated, and the promise stays", async () => {
+    const { f, order, line } = await promisedLine();
+    await receiveAsn(f, { supplierId: "acme", webhookId: "m1", asn: dated("2026-11-29") });
+    expect(await f.given.emails(order.orderId)).toEqual(["eta_updated"]);
+    expect(await f.given.line(line)).toMatchObject({ promisedBy: "2026-12-01", delays: 0 });
+  });
+
+  it("a delay notice the provider refuses stays owed, and the line is woken to send it", async () => {
+    const { f, order, line } = await promisedLine();
+    await f.given.park(line, "stock");
+    // Refused at each of the request's quick sends.
+    for (let i = 0; i < 3; i++) f.mailer.refuseNext();
+    await receiveAsn(f, { supplierId: "acme", webhookId: "m1", asn: dated("2026-12-21") });
+    expect(f.mailer.sent).toEqual([]);
+    expect((await f.given.line(line)).owedNotice).toMatchObject({
+      tier: "substitutes_future_discount",
+    });
+    expect(f.signals.wakes).toEqual([
+      expect.objectContaining({ lineId: line.lineId, reason: "delay notice owed" }),
+    ]);
+    // The woken line's step sends it (the provider takes it now), once.
+    expect(await escalateLine(f, order.orderId, line.lineId)).toMatchObject({
+      escalated: "delay_notice",
+    });
+    expect(f.mailer.sent.map((e) => e.subject)).toEqual([`Order ${order.orderRef} is delayed`]);
+    expect((await f.given.line(line)).owedNotice).toBeNull();
   });
 });
