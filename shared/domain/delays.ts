@@ -104,3 +104,81 @@ export function decideDelay(
 export function consentDeadline(consentBy: IsoDate): Date {
   return endOfDay(consentBy);
 }
+
+/** What is known of a paid line the warehouse has not shipped (charged, or its shipment
+ * requested), for its delay notices. */
+export interface LateState {
+  promisedBy: IsoDate;
+  firstPromisedBy: IsoDate;
+  /** The tier of the last warehouse-delay notice sent, or null before the first. */
+  lateTier: DelayTier | null;
+  /** A consent asked for this line (null: none asked). */
+  consentBy: IsoDate | null;
+}
+
+/** A warehouse-delay notice due: its tier (by days late), and the consent it asks. */
+export interface LateNotice {
+  tier: DelayTier;
+  consentBy: IsoDate | null;
+  /** Its event key part: one notice per tier, and one for the consent. */
+  occasion: string;
+  daysLate: number;
+}
+
+const TIER_RANK: Record<DelayTier, number> = {
+  apology: 1,
+  substitutes_shipping_discount: 2,
+  substitutes_future_discount: 3,
+};
+
+/** The tier of a delay by how many days late it is (contract §8). */
+export function tierFor(daysLate: number, config: DelayConfig = DEFAULT_DELAYS): DelayTier {
+  if (daysLate <= config.apologyDays) return "apology";
+  if (daysLate <= config.substitutesDays) return "substitutes_shipping_discount";
+  return "substitutes_future_discount";
+}
+
+/**
+ * The day at whose end the next warehouse-delay notice of a paid line falls due (contract
+ * §8: lines after allocation that miss their date are told too), or null when none is left:
+ * first when its promise passes, then as its lateness (from the first promise) reaches each
+ * higher tier, and once more when it passes the FTC rule's limit, which needs consent.
+ */
+export function nextLateNotice(
+  state: LateState,
+  config: DelayConfig = DEFAULT_DELAYS,
+): IsoDate | null {
+  if (state.lateTier === null) return state.promisedBy;
+  const first = state.firstPromisedBy;
+  const rank = TIER_RANK[state.lateTier];
+  const days: IsoDate[] = [];
+  if (rank < 2) days.push(addDays(first, config.apologyDays));
+  if (rank < 3) days.push(addDays(first, config.substitutesDays));
+  if (state.consentBy === null) days.push(addDays(first, config.consentAfterTotalDays));
+  const due = days.map((d) => (d < state.promisedBy ? state.promisedBy : d)).sort()[0];
+  return due ?? null;
+}
+
+/** The warehouse-delay notice due on `today`, if one is. A paid line is asked consent only
+ * past the rule's limit (30 days from the first promise by default), by `unknownConsentDays`
+ * from today: without it the line is cancelled and refunded. */
+export function lateNoticeOn(
+  state: LateState,
+  today: IsoDate,
+  config: DelayConfig = DEFAULT_DELAYS,
+): LateNotice | null {
+  const due = nextLateNotice(state, config);
+  if (due === null || today <= due) return null;
+  const daysLate = daysBetween(state.firstPromisedBy, today);
+  const byDays = tierFor(daysLate, config);
+  const told = state.lateTier;
+  const tier = told && TIER_RANK[told] > TIER_RANK[byDays] ? told : byDays;
+  const consent = state.consentBy === null && daysLate > config.consentAfterTotalDays;
+  if (!consent && told !== null && TIER_RANK[tier] <= TIER_RANK[told]) return null;
+  return {
+    tier,
+    consentBy: consent ? addDays(today, config.unknownConsentDays) : null,
+    occasion: consent ? "late-consent" : `late-${tier}`,
+    daysLate,
+  };
+}

@@ -127,6 +127,8 @@ export const lineSchema = z.object({
   consentedFor: isoDate.nullable().optional(),
   /** The remedy the line's latest delay notice gave (a discount), if any. */
   remedy: remedySchema.nullable().optional(),
+  /** The tier of the last delay notice about a paid line the warehouse has not shipped. */
+  lateTier: z.enum(DELAY_TIERS).nullable().optional(),
   /** A delay notice recorded with its delay and not yet sent: the next step sends it. */
   owedNotice: owedNoticeSchema.nullable().optional(),
   charge: chargeSchema.optional(),

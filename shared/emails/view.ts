@@ -31,6 +31,9 @@ export interface EmailContext {
     substitutes: readonly OfferedSubstitute[];
     consentBy: string | null;
     remedy?: Remedy | null | undefined;
+    /** Where the line is late: waiting for supply (the default), or paid and not yet
+     * shipped by the warehouse. */
+    stage?: "supply" | "warehouse" | undefined;
   };
 }
 
@@ -240,10 +243,17 @@ function delayCopy(ctx: EmailContext): Copy {
   const ref = ctx.order.orderRef;
   const delay = ctx.delay;
   const revised = delay ? delay.revised : (ctx.lines.find((l) => l.eta)?.eta ?? null);
+  const warehouse = delay?.stage === "warehouse";
   const paragraphs = [
-    revised
-      ? `We are sorry: the items below will not ship by the date we promised. The new date is ${formatDay(revised)} (${revised}).`
-      : "We are sorry: the items below will not ship by the date we promised, and the new date is unknown for now. We will write as soon as we know it.",
+    warehouse
+      ? `We are sorry: the items below are paid for and being prepared, but they did not leave our warehouse by the date we promised${
+          ctx.lines[0]
+            ? ` (${formatDay(ctx.lines[0].firstPromisedBy ?? ctx.lines[0].promisedBy)})`
+            : ""
+        }. We will write the moment they ship.`
+      : revised
+        ? `We are sorry: the items below will not ship by the date we promised. The new date is ${formatDay(revised)} (${revised}).`
+        : "We are sorry: the items below will not ship by the date we promised, and the new date is unknown for now. We will write as soon as we know it.",
   ];
   let notice: EmailView["notice"] = null;
   if (delay?.remedy) {
@@ -267,6 +277,10 @@ function delayCopy(ctx: EmailContext): Copy {
     notice = notice
       ? { ...consent, paragraphs: [...consent.paragraphs, ...notice.paragraphs], code: notice.code }
       : consent;
+  } else if (warehouse) {
+    paragraphs.push(
+      "If you would rather not wait, you can cancel them from your order page and we will refund you.",
+    );
   } else {
     paragraphs.push("If you would rather not wait, you can cancel them from your order page.");
   }
@@ -286,7 +300,8 @@ export function emailView(kind: NotificationKind, ctx: EmailContext): EmailView 
   const items = ctx.lines.map((l): EmailItem => {
     const actions: Link[] = [];
     const waiting = l.status === "backordered";
-    const consent = kind === "delay_notice" && ctx.delay?.consentBy && waiting;
+    const unshipped = waiting || l.status === "charged" || l.status === "shipment_requested";
+    const consent = kind === "delay_notice" && ctx.delay?.consentBy && unshipped;
     if (consent && ctx.consentUrl)
       actions.push({ label: "Keep waiting", url: ctx.consentUrl(l.lineId) });
     if (waiting && cancelUrl) actions.push({ label: "Cancel this item", url: cancelUrl(l.lineId) });

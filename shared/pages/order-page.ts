@@ -14,6 +14,14 @@ import {
 import type { ShopProfile } from "../emails/shop.ts";
 import { lineDates, type OfferedSubstitute, STATUS_WORDS } from "../emails/view.ts";
 
+/** Lines that may be asked consent to keep waiting: waiting for stock, or paid and not yet
+ * shipped by the warehouse past the FTC rule's limit. */
+const CONSENT_STATUSES: ReadonlySet<Line["status"]> = new Set([
+  "backordered",
+  "charged",
+  "shipment_requested",
+]);
+
 const ORDER_STATUS_WORDS = {
   open: "In progress",
   completed: "Completed",
@@ -46,7 +54,7 @@ export function customerOrderView(
       // A line split since is cancelled through its part still waiting (contract §9).
       const canCancel = isCancellable(l.status) && splitPartsOf(lines, l.lineId).length === 0;
       const consentBy =
-        l.status === "backordered" && l.consentBy && l.consentedFor !== l.consentBy
+        CONSENT_STATUSES.has(l.status) && l.consentBy && l.consentedFor !== l.consentBy
           ? l.consentBy
           : null;
       const substitutes =

@@ -1,3 +1,4 @@
+import type { DelayTier } from "../domain/delays.ts";
 import type { Line, OwedNotice, Remedy } from "../domain/model.ts";
 import type { WaitKind } from "../domain/waits.ts";
 
@@ -12,6 +13,15 @@ export interface DelayPatch {
   owedNotice: OwedNotice | null;
   /** The remedy the notice gives, recorded on the line (absent: the line's stays). */
   remedy?: Remedy | null;
+}
+
+/** What a warehouse-delay notice changes on a paid line. */
+export interface LatePatch {
+  lateTier: DelayTier;
+  delays: number;
+  consentBy: string | null;
+  owedNotice: OwedNotice;
+  remedy: Remedy | null;
 }
 
 /** A wake-up a line is owed (the wake outbox, see shared/services/wakes.ts). */
@@ -50,6 +60,12 @@ export interface LineWaitStore {
    * the delay count and the consent it needs. False if the line moved meanwhile.
    */
   recordDelay(line: Line, from: string, patch: DelayPatch): Promise<boolean>;
+  /**
+   * Records a delay notice about a paid line the warehouse has not shipped (charged, or its
+   * shipment requested), owed until sent, if its last such notice is still `line.lateTier`.
+   * False if the line moved meanwhile.
+   */
+  recordLateNotice(line: Line, patch: LatePatch): Promise<boolean>;
   /** The owed notice of this occasion went out: the line owes it no more. */
   clearOwedNotice(orderId: string, lineId: string, occasion: string): Promise<void>;
   /** The customer consents to keep waiting until the date they were asked about; false

@@ -7,7 +7,12 @@ import type { Turn } from "../ports/rates.ts";
 import { LineNotFoundError, TurnLaterError } from "../workflow/errors.ts";
 import { cancelUnpaid } from "./cancel.ts";
 import { chargeLine, refundLine } from "./charging.ts";
-import { type EscalateDeps, escalateLine } from "./escalate.ts";
+import {
+  type EscalateDeps,
+  escalateLateLine,
+  escalateLine,
+  lateLineDueAt,
+} from "./escalate.ts";
 import { loadOrderLine, nextEscalationOf, type OrderLines } from "./lines.ts";
 import { notifyOnce } from "./notify.ts";
 import { ensureBackorderedEmail } from "./place-order.ts";
@@ -138,16 +143,24 @@ async function act(deps: AdvanceDeps, read: OrderLines): Promise<LineStep | null
       // the email rate, the parcel does not.
       await requestLineShipment(deps, orderId, lineId, read);
       if (line.charge) await lineEmail(deps, read, "charged", line.charge.chargeId);
+      // Requested before its promise passed (as nearly always): it waits for the parcel,
+      // or for its promise to pass unshipped. Else the next action tells the delay.
+      const due = lateLineDueAt(line, deps.settings);
+      if (due && due <= now) return null;
       return {
         status: "shipment_requested",
         wait: "shipped",
-        waitSeconds: deps.settings.recheckSeconds,
+        waitSeconds: untilLate(deps, due, now),
       };
     }
-    case "shipment_requested":
+    case "shipment_requested": {
       // The charged email, when its turn came after the request (or a crash came between).
       if (line.charge) await lineEmail(deps, read, "charged", line.charge.chargeId);
-      return wait("shipped");
+      // Not shipped by its promise: the customer is told (contract §8).
+      const late = await escalateLateLine(deps, read);
+      if (late.moved) return null;
+      return wait("shipped", untilLate(deps, late.next, now));
+    }
     case "shipped":
       // The charged email, if the parcel left before its turn at the email rate came.
       if (line.charge) await lineEmail(deps, read, "charged", line.charge.chargeId);
@@ -166,6 +179,12 @@ async function act(deps: AdvanceDeps, read: OrderLines): Promise<LineStep | null
       await lineEmail(deps, read, "cancelled");
       return wait(null, 0);
   }
+}
+
+/** Seconds a paid line waits for its parcel before it looks at its delay again. */
+function untilLate(deps: AdvanceDeps, due: Date | null, now: Date): number {
+  const recheck = deps.settings.recheckSeconds;
+  return due ? Math.min(recheck, secondsUntil(due, now)) : recheck;
 }
 
 /** An email about this line alone that it may still owe (sent once: the same key as where

@@ -1,12 +1,12 @@
 import { linkTargetOf } from "../domain/allocation.ts";
-import { toIsoDate } from "../domain/dates.ts";
-import { decideDelay } from "../domain/delays.ts";
+import { endOfDay, toIsoDate } from "../domain/dates.ts";
+import { decideDelay, lateNoticeOn, nextLateNotice } from "../domain/delays.ts";
 import { refusals } from "../domain/errors.ts";
 import type { Line, Order, OwedNotice } from "../domain/model.ts";
 import { remedyFor } from "../domain/remedies.ts";
 import type { AppPorts } from "../ports/app.ts";
 import { type CancelDeps, cancelLine } from "./cancel.ts";
-import { nextEscalationOf } from "./lines.ts";
+import { nextEscalationOf, type OrderLines } from "./lines.ts";
 import { notifyCustomer, notifyOnce } from "./notify.ts";
 import { offeredSubstitutes } from "./substitute.ts";
 import { wakeLines } from "./wakes.ts";
@@ -162,9 +162,17 @@ export async function delayNow(
 }
 
 /** Sends a recorded delay notice (once: keyed by its occasion), then clears it. */
-async function sendOwedNotice(deps: EscalateDeps, order: Order, line: Line, notice: OwedNotice) {
+async function sendOwedNotice(
+  deps: EscalateDeps,
+  order: Order,
+  line: Line,
+  notice: OwedNotice,
+  stage: "supply" | "warehouse" = "supply",
+) {
   const { occasion, ...delay } = notice;
-  await notifyOnce(deps.notify, "delay_notice", order, [line], occasion, { delay });
+  await notifyOnce(deps.notify, "delay_notice", order, [line], occasion, {
+    delay: { ...delay, stage },
+  });
   await deps.waits.clearOwedNotice(line.orderId, line.lineId, occasion);
 }
 
@@ -182,7 +190,11 @@ export async function consentToWait(
   const target = linkTargetOf(lines, lineId);
   if (target === undefined) throw refusals.notFound(`Line ${lineId} of order ${orderId}`);
   const waiting = target ?? (lines.find((l) => l.lineId === lineId) as Line);
-  if (waiting.status !== "backordered") {
+  const asked = Boolean(waiting.consentBy && waiting.consentedFor !== waiting.consentBy);
+  // A waiting line, or a paid one the warehouse has not shipped that was asked consent.
+  const paidAsked =
+    asked && (waiting.status === "charged" || waiting.status === "shipment_requested");
+  if (waiting.status !== "backordered" && !paidAsked) {
     throw refusals.conflict(
       "line-not-waiting",
       "Line not waiting",
@@ -207,4 +219,87 @@ export async function consentToWait(
     promisedBy: after.promisedBy,
     consentedUntil: after.consentedFor ?? null,
   };
+}
+
+/** The paid line's delay facts for the warehouse-delay rules. */
+function lateStateOf(line: Line) {
+  return {
+    promisedBy: line.promisedBy,
+    firstPromisedBy: line.firstPromisedBy ?? line.promisedBy,
+    lateTier: line.lateTier ?? null,
+    consentBy: line.consentBy ?? null,
+  };
+}
+
+/** A consent asked and not given whose day has passed. */
+const consentMissed = (line: Line, now: Date) =>
+  Boolean(line.consentBy && line.consentedFor !== line.consentBy) &&
+  endOfDay(line.consentBy as string) <= now;
+
+/**
+ * When a paid line the warehouse has not shipped next needs looking at for its delay: the
+ * end of the day its next notice falls due, or of the day a consent it was asked is due.
+ * Null when nothing is left to tell it.
+ */
+export function lateLineDueAt(line: Line, settings: EscalateDeps["settings"]): Date | null {
+  const points: Date[] = [];
+  const notice = nextLateNotice(lateStateOf(line), settings.delays);
+  if (notice) points.push(endOfDay(notice));
+  if (line.consentBy && line.consentedFor !== line.consentBy) points.push(endOfDay(line.consentBy));
+  if (line.owedNotice) points.push(new Date(0));
+  return points.sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
+}
+
+/**
+ * A paid line the warehouse has not shipped by its promise (contract §8): the customer is
+ * told when the promise passes, and again as the delay reaches each higher tier (counted
+ * from the first promise, with the tier's remedy; no substitutes: it is paid and packed).
+ * Past the FTC rule's limit the notice asks consent, and a consent not given by its day
+ * cancels the line and refunds it. Each notice is recorded, owed, before it is sent (a
+ * crash leaves it owed, not lost), and sent once (keyed by its occasion). Says whether the
+ * line moved (cancelled) or stays, with when to look again.
+ */
+export async function escalateLateLine(
+  deps: EscalateDeps,
+  read: OrderLines,
+): Promise<{ moved: true } | { moved: false; next: Date | null }> {
+  const { order } = read;
+  let line = read.line;
+  const now = deps.clock.now();
+  if (line.owedNotice) {
+    await sendOwedNotice(deps, order, line, line.owedNotice, "warehouse");
+    line = { ...line, owedNotice: null };
+  }
+  if (consentMissed(line, now)) {
+    await cancelLine(deps, line.orderId, line.lineId);
+    return { moved: true };
+  }
+  const due = lateNoticeOn(lateStateOf(line), toIsoDate(now), deps.settings.delays);
+  if (due) {
+    const notice: OwedNotice = {
+      occasion: due.occasion,
+      tier: due.tier,
+      revised: null,
+      substitutes: [],
+      consentBy: due.consentBy,
+      remedy: remedyFor(due.tier, deps.settings.remedies, line.lineId),
+    };
+    const recorded = await deps.waits.recordLateNotice(line, {
+      lateTier: due.tier,
+      delays: (line.delays ?? 0) + 1,
+      consentBy: due.consentBy ?? line.consentBy ?? null,
+      owedNotice: notice,
+      remedy: notice.remedy ?? line.remedy ?? null,
+    });
+    // The line moved meanwhile (shipped, cancelled, or told by another run): look again.
+    if (!recorded) return { moved: true };
+    line = {
+      ...line,
+      lateTier: due.tier,
+      consentBy: due.consentBy ?? line.consentBy ?? null,
+      delays: (line.delays ?? 0) + 1,
+    };
+    await sendOwedNotice(deps, order, line, notice, "warehouse");
+  }
+  return { moved: false, next: lateLineDueAt({ ...line, owedNotice: null }, deps.settings) };
 }

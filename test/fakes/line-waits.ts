@@ -1,6 +1,11 @@
 import type { Line } from "../../shared/domain/model.ts";
 import { WAIT_STATUS, type WaitKind } from "../../shared/domain/waits.ts";
-import type { DelayPatch, LineWaitStore, OwedWake } from "../../shared/ports/line-waits.ts";
+import type {
+  DelayPatch,
+  LatePatch,
+  LineWaitStore,
+  OwedWake,
+} from "../../shared/ports/line-waits.ts";
 import { check, type FakeDb, lineKey, markWake } from "./db.ts";
 
 /** What else must hold for a line to park, beyond its status (see domain/waits.ts). */
@@ -70,10 +75,27 @@ export class FakeLineWaits implements LineWaitStore {
     });
   }
 
+  async recordLateNotice(line: Line, patch: LatePatch): Promise<boolean> {
+    const failed = await this.db.write("waits.recordLateNotice", (t) => {
+      const stored = t.lines.get(lineKey(line.orderId, line.lineId));
+      check(
+        stored !== undefined && ["charged", "shipment_requested"].includes(stored.status),
+        "the line is paid and not yet shipped",
+      );
+      check((stored.lateTier ?? null) === (line.lateTier ?? null), "no other notice since");
+      stored.firstPromisedBy ??= stored.promisedBy;
+      Object.assign(stored, patch);
+    });
+    return failed === null;
+  }
+
   async recordConsent(orderId: string, lineId: string, at: Date): Promise<boolean> {
     const failed = await this.db.write("waits.recordConsent", (t) => {
       const line = t.lines.get(lineKey(orderId, lineId));
-      check(line?.status === "backordered", "the line is waiting");
+      check(
+        line !== undefined && ["backordered", "charged", "shipment_requested"].includes(line.status),
+        "the line is waiting, or paid and not yet shipped",
+      );
       check(line.consentBy !== undefined && line.consentBy !== null, "consent was asked");
       line.consentedFor = line.consentBy;
       markWake(t, orderId, lineId, at);

@@ -1,6 +1,6 @@
 import type { Line } from "../../domain/model.ts";
 import { WAIT_STATUS, type WaitKind } from "../../domain/waits.ts";
-import type { DelayPatch, LineWaitStore, OwedWake } from "../../ports/line-waits.ts";
+import type { DelayPatch, LatePatch, LineWaitStore, OwedWake } from "../../ports/line-waits.ts";
 import {
   keys,
   mergeParts,
@@ -110,6 +110,40 @@ export class DynamoDbLineWaits implements LineWaitStore {
     );
   }
 
+  recordLateNotice(line: Line, patch: LatePatch): Promise<boolean> {
+    const told = line.lateTier ?? null;
+    return this.table.updateIf(
+      keys.line(line.orderId, line.lineId),
+      mergeParts(
+        {
+          set: [
+            "lateTier = :tier",
+            "delays = :delays",
+            "consentBy = :consentBy",
+            "owedNotice = :owed",
+            "remedy = :remedy",
+            "firstPromisedBy = if_not_exists(firstPromisedBy, :promised)",
+          ],
+          condition: [
+            told === null
+              ? "(attribute_not_exists(lateTier) OR lateTier = :none)"
+              : "lateTier = :told",
+          ],
+          values: {
+            ":tier": patch.lateTier,
+            ":delays": patch.delays,
+            ":consentBy": patch.consentBy,
+            ":owed": patch.owedNotice,
+            ":remedy": patch.remedy,
+            ":promised": line.promisedBy,
+            ...(told === null ? { ":none": null } : { ":told": told }),
+          },
+        },
+        statusIn("charged", "shipment_requested"),
+      ),
+    );
+  }
+
   async clearOwedNotice(orderId: string, lineId: string, occasion: string): Promise<void> {
     await this.table.updateIf(keys.line(orderId, lineId), {
       set: ["owedNotice = :none"],
@@ -127,7 +161,8 @@ export class DynamoDbLineWaits implements LineWaitStore {
           condition: ["attribute_exists(consentBy)", "consentBy <> :none"],
           values: { ":none": null },
         },
-        statusIn("backordered"),
+        // A paid line in the warehouse is asked consent too, past the rule's limit.
+        statusIn("backordered", "charged", "shipment_requested"),
         wakeMark(at),
       ),
     );
