@@ -155,7 +155,8 @@ export function nextLateNotice(
   if (rank < 2) days.push(addDays(first, config.apologyDays));
   if (rank < 3) days.push(addDays(first, config.substitutesDays));
   if (state.consentBy === null) days.push(addDays(first, config.consentAfterTotalDays));
-  const due = days.map((d) => (d < state.promisedBy ? state.promisedBy : d)).sort()[0];
+  // Never before the promise itself has passed (ISO dates sort as they fall).
+  const due = days.map((d) => [d, state.promisedBy].sort()[1] as IsoDate).sort()[0];
   return due ?? null;
 }
 

@@ -7,12 +7,7 @@ import type { Turn } from "../ports/rates.ts";
 import { LineNotFoundError, TurnLaterError } from "../workflow/errors.ts";
 import { cancelUnpaid } from "./cancel.ts";
 import { chargeLine, refundLine } from "./charging.ts";
-import {
-  type EscalateDeps,
-  escalateLateLine,
-  escalateLine,
-  lateLineDueAt,
-} from "./escalate.ts";
+import { type EscalateDeps, escalateLateLine, escalateLine, lateLineDueAt } from "./escalate.ts";
 import { loadOrderLine, nextEscalationOf, type OrderLines } from "./lines.ts";
 import { notifyOnce } from "./notify.ts";
 import { ensureBackorderedEmail } from "./place-order.ts";

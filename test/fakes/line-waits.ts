@@ -93,7 +93,8 @@ export class FakeLineWaits implements LineWaitStore {
     const failed = await this.db.write("waits.recordConsent", (t) => {
       const line = t.lines.get(lineKey(orderId, lineId));
       check(
-        line !== undefined && ["backordered", "charged", "shipment_requested"].includes(line.status),
+        line !== undefined &&
+          ["backordered", "charged", "shipment_requested"].includes(line.status),
         "the line is waiting, or paid and not yet shipped",
       );
       check(line.consentBy !== undefined && line.consentBy !== null, "consent was asked");
