@@ -2,7 +2,16 @@ import { describe, expect, it } from "vitest";
 import { addDays, toIsoDate } from "../../../shared/domain/dates.ts";
 import { formatDay } from "../../../shared/emails/format.ts";
 import { ownStack } from "../own-stack.ts";
-import { api, eventually, newSku, orderBody, postOrder, putSku, settled } from "../support.ts";
+import {
+  api,
+  eventually,
+  keys,
+  newSku,
+  orderBody,
+  postOrder,
+  putSku,
+  settled,
+} from "../support.ts";
 import {
   advanceClock,
   asnFor,
@@ -225,5 +234,74 @@ describe("a waiting line whose promised date passes", () => {
     expect(toIsoDate(new Date((await lineOf(w))?.lastContactAt ?? 0))).not.toBe(
       toIsoDate(new Date(0)),
     );
+  });
+});
+
+describe("delays told before the promised date passes", () => {
+  it("a supplier's notice 20 days past the promise sends the delay notice at once", async () => {
+    const w = await waitingLine(3);
+    const today = toIsoDate(await virtualNow());
+    const revised = addDays(w.promisedBy, 20);
+    expect((await postAsn("acme", asnFor(w.sku, 5, revised))).status).toBe(202);
+    // The clock has not moved: the customer hears it days before the promised date.
+    const [notice] = await eventually(async () => {
+      const list = await noticesTo(w.email);
+      return list.length ? list : undefined;
+    });
+    expect(toIsoDate(await virtualNow())).toBe(today);
+    expect(today < w.promisedBy).toBe(true);
+    expect(notice?.body.text).toContain(`The new date is ${formatDay(revised)} (${revised}).`);
+    expect(notice?.body.text).toContain("10% off your next order");
+    await settled();
+    expect(await lineOf(w)).toMatchObject({ promisedBy: revised, delays: 1, eta: revised });
+    // Told by the notice, not again as an ETA update.
+    const all = await emailsTo(w.email);
+    expect(all.filter((e) => e.subject.includes("delivery date"))).toEqual([]);
+  });
+
+  it("a paid line the warehouse has not shipped by its promise gets a delay notice; shipping ends them", async () => {
+    const sku = newSku();
+    await putSku(sku, { name: "Desk lamp", onHand: 3 });
+    const body = orderBody([{ lineRef: "1", sku, qty: 1 }]);
+    const res = await postOrder(body);
+    expect(res.status).toBe(201);
+    const orderId = String(res.json.orderId);
+    const line = (res.json.lines as { lineId: string; promisedBy: string }[])[0] as {
+      lineId: string;
+      promisedBy: string;
+    };
+    await eventually(async () =>
+      (await store.getLine(orderId, line.lineId))?.status === "shipment_requested"
+        ? true
+        : undefined,
+    );
+    await settled();
+    expect(await noticesTo(body.customer.email)).toEqual([]);
+
+    await passDay(line.promisedBy);
+    const [notice] = await eventually(async () => {
+      const list = await noticesTo(body.customer.email);
+      return list.length ? list : undefined;
+    });
+    expect(notice?.body.text).toContain("did not leave our warehouse by the date we promised");
+    expect(notice?.body.text).toContain("Desk lamp");
+    await settled();
+    expect(await store.getLine(orderId, line.lineId)).toMatchObject({
+      status: "shipment_requested",
+      lateTier: "apology",
+    });
+
+    // Shipped now: no further delay notice, however late the clock goes.
+    const shipmentId = (await store.getLine(orderId, line.lineId))?.shipmentId as string;
+    const shipped = await api(`/v1/shipments/${shipmentId}/shipped`, {
+      method: "POST",
+      key: keys.warehouse,
+      body: { carrier: "UPS", trackingNumber: "1Z999" },
+    });
+    expect(shipped.status, shipped.text).toBe(200);
+    await settled();
+    await advanceClock(20 * DAY);
+    await settled();
+    expect(await noticesTo(body.customer.email)).toHaveLength(1);
   });
 });
