@@ -1,3 +1,4 @@
+import { linkTargetOf } from "../../shared/domain/allocation.ts";
 import { httpHandler } from "../../shared/http/handler.ts";
 import { orderId as idSchema } from "../../shared/http/schemas.ts";
 import { parseOr400 } from "../../shared/http/validation.ts";
@@ -22,7 +23,11 @@ export const handler = httpHandler("get-customer-order", {}, async (req) => {
       token: req.query.token ?? "",
       shop: ports.notify.shop,
       action: req.query.action,
-      lineId: req.query.lineId,
+      // An email's link names the line it showed; after a split it means the part still
+      // waiting (contract §9).
+      lineId: req.query.lineId
+        ? (linkTargetOf(lines, req.query.lineId)?.lineId ?? req.query.lineId)
+        : undefined,
       sku: req.query.sku,
     }),
     headers: {

@@ -82,12 +82,9 @@ export function decideDelay(
     return { kind: "silent", promisedBy: revised };
   }
   const delays = state.delays + 1;
-  const tier: DelayTier =
-    late <= config.apologyDays
-      ? "apology"
-      : late <= config.substitutesDays
-        ? "substitutes_shipping_discount"
-        : "substitutes_future_discount";
+  // Contract §8: lateness for the tier counts from the first promise (a second slip adds
+  // to the first); the silent allowance above, from the date last told.
+  const tier: DelayTier = revised ? tierFor(total, config) : "substitutes_future_discount";
   const needsConsent = delays >= 2 || total > config.consentAfterTotalDays;
   const consentBy = revised ?? addDays(today, config.unknownConsentDays);
   return {

@@ -37,3 +37,12 @@ export function remedyFor(tier: DelayTier, config: RemedyConfig, lineId: string)
     ? { kind: "shipping_discount", percent: config.shippingDiscountPercent, code }
     : { kind: "future_discount", percent: config.futureDiscountPercent, code };
 }
+
+/** Of a remedy already given and a new one, the one worth more to the customer: a later
+ * notice never takes back what an earlier one gave. */
+export function strongerRemedy(given: Remedy | null, next: Remedy | null): Remedy | null {
+  if (!given) return next;
+  if (!next) return given;
+  const rank = (r: Remedy) => (r.kind === "future_discount" ? 2 : 1) * 1000 + r.percent;
+  return rank(next) > rank(given) ? next : given;
+}

@@ -14,14 +14,37 @@ export function escapeHtml(value: string): string {
  * currency's digits (ISO 4217); a code it does not know is shown with two.
  */
 export function formatMoney(amount: number, currency: string): string {
-  let format: Intl.NumberFormat;
+  const digits = minorUnitDigits(currency);
   try {
-    format = new Intl.NumberFormat("en-US", { style: "currency", currency });
+    return new Intl.NumberFormat("en-US", {
+      style: "currency",
+      currency,
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    }).format(amount / 10 ** digits);
   } catch {
-    return `${(amount / 100).toFixed(2)} ${currency}`;
+    return `${(amount / 10 ** digits).toFixed(digits)} ${currency}`;
   }
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(amount / 10 ** digits);
+}
+
+/** ISO 4217 currencies whose minor unit is not the hundredth (all others have two). Intl's
+ * digits are CLDR's display digits, which differ for some (HUF, IQD, LBP, …), so the
+ * exponent amounts are counted in comes from this list, not from Intl. */
+const ISO_4217_DIGITS: Readonly<Record<string, number>> = {
+  ...Object.fromEntries(
+    "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
+      .split(" ")
+      .map((c) => [c, 0]),
+  ),
+  ...Object.fromEntries("BHD IQD JOD KWD LYD OMR TND".split(" ").map((c) => [c, 3])),
+  CLF: 4,
+  UYW: 4,
+};
+
+/** The exponent of a currency's minor unit (ISO 4217): JPY 0, USD 2, KWD 3. */
+export function minorUnitDigits(currency: string): number {
+  const code = currency.toUpperCase();
+  return Object.hasOwn(ISO_4217_DIGITS, code) ? (ISO_4217_DIGITS[code] as number) : 2;
 }
 
 const DAY_FORMAT = new Intl.DateTimeFormat("en-US", {

@@ -247,10 +247,8 @@ function delayCopy(ctx: EmailContext): Copy {
   const paragraphs = [
     warehouse
       ? `We are sorry: the items below are paid for and being prepared, but they did not leave our warehouse by the date we promised${
-          ctx.lines[0]
-            ? ` (${formatDay(ctx.lines[0].firstPromisedBy ?? ctx.lines[0].promisedBy)})`
-            : ""
-        }. We will write the moment they ship.`
+          ctx.lines[0] ? ` (${formatDay(ctx.lines[0].promisedBy)})` : ""
+        }. The new date is unknown for now: we will write the moment they ship.`
       : revised
         ? `We are sorry: the items below will not ship by the date we promised. The new date is ${formatDay(revised)} (${revised}).`
         : "We are sorry: the items below will not ship by the date we promised, and the new date is unknown for now. We will write as soon as we know it.",

@@ -3,7 +3,7 @@ import { endOfDay, toIsoDate } from "../domain/dates.ts";
 import { decideDelay, lateNoticeOn, nextLateNotice } from "../domain/delays.ts";
 import { refusals } from "../domain/errors.ts";
 import type { Line, Order, OwedNotice } from "../domain/model.ts";
-import { remedyFor } from "../domain/remedies.ts";
+import { remedyFor, strongerRemedy } from "../domain/remedies.ts";
 import type { AppPorts } from "../ports/app.ts";
 import { type CancelDeps, cancelLine } from "./cancel.ts";
 import { nextEscalationOf, type OrderLines } from "./lines.ts";
@@ -114,7 +114,7 @@ async function recordDelayDecision(
     consentBy: decision.consentBy,
     toldPromisedBy: decision.promisedBy,
     owedNotice: notice,
-    ...(notice.remedy ? { remedy: notice.remedy } : {}),
+    ...(notice.remedy ? { remedy: strongerRemedy(line.remedy ?? null, notice.remedy) } : {}),
   });
   if (!recorded) return null;
   return { kind: "notice", notice, line: { ...line, promisedBy: decision.promisedBy } };
@@ -221,10 +221,13 @@ export async function consentToWait(
   };
 }
 
-/** The paid line's delay facts for the warehouse-delay rules. */
+/** The paid line's delay facts for the warehouse-delay rules. A line paid after its
+ * promise had passed (its stock came late, and it was told so) gives the warehouse until
+ * the end of the day it was paid. */
 function lateStateOf(line: Line) {
+  const paid = [...line.history].reverse().find((h) => h.status === "charged")?.at.slice(0, 10);
   return {
-    promisedBy: line.promisedBy,
+    promisedBy: paid && paid > line.promisedBy ? paid : line.promisedBy,
     firstPromisedBy: line.firstPromisedBy ?? line.promisedBy,
     lateTier: line.lateTier ?? null,
     consentBy: line.consentBy ?? null,
@@ -267,7 +270,12 @@ export async function escalateLateLine(
   let line = read.line;
   const now = deps.clock.now();
   if (line.owedNotice) {
-    await sendOwedNotice(deps, order, line, line.owedNotice, "warehouse");
+    // A notice about waiting for stock that the stock made moot is dropped, not sent.
+    if (line.owedNotice.occasion.startsWith("late-")) {
+      await sendOwedNotice(deps, order, line, line.owedNotice, "warehouse");
+    } else {
+      await deps.waits.clearOwedNotice(line.orderId, line.lineId, line.owedNotice.occasion);
+    }
     line = { ...line, owedNotice: null };
   }
   if (consentMissed(line, now)) {
@@ -289,7 +297,7 @@ export async function escalateLateLine(
       delays: (line.delays ?? 0) + 1,
       consentBy: due.consentBy ?? line.consentBy ?? null,
       owedNotice: notice,
-      remedy: notice.remedy ?? line.remedy ?? null,
+      remedy: strongerRemedy(line.remedy ?? null, notice.remedy ?? null),
     });
     // The line moved meanwhile (shipped, cancelled, or told by another run): look again.
     if (!recorded) return { moved: true };

@@ -105,7 +105,10 @@ export async function redate(
     if (Date.now() > deadline) return { changes: changes.length, finished: false };
     const told = await tellDelay(deps, line, deadline);
     // A small first slip is moved silently; the customer still hears the new date.
-    if (told === "silent") toTell.set(line.orderId, [...(toTell.get(line.orderId) ?? []), line]);
+    if (told === "silent") {
+      const moved = { ...line, promisedBy: line.eta ?? line.promisedBy };
+      toTell.set(line.orderId, [...(toTell.get(line.orderId) ?? []), moved]);
+    }
     // The delay notice gives the new date: no eta_updated for it later.
     if (told === "notice") await deps.waits.setNotifiedEta(line.orderId, line.lineId, line.eta);
   }

@@ -50,6 +50,8 @@ export class FakeAllocation implements AllocationStore {
         markWake(t, line.orderId, line.lineId, at);
         check(stored.qty === line.qty, `line ${line.lineId} still wants ${line.qty}`);
         stored.qty = qty;
+        stored.consentBy = null;
+        stored.owedNotice = null;
         if (remainder > 0) {
           // The rest of the line as it was read, waiting in its place under a new id.
           const rest: Line = splitRemainder(clone(line), newLineId(), remainder);

@@ -74,7 +74,25 @@ describe("decideDelay: the FTC consent rule", () => {
         }),
         "2026-12-09",
       ),
-    ).toMatchObject({ kind: "notice", tier: "apology", consentBy: "2026-12-10", delays: 2 });
+    ).toMatchObject({
+      kind: "notice",
+      // Nine days past the first promise (2026-12-01): the tier counts from there.
+      tier: "substitutes_shipping_discount",
+      consentBy: "2026-12-10",
+      delays: 2,
+    });
+    // Two small slips that stay within a week of the first promise: an apology.
+    expect(
+      decideDelay(
+        state({
+          promisedBy: "2026-12-05",
+          toldPromisedBy: "2026-12-05",
+          eta: "2026-12-06",
+          delays: 1,
+        }),
+        "2026-12-06",
+      ),
+    ).toMatchObject({ kind: "notice", tier: "apology", consentBy: "2026-12-06", delays: 2 });
   });
 
   it("a first delay of more than 30 days past the first promise needs consent", () => {

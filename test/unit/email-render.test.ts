@@ -249,6 +249,10 @@ describe("formatMoney", () => {
     // KWD has three: 3000 fils is 3.000 dinars.
     expect(formatMoney(3000, "KWD")).toMatch(/^KWD\s3\.000$/);
     expect(formatMoney(123456, "KWD")).toMatch(/^KWD\s123\.456$/);
+    // ISO 4217, not the digits a locale shows: HUF and IQD are counted in hundredths and
+    // thousandths although CLDR displays them with none.
+    expect(formatMoney(199900, "HUF")).toMatch(/^HUF\s1,999\.00$/);
+    expect(formatMoney(1500, "IQD")).toMatch(/^IQD\s1\.500$/);
   });
 
   it("shows JPY, KWD and USD orders' amounts by their exponent in every email", () => {
@@ -338,7 +342,23 @@ describe("the templates", () => {
   });
 
   it.each(NOTIFICATION_KINDS)("say the same in the text part as in the HTML (%s)", (kind) => {
+    const delay =
+      kind === "delay_notice"
+        ? {
+            delay: {
+              tier: "substitutes_future_discount" as const,
+              revised: "2026-04-20",
+              substitutes: [{ sku: "OAK", name: "Oak lamp", available: 3 }],
+              consentBy: "2026-04-20",
+              remedy: { kind: "future_discount" as const, percent: 10, code: "SORRY-1" },
+            },
+            substituteUrl: (id: string, sku: string) =>
+              `${ORDER_URL}&action=substitute&lineId=${id}&sku=${sku}`,
+            consentUrl: (id: string) => `${ORDER_URL}&action=consent&lineId=${id}`,
+          }
+        : {};
     const email = renderEmail(kind, {
+      ...delay,
       order: order(),
       lines: [
         line({
@@ -370,6 +390,18 @@ describe("the templates", () => {
     }
     expect(text).toContain("Walnut desk lamp");
     expect(html).toContain("Walnut desk lamp");
+    // Every labelled value of the text part (dates, amounts, tracking, codes) is shown in
+    // the HTML too.
+    for (const [, value] of email.text.matchAll(/^\s*[A-Z][\w ]+: ([^\n(]+?)(?: \(|$)/gm)) {
+      if (value?.startsWith("http")) continue;
+      expect(html, value).toContain(value?.trim() ?? "");
+    }
+    if (kind === "delay_notice") {
+      for (const shown of ["SORRY-1", "Oak lamp", "10% off your next order", "Keep waiting"]) {
+        expect(text, shown).toContain(shown);
+        expect(html, shown).toContain(shown);
+      }
+    }
     const hrefs = [...email.html.matchAll(/href="([^"]*)"/g)]
       .map((m) => decodeEntities(m[1] ?? ""))
       .filter((h) => h.startsWith("https://"));

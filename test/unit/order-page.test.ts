@@ -115,3 +115,23 @@ describe("remedies", () => {
     ).toBeNull();
   });
 });
+
+describe("the order page's escaping", () => {
+  it("shows hostile names and references as text, never as markup", () => {
+    const hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>';
+    const view = customerOrderView({ ...SAMPLE_ORDER, orderRef: hostile }, [
+      waiting({ lineId: "a", name: hostile, sku: '"><b>SKU' }),
+    ]);
+    const html = orderPageHtml(view, {
+      token: 'tok"><script>',
+      shop: { ...SAMPLE_SHOP, name: hostile, footer: hostile },
+      action: "cancel",
+      lineId: "a",
+    });
+    expect(html).not.toContain("<script>alert");
+    expect(html).not.toContain("<img src=x");
+    expect(html).not.toContain('"><b>SKU');
+    expect(html).not.toContain('tok"><script>');
+    expect(html).toContain("&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62;");
+  });
+});

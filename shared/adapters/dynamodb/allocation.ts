@@ -77,9 +77,11 @@ export class DynamoDbAllocation implements AllocationStore {
       items.push({
         Update: this.table.update(keys.line(line.orderId, line.lineId), {
           ...filled,
-          set: [...(filled.set ?? []), "qty = :qty"],
+          // What was asked or owed about waiting for stock (a consent, a delay notice not
+          // yet sent) no longer applies to the part that got it (the rest keeps them).
+          set: [...(filled.set ?? []), "qty = :qty", "consentBy = :none", "owedNotice = :none"],
           condition: [...(filled.condition ?? []), "qty = :was"],
-          values: { ...filled.values, ":qty": qty, ":was": line.qty },
+          values: { ...filled.values, ":qty": qty, ":was": line.qty, ":none": null },
         }),
       });
       if (remainder > 0) {

@@ -137,7 +137,8 @@ describe("escalateLine: the promised date passes", () => {
 
     expect(await escalate()).toEqual({
       escalated: "delay_notice",
-      tier: "apology",
+      // 8 days past the first promise in all: the tier counts from it (contract §8).
+      tier: "substitutes_shipping_discount",
       consentBy: addDays(first, 3),
     });
     expect(await f.given.line(line)).toMatchObject({ delays: 2, consentBy: addDays(first, 3) });

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { addDays, endOfDay } from "../../../shared/domain/dates.ts";
 import { DEFAULT_DELAYS, lateNoticeOn, nextLateNotice } from "../../../shared/domain/delays.ts";
 import { advanceLine } from "../../../shared/services/advance.ts";
+import { allocateWaiting } from "../../../shared/services/allocate.ts";
 import { consentToWait } from "../../../shared/services/escalate.ts";
 import { fakePorts } from "../../fakes/index.ts";
 
@@ -132,5 +133,64 @@ describe("a paid line the warehouse has not shipped by its promise", () => {
         expect((await f.given.emails(order.orderId)).at(-1)).toBe("cancelled");
       }
     }
+  });
+});
+
+describe("a line paid after its promise passed, and a split line asked consent", () => {
+  it("a line whose stock came late is not told a warehouse delay the day it is paid, and keeps its remedy", async () => {
+    const f = fakePorts();
+    await f.given.sku("W", { backorder: { leadTimeDays: 7 } });
+    const { order, line } = await f.given.order([{ sku: "W", qty: 1 }]);
+    const step = () => advanceLine(f, order.orderId, line.lineId);
+    // The promise passes with no date: a notice of the top tier, with its discount.
+    f.clock.set(endOfDay(line.promisedBy));
+    await step();
+    expect(await f.given.emails(order.orderId)).toEqual(["delay_notice"]);
+    const remedy = (await f.given.line(line)).remedy;
+    expect(remedy).toMatchObject({ kind: "future_discount" });
+
+    // Stock comes 10 days late: the line is paid and handed to the warehouse that day.
+    f.clock.advance({ days: 10 });
+    await f.given.receipt("W", 1, "rc_late");
+    await allocateWaiting(f, "W");
+    expect(await step()).toMatchObject({ status: "shipment_requested", wait: "shipped" });
+    expect(await f.given.emails(order.orderId)).toEqual(["delay_notice", "charged"]);
+
+    // Not shipped by the end of that day: now it is late at the warehouse too.
+    f.clock.advance({ days: 1 });
+    await step();
+    expect(await f.given.emails(order.orderId)).toEqual([
+      "delay_notice",
+      "charged",
+      "delay_notice",
+    ]);
+    // A later notice never takes back what an earlier one gave.
+    expect((await f.given.line(line)).remedy).toEqual(remedy);
+  });
+
+  it("the part of a split line that got stock drops the consent asked while it waited", async () => {
+    const f = fakePorts();
+    await f.given.sku("W", { backorder: { leadTimeDays: 7 } });
+    const { order, line } = await f.given.order([{ sku: "W", qty: 3 }]);
+    // Forty days late: consent is asked by the new date.
+    await f.waits.setLineEta(order.orderId, line.lineId, addDays(line.promisedBy, 40));
+    f.clock.set(endOfDay(line.promisedBy));
+    await advanceLine(f, order.orderId, line.lineId);
+    const asked = (await f.given.line(line)).consentBy as string;
+    expect(asked).toBe(addDays(line.promisedBy, 40));
+
+    // One unit comes: the first part is filled and paid; the rest still waits, still asked.
+    await f.given.receipt("W", 1, "rc_1");
+    await allocateWaiting(f, "W");
+    await advanceLine(f, order.orderId, line.lineId);
+    const [filled, rest] = await f.orders.listLines(order.orderId);
+    expect(filled).toMatchObject({ lineId: line.lineId, status: "shipment_requested" });
+    expect(filled?.consentBy ?? null).toBeNull();
+    expect(rest).toMatchObject({ status: "backordered", consentBy: asked });
+
+    // The paid part is never cancelled for the consent its remainder owes.
+    f.clock.set(endOfDay(asked));
+    await advanceLine(f, order.orderId, line.lineId);
+    expect((await f.given.line(line)).status).toBe("shipment_requested");
   });
 });
