@@ -225,7 +225,10 @@ export async function consentToWait(
  * promise had passed (its stock came late, and it was told so) gives the warehouse until
  * the end of the day it was paid. */
 function lateStateOf(line: Line) {
-  const paid = [...line.history].reverse().find((h) => h.status === "charged")?.at.slice(0, 10);
+  const paid = [...line.history]
+    .reverse()
+    .find((h) => h.status === "charged")
+    ?.at.slice(0, 10);
   return {
     promisedBy: paid && paid > line.promisedBy ? paid : line.promisedBy,
     firstPromisedBy: line.firstPromisedBy ?? line.promisedBy,
