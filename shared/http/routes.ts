@@ -59,6 +59,10 @@ export const FUNCTIONS = {
     description: "GET /health: the API and its table are reachable",
     access: ["table:read"],
   },
+  "get-openapi": {
+    description: "GET /openapi.json: the OpenAPI 3.1 document of this API",
+    access: [],
+  },
   "put-sku": {
     description: "PUT /v1/skus/{sku}: create or update a SKU's stock and backorder policy",
     access: [
@@ -233,6 +237,7 @@ export interface Route {
 
 export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/health", fn: "get-health", auth: "public" },
+  { method: "GET", path: "/openapi.json", fn: "get-openapi", auth: "public" },
   { method: "PUT", path: "/v1/skus/{sku}", fn: "put-sku", auth: "storefront" },
   { method: "GET", path: "/v1/skus/{sku}", fn: "get-sku", auth: "storefront" },
   { method: "POST", path: "/v1/orders", fn: "post-order", auth: "storefront" },

@@ -23,6 +23,20 @@ describe("health", () => {
   });
 });
 
+describe("the API's own description", () => {
+  it("GET /openapi.json answers the OpenAPI 3.1 document of every route, without a key", async () => {
+    const res = await api("/openapi.json");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(res.json).toMatchObject({ openapi: "3.1.0", info: { title: expect.any(String) } });
+    const paths = res.json.paths as Record<string, Record<string, unknown>>;
+    expect(Object.keys(paths)).toEqual(
+      expect.arrayContaining(["/v1/orders", "/v1/receipts", "/v1/customer/orders/{orderId}"]),
+    );
+    expect(paths["/v1/orders"]).toHaveProperty("post");
+  });
+});
+
 describe("errors are problem+json", () => {
   it("malformed JSON is a 400 and writes nothing", async () => {
     const code = sku();
