@@ -5,6 +5,7 @@ import { readMeter, resetMeter } from "../../shared/adapters/meter.ts";
 import { internalError, problemResponse, problems } from "../../shared/http/problem.ts";
 import { matchRoute, type RouteMatch } from "../../shared/http/routes.ts";
 import { zodProblem } from "../../shared/http/validation.ts";
+import { API_REFERENCE_PATH, apiReference } from "./api-reference.ts";
 import type { VirtualClock } from "./clock.ts";
 import { faultsSchema, type LocalFaults } from "./faults.ts";
 import type { IdleResult } from "./idle.ts";
@@ -110,6 +111,13 @@ export class LocalGateway {
     if (url.pathname === "/_local/limits") {
       send(res, this.limitsRoute(method));
       return;
+    }
+    if (url.pathname.startsWith(API_REFERENCE_PATH) && method === "GET") {
+      const page = apiReference(url.pathname);
+      if (page) {
+        send(res, page);
+        return;
+      }
     }
     if (url.pathname === "/health" && !this.options.isReady()) {
       send(res, {
