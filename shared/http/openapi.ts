@@ -11,6 +11,7 @@ import {
   postOrderBody,
   postReceiptBody,
   putSkuBody,
+  shipmentsQuery,
   shippedBody,
   substituteBody,
 } from "./schemas.ts";
@@ -269,12 +270,48 @@ const OPERATIONS: Partial<Record<FunctionName, Operation>> = {
     summary: "Shipments to send, oldest first (paged)",
     query: {
       ...paged,
-      status: { schema: z.enum(SHIPMENT_STATUSES), description: "only shipments in this status" },
+      status: {
+        schema: shipmentsQuery.shape.status,
+        description: "only shipments in this status (default requested)",
+      },
     },
     ok: {
       200: {
         description: "a page of shipments",
         schema: z.object({ shipments: z.array(shipment), nextCursor }),
+      },
+    },
+  },
+  "get-backorder-report": {
+    summary: "The backorder book per SKU: waiting lines, aging, inbound, shortfall (paged)",
+    query: paged,
+    ok: {
+      200: {
+        description:
+          "a page of SKUs with lines waiting (JSON; CSV with a header line for Accept: text/csv, the next page's cursor in X-Next-Cursor)",
+        schema: z.object({
+          skus: z.array(
+            z.object({
+              sku: z.string(),
+              name: z.string(),
+              waitingLines: z.number().int(),
+              waitingQty: z.number().int(),
+              oldestWaitingDays: z.number().int(),
+              aging: z.object({
+                "0-7": z.number().int(),
+                "8-14": z.number().int(),
+                "15-30": z.number().int(),
+                "31+": z.number().int(),
+              }),
+              inboundQty: z.number().int(),
+              nextEta: day.nullable(),
+              shortfall: z.number().int(),
+              backorderLimit: z.number().int().nullable(),
+              limitUsed: z.number().int(),
+            }),
+          ),
+          nextCursor,
+        }),
       },
     },
   },

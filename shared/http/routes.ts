@@ -63,6 +63,11 @@ export const FUNCTIONS = {
     description: "GET /openapi.json: the OpenAPI 3.1 document of this API",
     access: [],
   },
+  "get-backorder-report": {
+    description: "GET /v1/reports/backorders: the backorder book per SKU (JSON or CSV), paged",
+    access: ["table:read", "api-keys:read"],
+    timeoutSeconds: 29,
+  },
   "put-sku": {
     description: "PUT /v1/skus/{sku}: create or update a SKU's stock and backorder policy",
     access: [
@@ -258,6 +263,12 @@ export const ROUTES: readonly Route[] = [
     auth: "storefront",
   },
   { method: "GET", path: "/v1/shipments", fn: "get-shipments", auth: "warehouse" },
+  {
+    method: "GET",
+    path: "/v1/reports/backorders",
+    fn: "get-backorder-report",
+    auth: "storefront",
+  },
   {
     method: "POST",
     path: "/v1/shipments/{shipmentId}/shipped",

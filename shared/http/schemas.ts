@@ -121,6 +121,11 @@ export const pageQuery = z.object({
   cursor: z.string().min(1).optional(),
 });
 
+/** `GET /v1/shipments`: a page of one status's shipments. */
+export const shipmentsQuery = pageQuery.extend({
+  status: z.enum(["requested", "shipped"]).default("requested"),
+});
+
 /** Server-chosen ids in paths (`ord_…`, `ln_…`): checked for shape only. */
 export const orderId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "not an order id");
 

@@ -1,4 +1,5 @@
 import type { BackorderPolicy, Sku } from "../domain/model.ts";
+import type { Page, PageRequest } from "./paging.ts";
 
 export interface SkuPolicyInput {
   sku: string;
@@ -15,4 +16,6 @@ export interface CatalogStore {
   getSkus(skus: readonly string[]): Promise<Map<string, Sku>>;
   /** Sets a SKU's policy and counted stock; the counters held for lines stay as they are. */
   putSkuPolicy(input: SkuPolicyInput, at: Date): Promise<{ sku: Sku; created: boolean }>;
+  /** A page of the catalog's SKU codes, in code order (the reports page through it). */
+  skuCodes(page: PageRequest): Promise<Page<string>>;
 }

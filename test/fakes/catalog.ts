@@ -1,5 +1,6 @@
 import type { Sku } from "../../shared/domain/model.ts";
 import type { CatalogStore, SkuPolicyInput } from "../../shared/ports/catalog.ts";
+import { InvalidCursorError, type Page, type PageRequest } from "../../shared/ports/paging.ts";
 import { clone, type FakeDb } from "./db.ts";
 
 /** SKUs with their policy and counters (shared/adapters/dynamodb/catalog.ts). */
@@ -41,5 +42,14 @@ export class FakeCatalog implements CatalogStore {
     });
     if (!out) throw new Error("unreachable: the put did not run");
     return out;
+  }
+
+  async skuCodes(request: PageRequest): Promise<Page<string>> {
+    const codes = [...this.db.tables.skus.keys()].sort();
+    const start = request.cursor ? codes.indexOf(request.cursor) + 1 : 0;
+    if (request.cursor && start === 0) throw new InvalidCursorError("not a cursor of this list");
+    const items = codes.slice(start, start + request.limit);
+    const more = start + request.limit < codes.length;
+    return { items, next: more ? (items[items.length - 1] ?? null) : null };
   }
 }

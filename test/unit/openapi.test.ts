@@ -11,7 +11,7 @@ type Doc = {
 
 const doc = openApiDocument("http://127.0.0.1:3000") as unknown as Doc;
 
-/** The routes of ../shared/contract.md served today (§11's reports join when built). */
+/** The routes of ../shared/contract.md served today (§11's promise report joins when built). */
 const CONTRACT_ROUTES = [
   "GET /health",
   "PUT /v1/skus/{sku}",
@@ -32,6 +32,7 @@ const CONTRACT_ROUTES = [
   "POST /v1/customer/orders/{orderId}/lines/{lineId}/substitute",
   "POST /v1/customer/orders/{orderId}/payment-method",
   "GET /openapi.json",
+  "GET /v1/reports/backorders",
 ];
 
 const operations = () =>

@@ -1,8 +1,9 @@
 import { BatchGetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { type Sku, skuSchema } from "../../domain/model.ts";
 import type { CatalogStore, SkuPolicyInput } from "../../ports/catalog.ts";
+import type { Page, PageRequest } from "../../ports/paging.ts";
 import { dynamo } from "../aws-clients.ts";
-import { type Item, keys, parseItem, Table } from "./table.ts";
+import { type Item, keys, parseItem, SKU_LIST, Table } from "./table.ts";
 
 const readSku = (item: Item): Sku => parseItem(skuSchema, item);
 
@@ -83,6 +84,7 @@ export class DynamoDbCatalog implements CatalogStore {
         Key: keys.sku(input.sku),
         UpdateExpression:
           "SET #type = :type, sku = :sku, #name = :name, onHand = :onHand, backorder = :backorder, " +
+          "gsi3pk = :list, gsi3sk = :sku, " +
           "substitutes = :substitutes, updatedAt = :at, " +
           "allocated = if_not_exists(allocated, :zero), " +
           "backorderedQty = if_not_exists(backorderedQty, :zero), " +
@@ -99,6 +101,7 @@ export class DynamoDbCatalog implements CatalogStore {
           ":substitutes": input.substitutes,
           ":at": at.toISOString(),
           ":zero": 0,
+          ":list": keys.skuList(input.sku).gsi3pk,
         },
         // The item as it was just before this very update: absent when it is new.
         ReturnValues: "ALL_OLD",
@@ -116,6 +119,20 @@ export class DynamoDbCatalog implements CatalogStore {
       updatedAt: at.toISOString(),
     };
     return { sku, created: before === undefined };
+  }
+
+  async skuCodes(request: PageRequest): Promise<Page<string>> {
+    const page = await this.table.listPage(
+      {
+        IndexName: "gsi3",
+        KeyConditionExpression: "gsi3pk = :pk",
+        ExpressionAttributeValues: { ":pk": SKU_LIST },
+        ScanIndexForward: true,
+      },
+      { index: "gsi3", partition: SKU_LIST },
+      request,
+    );
+    return { items: page.items.map((item) => String(item.gsi3sk)), next: page.next };
   }
 }
 

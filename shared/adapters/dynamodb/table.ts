@@ -35,6 +35,9 @@ import { dynamo } from "../aws-clients.ts";
  */
 export const keys = {
   sku: (sku: string) => ({ pk: `SKU#${sku}`, sk: "SKU" }),
+  /** Every SKU is on the catalog list of gsi3 (its projection holds none of the counters a
+   * SKU's updates change, so they never write the index). */
+  skuList: (sku: string) => ({ gsi3pk: SKU_LIST, gsi3sk: sku }),
   inbound: (sku: string, supplierId: string, asnId: string) => ({
     pk: `SKU#${sku}`,
     sk: `INBOUND#${supplierId}#${asnId}`,
@@ -197,6 +200,9 @@ export function buildUpdate(tableName: string, key: Key, parts: UpdateParts) {
     ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
   } satisfies UpdateCommandInput;
 }
+
+/** The gsi3 partition that lists every SKU of the catalog. */
+export const SKU_LIST = "SKUS";
 
 /** Shards of the wake outbox (gsi2), so a receipt waking 10,000 lines spreads its writes. */
 export const WAKE_SHARDS = 8;

@@ -1,0 +1,48 @@
+import { toIsoDate } from "../domain/dates.ts";
+import type { Line } from "../domain/model.ts";
+import { type BackorderRow, backorderRow } from "../domain/reports.ts";
+import type { AppPorts } from "../ports/app.ts";
+import type { Page, PageRequest } from "../ports/paging.ts";
+
+export type ReportDeps = Pick<AppPorts, "catalog" | "allocation" | "supply" | "clock">;
+
+/**
+ * The backorder report (contract §11): per SKU with lines waiting, its queue's count,
+ * units, aging and oldest wait, what is inbound and when the soonest comes, the shortfall,
+ * and its backorder limit's use. Paged over the catalog (a page of SKU codes, read
+ * together); each listed SKU is one query of its waiting queue and one of its notices:
+ * never a scan of the table. A page may hold fewer rows than SKUs read (those with nothing
+ * waiting are left out); `next` goes on.
+ */
+export async function backorderReport(
+  deps: ReportDeps,
+  request: PageRequest,
+): Promise<Page<BackorderRow>> {
+  const codes = await deps.catalog.skuCodes(request);
+  const skus = await deps.catalog.getSkus(codes.items);
+  const today = toIsoDate(deps.clock.now());
+  const rows: BackorderRow[] = [];
+  for (const code of codes.items) {
+    const sku = skus.get(code);
+    if (!sku || sku.backorderedQty <= 0) continue;
+    const [waiting, inbound] = await Promise.all([
+      waitingQueue(deps, code),
+      deps.supply.inbound(code),
+    ]);
+    if (waiting.length === 0) continue;
+    rows.push(backorderRow(sku, waiting, inbound, today));
+  }
+  return { items: rows, next: codes.next };
+}
+
+/** A SKU's whole waiting queue, oldest first. */
+async function waitingQueue(deps: Pick<AppPorts, "allocation">, sku: string): Promise<Line[]> {
+  const lines: Line[] = [];
+  let after: string | undefined;
+  do {
+    const page = await deps.allocation.waitingLines(sku, 500, after);
+    lines.push(...page.lines);
+    after = page.next ?? undefined;
+  } while (after);
+  return lines;
+}
