@@ -28,6 +28,16 @@ export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
 
 export type Currency = string;
 
+/** Why a line was cancelled (the promise report counts them, contract §11). */
+export const CANCEL_REASONS = [
+  "customer",
+  "payment_window",
+  "no_consent",
+  "substitute",
+  "storefront",
+] as const;
+export type CancelReason = (typeof CANCEL_REASONS)[number];
+
 /** `YYYY-MM-DD`. */
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 
@@ -125,6 +135,8 @@ export const lineSchema = z.object({
   consentBy: isoDate.nullable().optional(),
   /** The `consentBy` the customer consented to. */
   consentedFor: isoDate.nullable().optional(),
+  /** Why it was cancelled, once it is. */
+  cancelReason: z.enum(CANCEL_REASONS).optional(),
   /** The remedy the line's latest delay notice gave (a discount), if any. */
   remedy: remedySchema.nullable().optional(),
   /** The tier of the last delay notice about a paid line the warehouse has not shipped. */

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { LINE_STATUSES } from "../domain/line-states.ts";
-import { ORDER_STATUSES, SHIPMENT_STATUSES } from "../domain/model.ts";
+import { CANCEL_REASONS, ORDER_STATUSES, SHIPMENT_STATUSES } from "../domain/model.ts";
 import { NOTIFICATION_KINDS } from "../domain/notifications.ts";
+import { LATE_TIERS } from "../domain/outcomes.ts";
 import { type FunctionName, ROUTES, type Role, type Route } from "./routes.ts";
 import {
   asnBody,
@@ -147,6 +148,15 @@ const customerOrder = z
   })
   .loose()
   .describe("the customer's order page (HTML for Accept: text/html)");
+
+const promiseFigures = z.object({
+  shippedOnTime: z.number().int(),
+  shippedLate: z.object(Object.fromEntries(LATE_TIERS.map((t) => [t, z.number().int()]))),
+  cancelled: z.object(Object.fromEntries(CANCEL_REASONS.map((r) => [r, z.number().int()]))),
+  averageDaysToShip: z.number().nullable(),
+  p90DaysToShip: z.number().int().nullable(),
+  onTimeRate: z.number().nullable(),
+});
 
 interface Operation {
   summary: string;
@@ -311,6 +321,29 @@ const OPERATIONS: Partial<Record<FunctionName, Operation>> = {
             }),
           ),
           nextCursor,
+        }),
+      },
+    },
+  },
+  "get-promise-report": {
+    summary:
+      "How often promises were kept: on time, late by tier, cancelled by reason, days to ship",
+    query: {
+      from: { schema: z.iso.date(), description: "first day (default: 30 days before `to`)" },
+      to: {
+        schema: z.iso.date(),
+        description: "last day (default: today); a span of at most 366 days",
+      },
+    },
+    ok: {
+      200: {
+        description:
+          "per SKU and in total (JSON; CSV for Accept: text/csv, a row per SKU and the total as `*`)",
+        schema: z.object({
+          from: day,
+          to: day,
+          total: promiseFigures,
+          skus: z.array(promiseFigures.extend({ sku: z.string() })),
         }),
       },
     },

@@ -68,6 +68,10 @@ export const FUNCTIONS = {
     access: ["table:read", "api-keys:read"],
     timeoutSeconds: 29,
   },
+  "get-promise-report": {
+    description: "GET /v1/reports/promises: how often promises were kept (JSON or CSV)",
+    access: ["table:read", "api-keys:read"],
+  },
   "put-sku": {
     description: "PUT /v1/skus/{sku}: create or update a SKU's stock and backorder policy",
     access: [
@@ -267,6 +271,12 @@ export const ROUTES: readonly Route[] = [
     method: "GET",
     path: "/v1/reports/backorders",
     fn: "get-backorder-report",
+    auth: "storefront",
+  },
+  {
+    method: "GET",
+    path: "/v1/reports/promises",
+    fn: "get-promise-report",
     auth: "storefront",
   },
   {

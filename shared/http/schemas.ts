@@ -180,3 +180,14 @@ export type AsnBody = z.infer<typeof asnBody>;
 export const supplierId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "not a supplier id");
 
 export const substituteBody = z.object({ sku: z.string().min(1).max(255) });
+
+const reportDay = z.iso.date();
+
+/** `GET /v1/reports/promises?from&to`: a span of days, at most a year (366 days); by
+ * default the 30 days to today (the handler fills what is left out). */
+export const promiseReportQuery = z
+  .object({ from: reportDay.optional(), to: reportDay.optional() })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, {
+    message: "`from` must not be after `to`",
+    path: ["from"],
+  });

@@ -12,6 +12,7 @@ import type { LiveLineStore } from "./live-lines.ts";
 import type { Mailer } from "./mailer.ts";
 import type { NotificationStore } from "./notifications.ts";
 import type { OrderStore } from "./orders.ts";
+import type { OutcomeStore } from "./outcomes.ts";
 import type { PaymentGateway } from "./payment-gateway.ts";
 import type { RateLimiter } from "./rates.ts";
 import type { ShipmentStore } from "./shipments.ts";
@@ -48,6 +49,8 @@ export interface AppPorts {
   shipments: ShipmentStore;
   charges: ChargeStore;
   supply: SupplyStore;
+  /** How lines ended, by day (the promise report). */
+  outcomes: OutcomeStore;
   workflow: LineWorkflow;
   workflowAdmin: LineWorkflowAdmin;
   signals: LineSignals;

@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { type Line, lineSchema, type Order, orderSchema } from "../domain/model.ts";
+import {
+  type CancelReason,
+  type Line,
+  lineSchema,
+  type Order,
+  orderSchema,
+} from "../domain/model.ts";
 
 /** A stored answer to an idempotent request (contract §5, Idempotency-Key). */
 export const idempotencyRecordSchema = z.object({
@@ -58,7 +64,7 @@ export interface OrderStore {
   listLines(orderId: string): Promise<Line[]>;
   /** Cancels a line still in the status it was read in, releasing its units from the
    * counter that holds them; false if it moved. */
-  cancelLine(line: Line, at: Date): Promise<boolean>;
+  cancelLine(line: Line, at: Date, reason?: CancelReason): Promise<boolean>;
 
   getIdempotency(scope: string, key: string): Promise<IdempotencyRecord | null>;
   /** Marks the work after the write done; the record leaves the pending index. */

@@ -1,6 +1,7 @@
 import { secondsUntil } from "../domain/escalation.ts";
 import type { LineStatus } from "../domain/line-states.ts";
-import type { Order } from "../domain/model.ts";
+import type { Line, Order } from "../domain/model.ts";
+import { shippedOutcome } from "../domain/outcomes.ts";
 import type { WaitKind } from "../domain/waits.ts";
 import type { AppPorts } from "../ports/app.ts";
 import type { Turn } from "../ports/rates.ts";
@@ -157,11 +158,14 @@ async function act(deps: AdvanceDeps, read: OrderLines): Promise<LineStep | null
       return wait("shipped", untilLate(deps, late.next, now));
     }
     case "shipped":
+      await recordShipped(deps, line);
       // The charged email, if the parcel left before its turn at the email rate came.
       if (line.charge) await lineEmail(deps, read, "charged", line.charge.chargeId);
       await notifyShipment(deps, orderId, lineId, "shipped", read);
       return wait("delivered");
     case "delivered":
+      // A parcel delivered before the shipped step ran: its outcome is recorded here.
+      await recordShipped(deps, line);
       if (line.charge) await lineEmail(deps, read, "charged", line.charge.chargeId);
       await notifyShipment(deps, orderId, lineId, "delivered", read);
       return wait(null, 0);
@@ -174,6 +178,13 @@ async function act(deps: AdvanceDeps, read: OrderLines): Promise<LineStep | null
       await lineEmail(deps, read, "cancelled");
       return wait(null, 0);
   }
+}
+
+/** How a shipped line kept its promise, for the promise report (a repeat writes the same). */
+async function recordShipped(deps: AdvanceDeps, line: Line) {
+  const shippedAt = [...line.history].reverse().find((h) => h.status === "shipped")?.at;
+  if (shippedAt)
+    await deps.outcomes.recordOutcome(shippedOutcome(line, shippedAt, deps.settings.delays));
 }
 
 /** Seconds a paid line waits for its parcel before it looks at its delay again. */

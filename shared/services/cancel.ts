@@ -1,7 +1,8 @@
 import { linkTargetOf } from "../domain/allocation.ts";
 import { refusals } from "../domain/errors.ts";
 import { isCancellable } from "../domain/line-states.ts";
-import type { Line, Order } from "../domain/model.ts";
+import type { CancelReason, Line, Order } from "../domain/model.ts";
+import { cancelledOutcome } from "../domain/outcomes.ts";
 import type { AppPorts } from "../ports/app.ts";
 import { type AllocateDeps, allocateWaiting } from "./allocate.ts";
 import { refundLine } from "./charging.ts";
@@ -11,7 +12,7 @@ import { RACE_LOST, retryOnRace } from "./retry.ts";
 import { markAndWake, wakeLines } from "./wakes.ts";
 
 export type CancelDeps = AllocateDeps &
-  Pick<AppPorts, "orders" | "shipments" | "charges" | "payments" | "notify" | "waits">;
+  Pick<AppPorts, "orders" | "shipments" | "charges" | "payments" | "notify" | "waits" | "outcomes">;
 
 export interface Cancelled {
   line: Line;
@@ -28,6 +29,8 @@ export async function cancelLine(
   deps: CancelDeps,
   orderId: string,
   lineId: string,
+  /** Why, for the promise report: the storefront's API unless a caller says otherwise. */
+  reason: CancelReason = "storefront",
 ): Promise<Cancelled> {
   return retryOnRace(`cancelling line ${lineId}`, async () => {
     const found = await readOrderLine(deps, orderId, lineId);
@@ -41,7 +44,7 @@ export async function cancelLine(
         `The line is ${line.status}; it can no longer be cancelled.`,
       );
     }
-    if (!(await deps.orders.cancelLine(line, deps.clock.now()))) return RACE_LOST;
+    if (!(await deps.orders.cancelLine(line, deps.clock.now(), reason))) return RACE_LOST;
     const cancelled = (await deps.orders.getLine(orderId, lineId)) ?? line;
     return finishCancel(deps, order, lines, cancelled);
   });
@@ -65,7 +68,7 @@ export async function cancelFromLink(
       "Every unit of this line has been filled since the email; it is being prepared to ship.",
     );
   }
-  return cancelLine(deps, orderId, target.lineId);
+  return cancelLine(deps, orderId, target.lineId, "customer");
 }
 
 /** How long a cancel waits for a refund's turn at the payment rate before it leaves the
@@ -95,6 +98,9 @@ async function finishCancel(
       ? await refundLine(deps, order, line, Date.now() + REFUND_WAIT_MS)
       : null;
   const current = (await deps.orders.getLine(line.orderId, line.lineId)) ?? line;
+  // How the line ended, for the promise report (a repeat writes the same).
+  const cancelledAt = [...current.history].reverse().find((h) => h.status === "cancelled")?.at;
+  await deps.outcomes.recordOutcome(cancelledOutcome(current, cancelledAt ?? now.toISOString()));
   await notifyCustomer(deps.notify, "cancelled", order, [current]);
   await wakeLines(deps, [line], "cancelled");
   await markAndWake(
@@ -117,6 +123,6 @@ export async function cancelUnpaid(deps: CancelDeps, orderId: string, lineId: st
       line.paymentDueBy !== null &&
       new Date(line.paymentDueBy) <= deps.clock.now());
   if (!due) return { cancelled: false };
-  await cancelLine(deps, orderId, lineId);
+  await cancelLine(deps, orderId, lineId, "payment_window");
   return { cancelled: true };
 }

@@ -6,6 +6,7 @@ import { DynamoDbLineWaits } from "../adapters/dynamodb/line-waits.ts";
 import { DynamoDbLiveLines } from "../adapters/dynamodb/live-lines.ts";
 import { DynamoDbNotifications } from "../adapters/dynamodb/notifications.ts";
 import { DynamoDbOrders } from "../adapters/dynamodb/orders.ts";
+import { DynamoDbOutcomes } from "../adapters/dynamodb/outcomes.ts";
 import { DynamoDbRateLimiter } from "../adapters/dynamodb/rates.ts";
 import { DynamoDbShipments } from "../adapters/dynamodb/shipments.ts";
 import { DynamoDbSupply } from "../adapters/dynamodb/supply.ts";
@@ -42,6 +43,7 @@ export function appPorts(): AppPorts {
     shipments: new DynamoDbShipments(table),
     charges: new DynamoDbCharges(table),
     supply: new DynamoDbSupply(table),
+    outcomes: new DynamoDbOutcomes(table),
     workflow: starts,
     workflowAdmin: starts,
     bulk: sfnBulkJobs,

@@ -36,7 +36,7 @@ export async function escalateLine(deps: EscalateDeps, orderId: string, lineId: 
   if (due.at > now) return { escalated: null };
 
   if (due.kind === "consent_due") {
-    await cancelLine(deps, orderId, lineId);
+    await cancelLine(deps, orderId, lineId, "no_consent");
     return { escalated: "cancelled_without_consent" };
   }
   if (due.kind === "check_in") {
@@ -282,7 +282,7 @@ export async function escalateLateLine(
     line = { ...line, owedNotice: null };
   }
   if (consentMissed(line, now)) {
-    await cancelLine(deps, line.orderId, line.lineId);
+    await cancelLine(deps, line.orderId, line.lineId, "no_consent");
     return { moved: true };
   }
   const due = lateNoticeOn(lateStateOf(line), toIsoDate(now), deps.settings.delays);

@@ -1,5 +1,6 @@
 import { toIsoDate } from "../domain/dates.ts";
 import type { Line } from "../domain/model.ts";
+import { promiseFigures } from "../domain/outcomes.ts";
 import { type BackorderRow, backorderRow } from "../domain/reports.ts";
 import type { AppPorts } from "../ports/app.ts";
 import type { Page, PageRequest } from "../ports/paging.ts";
@@ -45,4 +46,18 @@ async function waitingQueue(deps: Pick<AppPorts, "allocation">, sku: string): Pr
     after = page.next ?? undefined;
   } while (after);
   return lines;
+}
+
+/**
+ * The promise report (contract §11) of the days from `from` to `to`: lines shipped on or
+ * before their first promise, late by tier, cancelled by reason, and the days from order
+ * to shipment (average, p90), per SKU and in total. Read from the lines' outcomes, kept by
+ * day as each line ships or is cancelled: one query per month of the span.
+ */
+export async function promiseReport(
+  deps: Pick<AppPorts, "outcomes">,
+  from: string,
+  to: string,
+): Promise<ReturnType<typeof promiseFigures>> {
+  return promiseFigures(await deps.outcomes.outcomesBetween(from, to));
 }

@@ -33,7 +33,7 @@ export async function substituteLine(
     // (a double click, a retry after a crash) finds them instead of selling twice.
     const made = siblings.filter((l) => l.lineId.startsWith(`${lineId}-s`));
     if (made.length > 0) {
-      await cancelLine(deps, orderId, lineId);
+      await cancelLine(deps, orderId, lineId, "substitute");
       return made;
     }
     if (line.status !== "backordered") {
@@ -76,7 +76,7 @@ export async function substituteLine(
     );
     if (taken === "stock-changed") return RACE_LOST;
     await deps.workflow.start(lines.map((l) => ({ orderId, lineId: l.lineId })));
-    await cancelLine(deps, orderId, lineId);
+    await cancelLine(deps, orderId, lineId, "substitute");
     return lines;
   });
 }

@@ -13,6 +13,7 @@ import { FakeLiveLines } from "./live-lines.ts";
 import { FakeMailer } from "./mailer.ts";
 import { FakeNotifications } from "./notifications.ts";
 import { FakeOrders } from "./orders.ts";
+import { FakeOutcomes } from "./outcomes.ts";
 import { FakePaymentGateway } from "./payments.ts";
 import type { Races } from "./races.ts";
 import { Seeder } from "./seed.ts";
@@ -36,6 +37,7 @@ export interface Fakes extends AppPorts {
   shipments: FakeShipments;
   charges: FakeCharges;
   supply: FakeSupply;
+  outcomes: FakeOutcomes;
   workflow: FakeWorkflow;
   workflowAdmin: FakeWorkflow;
   signals: FakeSignals;
@@ -74,6 +76,7 @@ export function fakePorts({ now = "2026-11-24T10:00:00Z" }: { now?: string } = {
     shipments: new FakeShipments(db),
     charges: new FakeCharges(db),
     supply: new FakeSupply(db),
+    outcomes: new FakeOutcomes(),
     workflow,
     workflowAdmin: workflow,
     bulk: new FakeBulkJobs(),

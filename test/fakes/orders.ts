@@ -1,5 +1,5 @@
 import { isCancellable, unitsHeldIn } from "../../shared/domain/line-states.ts";
-import type { Line, Order } from "../../shared/domain/model.ts";
+import type { CancelReason, Line, Order } from "../../shared/domain/model.ts";
 import type {
   CreateOrderOutcome,
   IdempotencyRecord,
@@ -56,13 +56,16 @@ export class FakeOrders implements OrderStore {
       .map(clone);
   }
 
-  async cancelLine(line: Line, at: Date): Promise<boolean> {
+  async cancelLine(line: Line, at: Date, reason: CancelReason = "storefront"): Promise<boolean> {
     const { status } = line;
     const held = unitsHeldIn(status);
     if (!held || !isCancellable(status)) return false;
     const failed = await this.db.write("orders.cancelLine", (t) => {
       // Only from the status it was read in: its units are held where that status says.
-      moveLine(t.lines.get(lineKey(line.orderId, line.lineId)), "cancelled", at, [status]);
+      const moved = moveLine(t.lines.get(lineKey(line.orderId, line.lineId)), "cancelled", at, [
+        status,
+      ]);
+      moved.cancelReason = reason;
       markWake(t, line.orderId, line.lineId, at);
       releaseUnits(t.skus.get(line.sku), held, line.qty);
     });

@@ -1,5 +1,5 @@
 import { isCancellable, unitsHeldIn } from "../../domain/line-states.ts";
-import type { Line, Order } from "../../domain/model.ts";
+import type { CancelReason, Line, Order } from "../../domain/model.ts";
 import {
   type CreateOrderOutcome,
   type IdempotencyRecord,
@@ -99,14 +99,17 @@ export class DynamoDbOrders implements OrderStore {
     return items.map(readLine).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
-  async cancelLine(line: Line, at: Date): Promise<boolean> {
+  async cancelLine(line: Line, at: Date, reason: CancelReason = "storefront"): Promise<boolean> {
     const held = unitsHeldIn(line.status);
     if (!held || !isCancellable(line.status)) return false;
     return this.table.transactIf([
       {
         Update: this.table.update(
           keys.line(line.orderId, line.lineId),
-          mergeParts(lineTransition("cancelled", at, [line.status]), wakeMark(at)),
+          mergeParts(lineTransition("cancelled", at, [line.status]), wakeMark(at), {
+            set: ["cancelReason = :reason"],
+            values: { ":reason": reason },
+          }),
         ),
       },
       { Update: this.table.update(keys.sku(line.sku), releaseUnits(held, line.qty)) },

@@ -163,3 +163,88 @@ describe("the backorder report (contract §11)", () => {
     expect((await api("/v1/reports/backorders", { key: keys.warehouse })).status).toBe(403);
   });
 });
+
+describe("the promise report (contract §11)", () => {
+  it("counts the lines shipped on time, late by tier and cancelled by reason, as JSON and CSV", async () => {
+    const sku = newSku("PRM");
+    await putSku(sku, { name: "Kept", onHand: 10 });
+    const from = toIsoDate(await virtualNow());
+    const placed: { orderId: string; lineId: string }[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await postOrder(orderBody([{ lineRef: "1", sku, qty: 1 }]));
+      expect(res.status, res.text).toBe(201);
+      const line = (res.json.lines as { lineId: string }[])[0] as { lineId: string };
+      placed.push({ orderId: String(res.json.orderId), lineId: line.lineId });
+    }
+    await settled();
+    const shipmentOf = async (orderId: string) => {
+      const order = await api(`/v1/orders/${orderId}`, { key: keys.storefront });
+      return (order.json.lines as { shipmentId: string }[])[0]?.shipmentId as string;
+    };
+    const ship = async (orderId: string) => {
+      const res = await api(`/v1/shipments/${await shipmentOf(orderId)}/shipped`, {
+        method: "POST",
+        key: keys.warehouse,
+        body: { carrier: "UPS", trackingNumber: `1Z${orderId.slice(-6)}` },
+      });
+      expect(res.status, res.text).toBe(200);
+    };
+    const [first, second, third] = placed as [
+      (typeof placed)[0],
+      (typeof placed)[0],
+      (typeof placed)[0],
+    ];
+    await ship(first.orderId);
+    const cancel = await api(`/v1/orders/${third.orderId}/lines/${third.lineId}/cancel`, {
+      method: "POST",
+      key: keys.storefront,
+    });
+    expect(cancel.status, cancel.text).toBe(200);
+    await advanceClock(10 * DAY);
+    await ship(second.orderId);
+    await settled();
+    const to = toIsoDate(await virtualNow());
+
+    const res = await api(`/v1/reports/promises?from=${from}&to=${to}`, { key: keys.storefront });
+    expect(res.status, res.text).toBe(200);
+    const row = (res.json.skus as { sku: string }[]).find((s) => s.sku === sku);
+    expect(row).toMatchObject({
+      shippedOnTime: 1,
+      // Ten days after its promise (the day it was ordered, in stock).
+      shippedLate: { substitutes_shipping_discount: 1 },
+      cancelled: { storefront: 1, customer: 0 },
+      averageDaysToShip: 5,
+      p90DaysToShip: 10,
+      onTimeRate: 0.5,
+    });
+
+    const csv = await api(`/v1/reports/promises?from=${from}&to=${to}`, {
+      key: keys.storefront,
+      headers: { accept: "text/csv" },
+    });
+    expect(csv.headers.get("content-type")).toMatch(/^text\/csv/);
+    const [header, ...lines] = csv.text.trimEnd().split("\r\n");
+    const names = (header ?? "").split(",");
+    const cells = (lines.find((l) => l.startsWith(`${sku},`)) ?? "").split(",");
+    const csvRow = Object.fromEntries(names.map((n, i) => [n, cells[i]]));
+    expect(csvRow).toMatchObject({
+      shippedOnTime: "1",
+      shippedLate_substitutes_shipping_discount: "1",
+      cancelled_storefront: "1",
+      averageDaysToShip: "5",
+      p90DaysToShip: "10",
+    });
+    expect(lines.at(-1)?.startsWith("*,")).toBe(true);
+
+    // A span before anything happened, and a span too long or upside down.
+    const before = await api(`/v1/reports/promises?from=2020-01-01&to=2020-01-31`, {
+      key: keys.storefront,
+    });
+    expect(before.json).toMatchObject({ total: { shippedOnTime: 0 }, skus: [] });
+    for (const q of ["from=2026-01-01&to=2027-06-01", `from=${to}&to=${from}`, "from=tomorrow"]) {
+      expect((await api(`/v1/reports/promises?${q}`, { key: keys.storefront })).status, q).toBe(
+        400,
+      );
+    }
+  });
+});
