@@ -1,6 +1,7 @@
 import { daysBetween, type IsoDate } from "./dates.ts";
 import { DEFAULT_DELAYS, type DelayConfig, tierFor } from "./delays.ts";
 import { CANCEL_REASONS, type CancelReason, type Line } from "./model.ts";
+import { csvField } from "./reports.ts";
 
 /** How late a line shipped, by the delay tiers (1–3 days late is the silent tier). */
 export const LATE_TIERS = [
@@ -146,11 +147,7 @@ export function promiseCsv(report: ReturnType<typeof promiseFigures>): string {
       f.p90DaysToShip ?? "",
       f.onTimeRate ?? "",
     ]
-      .map((v) => {
-        const text = String(v);
-        const safe = /^[=+\-@\t\r]/.test(text) && typeof v === "string" ? `'${text}` : text;
-        return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-      })
+      .map(csvField)
       .join(",");
   const lines = [
     PROMISE_CSV_COLUMNS.join(","),

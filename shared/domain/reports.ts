@@ -87,7 +87,7 @@ export const BACKORDER_CSV_COLUMNS = [
 
 /** A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break; a value
  * a spreadsheet would run as a formula is prefixed with a quote. */
-function csvField(value: string | number | null): string {
+export function csvField(value: string | number | null): string {
   let text = value === null ? "" : String(value);
   if (/^[=+\-@\t\r]/.test(text) && typeof value === "string") text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
