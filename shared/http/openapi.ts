@@ -444,26 +444,25 @@ const problemAnswer = (description: string) => ({
   content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
 });
 
+/** A route's query or header parameters as OpenAPI describes them. */
+function parametersIn(where: "query" | "header", params: Operation["query"]) {
+  return Object.entries(params ?? {}).map(([name, p]) => ({
+    name,
+    in: where,
+    required: p.required ?? false,
+    description: p.description,
+    schema: json(p.schema, "input"),
+  }));
+}
+
 function operationOf(route: Route): Record<string, unknown> {
   const op = OPERATIONS[route.fn];
   if (!op) throw new Error(`no OpenAPI description for ${route.fn}`);
   const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
   const parameters: Record<string, unknown>[] = [
     ...pathParams.map((name) => ({ name, in: "path", required: true, schema: { type: "string" } })),
-    ...Object.entries(op.query ?? {}).map(([name, p]) => ({
-      name,
-      in: "query",
-      required: p.required ?? false,
-      description: p.description,
-      schema: json(p.schema, "input"),
-    })),
-    ...Object.entries(op.headers ?? {}).map(([name, p]) => ({
-      name,
-      in: "header",
-      required: p.required ?? false,
-      description: p.description,
-      schema: json(p.schema, "input"),
-    })),
+    ...parametersIn("query", op.query),
+    ...parametersIn("header", op.headers),
   ];
   const responses: Record<string, unknown> = {};
   for (const [status, answer] of Object.entries(op.ok)) {

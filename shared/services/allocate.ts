@@ -177,3 +177,15 @@ async function wakeFilled(
       });
     });
 }
+
+/** A SKU's whole waiting queue, oldest first (every page of it). */
+export async function waitingQueue(allocation: AllocationStore, sku: string): Promise<Line[]> {
+  const lines: Line[] = [];
+  let after: string | undefined;
+  do {
+    const page = await allocation.waitingLines(sku, 500, after);
+    lines.push(...page.lines);
+    after = page.next ?? undefined;
+  } while (after);
+  return lines;
+}

@@ -1,9 +1,9 @@
 import { toIsoDate } from "../domain/dates.ts";
-import type { Line } from "../domain/model.ts";
 import { promiseFigures } from "../domain/outcomes.ts";
 import { type BackorderRow, backorderRow } from "../domain/reports.ts";
 import type { AppPorts } from "../ports/app.ts";
 import type { Page, PageRequest } from "../ports/paging.ts";
+import { waitingQueue } from "./allocate.ts";
 
 export type ReportDeps = Pick<AppPorts, "catalog" | "allocation" | "supply" | "clock">;
 
@@ -27,25 +27,13 @@ export async function backorderReport(
     const sku = skus.get(code);
     if (!sku || sku.backorderedQty <= 0) continue;
     const [waiting, inbound] = await Promise.all([
-      waitingQueue(deps, code),
+      waitingQueue(deps.allocation, code),
       deps.supply.inbound(code),
     ]);
     if (waiting.length === 0) continue;
     rows.push(backorderRow(sku, waiting, inbound, today));
   }
   return { items: rows, next: codes.next };
-}
-
-/** A SKU's whole waiting queue, oldest first. */
-async function waitingQueue(deps: Pick<AppPorts, "allocation">, sku: string): Promise<Line[]> {
-  const lines: Line[] = [];
-  let after: string | undefined;
-  do {
-    const page = await deps.allocation.waitingLines(sku, 500, after);
-    lines.push(...page.lines);
-    after = page.next ?? undefined;
-  } while (after);
-  return lines;
 }
 
 /**

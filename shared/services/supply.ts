@@ -5,6 +5,7 @@ import type { AdvanceShippingNotice } from "../domain/supply.ts";
 import { logger } from "../logger.ts";
 import type { AppPorts } from "../ports/app.ts";
 import type { DeliveryAnswer } from "../ports/supply.ts";
+import { waitingQueue } from "./allocate.ts";
 import { type BulkDeps, workInlineThenHandOver } from "./bulk.ts";
 import { delayNow, type EscalateDeps, willMissPromise } from "./escalate.ts";
 import { notifyCustomer } from "./notify.ts";
@@ -67,13 +68,7 @@ export async function redate(
   deadline = Number.POSITIVE_INFINITY,
 ): Promise<{ changes: number; finished: boolean }> {
   const inbound = await deps.supply.inbound(sku);
-  const queue: Line[] = [];
-  let after: string | undefined;
-  do {
-    const page = await deps.allocation.waitingLines(sku, 200, after);
-    queue.push(...page.lines);
-    after = page.next ?? undefined;
-  } while (after);
+  const queue = await waitingQueue(deps.allocation, sku);
   const changes = waitingEtas(queue, inbound);
   const byId = new Map(queue.map((l) => [l.lineId, l]));
   const toTell = new Map<string, Line[]>();
