@@ -31,14 +31,9 @@ import {
   RATE_LIMITED,
 } from "../../shared/workflow/errors.ts";
 
-/** State names of the line machine, shared with the tests that walk its paths. */
-export const LINE_STATES = {
-  advance: "AdvanceLine",
-  done: "LineDone",
-  park: "ParkLine",
-  turn: "WaitForTurn",
-  finished: "Finished",
-} as const;
+import { LINE_STATES } from "../../shared/workflow/states.ts";
+
+export { LINE_STATES };
 
 /** Error a line's waiting task is failed with (SendTaskFailure) when the line changed
  * under it, e.g. it was cancelled: the machine advances the line from where it is now. */

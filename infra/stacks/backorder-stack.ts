@@ -121,6 +121,22 @@ export class BackorderStack extends Stack {
       );
     };
 
+    /** One action on the executions of the line machine, and on nothing else. */
+    const grantOnExecutions = (fn: FunctionName, action: string) =>
+      functions.byName[fn].addToRolePolicy(
+        new PolicyStatement({
+          actions: [action],
+          resources: [
+            this.formatArn({
+              service: "states",
+              resource: "execution",
+              resourceName: `${workflow.stateMachine.stateMachineName}:*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+        }),
+      );
+
     const grants: Record<Access, (fn: FunctionName) => void> = {
       "table:read": (fn) => table.grantReadData(functions.byName[fn]),
       // Start the bulk machine, and know its ARN.
@@ -143,21 +159,9 @@ export class BackorderStack extends Stack {
           () => workflow.stateMachine.grantTaskResponse(functions.byName[fn]),
         ),
       // DescribeExecution on the line machine's executions; nothing else.
-      "workflow:read": (fn) => {
-        functions.byName[fn].addToRolePolicy(
-          new PolicyStatement({
-            actions: ["states:DescribeExecution"],
-            resources: [
-              this.formatArn({
-                service: "states",
-                resource: "execution",
-                resourceName: `${workflow.stateMachine.stateMachineName}:*`,
-                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-              }),
-            ],
-          }),
-        );
-      },
+      "workflow:read": (fn) => grantOnExecutions(fn, "states:DescribeExecution"),
+      // GetExecutionHistory on the line machine's executions (a line's timeline).
+      "workflow:history": (fn) => grantOnExecutions(fn, "states:GetExecutionHistory"),
       // Every email carries signed customer links, so sending one needs the signing secret.
       "email:send": (fn) => {
         linkSigningSecret.grantRead(functions.byName[fn]);

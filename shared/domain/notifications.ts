@@ -25,6 +25,8 @@ export const notificationSchema = z.object({
   state: z.enum(["sent", "failed"]).optional(),
   /** Sends tried so far (each claim is one). */
   attempts: z.number().int().nonnegative().optional(),
+  /** Why the provider refused a failed one. */
+  failure: z.string().optional(),
 });
 export type Notification = z.infer<typeof notificationSchema>;
 

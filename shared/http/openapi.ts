@@ -3,6 +3,7 @@ import { LINE_STATUSES } from "../domain/line-states.ts";
 import { CANCEL_REASONS, ORDER_STATUSES, SHIPMENT_STATUSES } from "../domain/model.ts";
 import { NOTIFICATION_KINDS } from "../domain/notifications.ts";
 import { LATE_TIERS } from "../domain/outcomes.ts";
+import { timelineEventSchema } from "../domain/timeline.ts";
 import { type FunctionName, ROUTES, type Role, type Route } from "./routes.ts";
 import {
   asnBody,
@@ -164,8 +165,8 @@ interface Operation {
   /** Query parameters (besides a customer's `token`). */
   query?: Record<string, { schema: z.ZodType; description: string; required?: boolean }>;
   headers?: Record<string, { schema: z.ZodType; description: string; required?: boolean }>;
-  /** Success answers by status. */
-  ok: Record<number, { description: string; schema: z.ZodType }>;
+  /** Success answers by status (JSON unless `type` says otherwise). */
+  ok: Record<number, { description: string; schema: z.ZodType; type?: string }>;
   /** Refusals beyond those every route of its kind has (400, 401, 403, 404). */
   refusals?: Record<number, string>;
 }
@@ -180,6 +181,74 @@ const paged = {
 
 /** What each function's route does, answers and refuses. */
 const OPERATIONS: Partial<Record<FunctionName, Operation>> = {
+  "get-console": {
+    summary:
+      "The operator console: a page (and its script and styles) that asks for the storefront key and shows the reports, a search and line timelines",
+    ok: {
+      200: { description: "the page, or one of its files", schema: z.string(), type: "text/html" },
+    },
+  },
+  "get-orders": {
+    summary: "Orders by their ref or their customer's email (exactly one), newest first (paged)",
+    query: {
+      orderRef: { schema: z.string().min(1).max(100), description: "the storefront's order ref" },
+      email: {
+        schema: z.string().min(1).max(254),
+        description: "the customer's email (any case)",
+      },
+      ...paged,
+    },
+    ok: {
+      200: {
+        description: "a page of orders",
+        schema: z.object({
+          orders: z.array(
+            z.object({
+              orderId: z.string(),
+              orderRef: z.string(),
+              createdAt: instant,
+              customer: z.object({ email: z.string(), name: z.string() }),
+              currency: z.string(),
+            }),
+          ),
+          nextCursor,
+        }),
+      },
+    },
+  },
+  "get-line-timeline": {
+    summary:
+      "What happened to a line: its statuses, emails sent and failed, charges and refund, and its workflow's waits and wakes, oldest first",
+    ok: {
+      200: {
+        description: "the line and its timeline",
+        schema: z.object({
+          orderId: z.string(),
+          orderRef: z.string(),
+          customer: z.object({ email: z.string(), name: z.string() }),
+          line: createdLine.extend({
+            name: z.string().nullable(),
+            unitPrice: z.number().int(),
+            currency: z.string(),
+            firstPromisedBy: day,
+            delays: z.number().int(),
+            cancelReason: z.enum(CANCEL_REASONS).nullable(),
+            shipmentId: z.string().nullable(),
+            carrier: z.string().nullable(),
+            trackingNumber: z.string().nullable(),
+            splitFrom: z.string().nullable(),
+            executionRestarts: z.number().int(),
+          }),
+          events: z.array(timelineEventSchema),
+          runsOmitted: z
+            .number()
+            .int()
+            .describe("older workflow runs left out (the latest 3 are read)"),
+          truncated: z.boolean().describe("a run's history was read only in part"),
+        }),
+      },
+    },
+  },
   "get-health": {
     summary: "The API and its table are reachable",
     ok: { 200: { description: "up", schema: z.object({ status: z.literal("ok") }) } },
@@ -468,7 +537,7 @@ function operationOf(route: Route): Record<string, unknown> {
   for (const [status, answer] of Object.entries(op.ok)) {
     responses[status] = {
       description: answer.description,
-      content: { "application/json": { schema: json(answer.schema) } },
+      content: { [answer.type ?? "application/json"]: { schema: json(answer.schema) } },
     };
   }
   if (op.body || op.query || op.headers || pathParams.length > 0) {
@@ -482,8 +551,10 @@ function operationOf(route: Route): Record<string, unknown> {
   for (const [status, description] of Object.entries(op.refusals ?? {})) {
     responses[status] = problemAnswer(description);
   }
+  // A function serving several routes names each operation by its path parameters.
+  const shared = ROUTES.filter((r) => r.fn === route.fn).length > 1;
   return {
-    operationId: route.fn,
+    operationId: shared ? `${route.fn}-${pathParams.join("-") || "index"}` : route.fn,
     summary: op.summary,
     tags: [route.auth],
     ...(route.auth === "public" ? { security: [] } : { security: [{ [route.auth]: [] }] }),

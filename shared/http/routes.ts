@@ -16,6 +16,8 @@ export type Access =
   | "bulk:start"
   /** Describe the line machine's executions (the reconciler's backstop). */
   | "workflow:read"
+  /** Read the line machine's execution histories (a line's timeline). */
+  | "workflow:history"
   | "email:send"
   | "api-keys:read"
   /** Read the secret customer links are signed with (customer routes verify tokens). */
@@ -103,6 +105,19 @@ export const FUNCTIONS = {
   "get-order": {
     description: "GET /v1/orders/{orderId}: an order with its lines and their history",
     access: ["table:read", "api-keys:read"],
+  },
+  "get-orders": {
+    description: "GET /v1/orders?orderRef|email: orders by their ref or customer email, paged",
+    access: ["table:read", "api-keys:read"],
+  },
+  "get-line-timeline": {
+    description:
+      "GET /v1/orders/{orderId}/lines/{lineId}/timeline: a line's statuses, emails, charges, wakes",
+    access: ["table:read", "workflow:history", "api-keys:read"],
+  },
+  "get-console": {
+    description: "GET /console: the operator console (a page and its script, no data)",
+    access: [],
   },
   "get-order-notifications": {
     description: "GET /v1/orders/{orderId}/notifications: the emails sent for an order",
@@ -253,7 +268,16 @@ export const ROUTES: readonly Route[] = [
   { method: "POST", path: "/v1/receipts", fn: "post-receipt", auth: "warehouse" },
   { method: "GET", path: "/v1/receipts/{receiptId}", fn: "get-receipt", auth: "warehouse" },
   { method: "POST", path: "/v1/suppliers/{supplierId}/asns", fn: "post-asn", auth: "supplier" },
+  { method: "GET", path: "/v1/orders", fn: "get-orders", auth: "storefront" },
   { method: "GET", path: "/v1/orders/{orderId}", fn: "get-order", auth: "storefront" },
+  {
+    method: "GET",
+    path: "/v1/orders/{orderId}/lines/{lineId}/timeline",
+    fn: "get-line-timeline",
+    auth: "storefront",
+  },
+  { method: "GET", path: "/console", fn: "get-console", auth: "public" },
+  { method: "GET", path: "/console/{asset}", fn: "get-console", auth: "public" },
   {
     method: "GET",
     path: "/v1/orders/{orderId}/notifications",

@@ -126,6 +126,14 @@ export const shipmentsQuery = pageQuery.extend({
   status: z.enum(["requested", "shipped"]).default("requested"),
 });
 
+/** `GET /v1/orders`: orders by their ref or their customer's email (exactly one), paged. */
+export const orderSearchQuery = pageQuery
+  .extend({ orderRef: text(100).optional(), email: text(254).optional() })
+  .refine((q) => (q.orderRef === undefined) !== (q.email === undefined), {
+    message: "give exactly one of orderRef and email",
+    path: ["orderRef"],
+  });
+
 /** Server-chosen ids in paths (`ord_…`, `ln_…`): checked for shape only. */
 export const orderId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "not an order id");
 

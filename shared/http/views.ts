@@ -15,6 +15,7 @@ import { nextEtaOf } from "../domain/order-intake.ts";
 import type { ReceiptAllocation, ReceiptRecord } from "../ports/allocation.ts";
 import type { Page } from "../ports/paging.ts";
 import type { Cancelled } from "../services/cancel.ts";
+import type { LineTimeline } from "../services/lookup.ts";
 
 /** The SKU as the API shows it (contract §4), with what suppliers have on its way. */
 export function skuView(sku: Sku, now: Date, inbound: readonly Inbound[] = []) {
@@ -80,6 +81,43 @@ export function orderView(order: Order, lines: readonly Line[]) {
       trackingNumber: line.trackingNumber ?? null,
       history: line.history,
     })),
+  };
+}
+
+/** An order as `GET /v1/orders` lists it (what the search found; its lines are on its page). */
+export function orderSummaryView(order: Order) {
+  return {
+    orderId: order.orderId,
+    orderRef: order.orderRef,
+    createdAt: order.createdAt,
+    customer: { email: order.customer.email, name: order.customer.name },
+    currency: order.currency,
+  };
+}
+
+/** `GET /v1/orders/{orderId}/lines/{lineId}/timeline`: the line, and what happened to it. */
+export function timelineView({ order, line, events, runsOmitted, truncated }: LineTimeline) {
+  return {
+    orderId: order.orderId,
+    orderRef: order.orderRef,
+    customer: { email: order.customer.email, name: order.customer.name },
+    line: {
+      ...createdLineView(line),
+      name: line.name ?? null,
+      unitPrice: line.unitPrice,
+      currency: line.currency,
+      firstPromisedBy: line.firstPromisedBy ?? line.promisedBy,
+      delays: line.delays ?? 0,
+      cancelReason: line.cancelReason ?? null,
+      shipmentId: line.shipmentId ?? null,
+      carrier: line.carrier ?? null,
+      trackingNumber: line.trackingNumber ?? null,
+      splitFrom: line.splitFrom ?? null,
+      executionRestarts: line.executionRestarts ?? 0,
+    },
+    events,
+    runsOmitted,
+    truncated,
   };
 }
 

@@ -5,6 +5,7 @@ import { DynamoDbCharges } from "../adapters/dynamodb/charges.ts";
 import { DynamoDbLineWaits } from "../adapters/dynamodb/line-waits.ts";
 import { DynamoDbLiveLines } from "../adapters/dynamodb/live-lines.ts";
 import { DynamoDbNotifications } from "../adapters/dynamodb/notifications.ts";
+import { DynamoDbOrderSearch } from "../adapters/dynamodb/order-search.ts";
 import { DynamoDbOrders } from "../adapters/dynamodb/orders.ts";
 import { DynamoDbOutcomes } from "../adapters/dynamodb/outcomes.ts";
 import { DynamoDbRateLimiter } from "../adapters/dynamodb/rates.ts";
@@ -17,9 +18,11 @@ import { sesMailer } from "../adapters/ses-mailer.ts";
 import { sfnBulkJobs } from "../adapters/sfn-bulk-jobs.ts";
 import { sfnLineSignals } from "../adapters/sfn-line-signals.ts";
 import { sfnLineWorkflow } from "../adapters/sfn-line-workflow.ts";
+import { sfnRunHistory } from "../adapters/sfn-run-history.ts";
 import { supplierSecrets } from "../adapters/supplier-secrets.ts";
 import { config } from "../config.ts";
 import type { AppPorts } from "../ports/app.ts";
+import type { LookupDeps } from "./lookup.ts";
 import { rateGovernedStarts } from "./rates.ts";
 
 let ports: AppPorts | undefined;
@@ -76,4 +79,16 @@ export function appPorts(): AppPorts {
     },
   };
   return ports;
+}
+
+/** The operator's look-ups (search, a line's timeline): the app's stores, the search
+ * indexes and the line machine's execution histories. */
+export function lookupPorts(): LookupDeps {
+  const app = appPorts();
+  return {
+    orders: app.orders,
+    notifications: app.notifications,
+    search: new DynamoDbOrderSearch(),
+    runs: sfnRunHistory,
+  };
 }

@@ -351,6 +351,9 @@ describe("IAM", () => {
       expect(actions.includes("states:SendTaskSuccess"), `${name} signal`).toBe(
         has(name, "workflow:signal"),
       );
+      expect(actions.includes("states:GetExecutionHistory"), `${name} history`).toBe(
+        has(name, "workflow:history"),
+      );
     }
   });
 

@@ -306,6 +306,35 @@ describe("local Step Functions endpoint", () => {
     ).rejects.toBeInstanceOf(TaskTimedOut);
   });
 
+  it("pages GetExecutionHistory as AWS does: 100 events unless asked, at most 1000, then a token", async () => {
+    const { executionArn, token } = await startParked("L-PAGES");
+    await client.send(new SendTaskSuccessCommand({ taskToken: token, output: "{}" }));
+    await finalStatus(executionArn);
+    const whole = await client.send(
+      new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }),
+    );
+    const all = whole.events ?? [];
+    expect(all.length).toBeGreaterThan(4);
+    expect(whole.nextToken).toBeUndefined();
+    const paged: typeof all = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await client.send(
+        new GetExecutionHistoryCommand({ executionArn, maxResults: 3, nextToken }),
+      );
+      expect((out.events ?? []).length).toBeLessThanOrEqual(3);
+      paged.push(...(out.events ?? []));
+      nextToken = out.nextToken;
+    } while (nextToken);
+    expect(paged.map((e) => e.id)).toEqual(all.map((e) => e.id));
+    await expect(
+      client.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1001 })),
+    ).rejects.toMatchObject({ name: "ValidationException" });
+    await expect(
+      client.send(new GetExecutionHistoryCommand({ executionArn, nextToken: "bm90LWEtdG9rZW4" })),
+    ).rejects.toMatchObject({ name: "InvalidToken" });
+  });
+
   it("the engine's wake-up resumes a parked line with the token it was given, or, when that one is stale, with the one the line has now", async () => {
     Object.assign(process.env, {
       AWS_ENDPOINT_URL_SFN: `http://127.0.0.1:${port}`,

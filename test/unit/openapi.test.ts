@@ -34,6 +34,9 @@ const CONTRACT_ROUTES = [
   "GET /openapi.json",
   "GET /v1/reports/backorders",
   "GET /v1/reports/promises",
+  "GET /v1/orders",
+  "GET /v1/orders/{orderId}/lines/{lineId}/timeline",
+  "GET /console",
 ];
 
 const operations = () =>

@@ -266,7 +266,24 @@ export class StepFunctionsApi {
       timestamp: event.timestamp / 1000,
     }));
     if (params.reverseOrder === true) events.reverse();
-    return { events };
+    // As AWS pages it: 100 events unless asked (at most 1000), then a token for the rest.
+    const asked = params.maxResults;
+    if (
+      asked !== undefined &&
+      (!Number.isInteger(asked) || Number(asked) < 0 || Number(asked) > 1000)
+    )
+      throw new SfnApiError("ValidationException", "maxResults must be between 0 and 1000");
+    const size = !asked ? 100 : Number(asked);
+    const token = str(params, "nextToken");
+    const from = token === undefined ? 0 : Number(Buffer.from(token, "base64url").toString());
+    if (!Number.isInteger(from) || from < 0 || from > events.length)
+      throw new SfnApiError("InvalidToken", "Invalid Token: 'nextToken' is not valid");
+    const page = events.slice(from, from + size);
+    const next =
+      from + size < events.length
+        ? { nextToken: Buffer.from(String(from + size)).toString("base64url") }
+        : {};
+    return { events: page, ...next };
   }
 
   private describeStateMachine(params: Params): unknown {

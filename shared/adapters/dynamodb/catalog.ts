@@ -1,4 +1,4 @@
-import { BatchGetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { type Sku, skuSchema } from "../../domain/model.ts";
 import type { CatalogStore, SkuPolicyInput } from "../../ports/catalog.ts";
 import type { Page, PageRequest } from "../../ports/paging.ts";
@@ -18,26 +18,11 @@ export class DynamoDbCatalog implements CatalogStore {
 
   async getSkus(skus: readonly string[]): Promise<Map<string, Sku>> {
     const found = new Map<string, Sku>();
-    const unique = [...new Set(skus)];
-    const name = this.table.name;
-    for (let i = 0; i < unique.length; i += 100) {
-      let request: Record<string, { Keys: Item[]; ConsistentRead: boolean }> = {
-        [name]: {
-          Keys: unique.slice(i, i + 100).map((sku) => keys.sku(sku)),
-          ConsistentRead: true,
-        },
-      };
-      // BatchGetItem may leave keys unprocessed under load: ask again for those, backing off.
-      for (let round = 0; Object.keys(request).length > 0; round++) {
-        if (round > 0) await backoff(round);
-        const out = await dynamo().send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of out.Responses?.[name] ?? []) {
-          if (item.free === undefined || item.committed === undefined) await this.backfill(item);
-          const sku = readSku(item);
-          found.set(sku.sku, sku);
-        }
-        request = (out.UnprocessedKeys ?? {}) as typeof request;
-      }
+    const items = await this.table.getMany([...new Set(skus)].map((sku) => keys.sku(sku)));
+    for (const item of items) {
+      if (item.free === undefined || item.committed === undefined) await this.backfill(item);
+      const sku = readSku(item);
+      found.set(sku.sku, sku);
     }
     return found;
   }
@@ -134,10 +119,4 @@ export class DynamoDbCatalog implements CatalogStore {
     );
     return { items: page.items.map((item) => String(item.gsi3sk)), next: page.next };
   }
-}
-
-/** Jittered exponential backoff: 10–20 ms, doubling, capped at 400 ms. */
-function backoff(attempt: number): Promise<void> {
-  const base = Math.min(400, 10 * 2 ** (attempt - 1));
-  return new Promise((resolve) => setTimeout(resolve, base + Math.random() * base));
 }

@@ -5,6 +5,7 @@ import {
   TransactionCanceledException,
 } from "@aws-sdk/client-dynamodb";
 import {
+  BatchGetCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -43,6 +44,20 @@ export const keys = {
     sk: `INBOUND#${supplierId}#${asnId}`,
   }),
   order: (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: "ORDER" }),
+  /** An order on the search indexes, newest last: by the storefront's order ref (gsi1) and
+   * by its customer's email (gsi2, by a digest of the address in lower case). */
+  orderByRef: (orderRef: string, createdAt = "", orderId = "") => ({
+    gsi1pk: bounded(
+      `ORDERREF#${orderRef}`,
+      KEY_LIMITS.partition,
+      () => `ORDERREF#~${sha256(orderRef)}`,
+    ),
+    gsi1sk: `${createdAt}#${orderId}`,
+  }),
+  orderByEmail: (email: string, createdAt = "", orderId = "") => ({
+    gsi2pk: `EMAIL#${digestOf(email.trim().toLowerCase())}`,
+    gsi2sk: `${createdAt}#${orderId}`,
+  }),
   line: (orderId: string, lineId: string) => ({ pk: `ORDER#${orderId}`, sk: `LINE#${lineId}` }),
   waiting: (line: Pick<Line, "sku" | "createdAt" | "lineId">) => ({
     gsi1pk: `WAITING#${line.sku}`,
@@ -142,7 +157,13 @@ export function lineItem(line: Line): Item {
 }
 
 export function orderItem(order: Order): Item {
-  return { ...keys.order(order.orderId), type: "order", ...order };
+  return {
+    ...keys.order(order.orderId),
+    ...keys.orderByRef(order.orderRef, order.createdAt, order.orderId),
+    ...keys.orderByEmail(order.customer.email, order.createdAt, order.orderId),
+    type: "order",
+    ...order,
+  };
 }
 
 export const readLine = (item: Item): Line => parseItem(lineSchema, item);
@@ -412,6 +433,26 @@ export class Table {
     return out.Item;
   }
 
+  /**
+   * The items of `keys` that exist, read consistently: BatchGetItem, 100 keys a call, asking
+   * again (with backoff) for keys left unprocessed under load. In no particular order.
+   */
+  async getMany(keys: readonly Key[]): Promise<Item[]> {
+    const found: Item[] = [];
+    for (let i = 0; i < keys.length; i += 100) {
+      let request: Record<string, { Keys: Item[]; ConsistentRead: boolean }> = {
+        [this.name]: { Keys: keys.slice(i, i + 100), ConsistentRead: true },
+      };
+      for (let round = 0; Object.keys(request).length > 0; round++) {
+        if (round > 0) await backoff(round);
+        const out = await dynamo().send(new BatchGetCommand({ RequestItems: request }));
+        found.push(...(out.Responses?.[this.name] ?? []));
+        request = (out.UnprocessedKeys ?? {}) as typeof request;
+      }
+    }
+    return found;
+  }
+
   /** Puts an item if `condition` holds (default: none there); false when it did not. */
   putIf(
     item: Item,
@@ -552,4 +593,10 @@ export class Table {
       request,
     );
   }
+}
+
+/** Before asking again for what a batch left unprocessed: 10–20 ms, doubling, capped at 400 ms. */
+function backoff(attempt: number): Promise<void> {
+  const base = Math.min(400, 10 * 2 ** (attempt - 1));
+  return new Promise((resolve) => setTimeout(resolve, base + Math.random() * base));
 }

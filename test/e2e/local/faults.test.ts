@@ -138,7 +138,9 @@ describe("fault injection on the local stack", () => {
     const lineId = String((placed.json.lines as { lineId: string }[])[0]?.lineId);
     const executionArn = `${stack.lineStateMachineArn.replace(":stateMachine:", ":execution:")}:${lineId}`;
     const throttledTasks = async () => {
-      const out = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
+      const out = await sfn.send(
+        new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }),
+      );
       // A task invoking its function by ARN reports LambdaFunctionFailed, others TaskFailed.
       return (out.events ?? []).filter(
         (e) =>

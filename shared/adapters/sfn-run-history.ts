@@ -1,0 +1,115 @@
+import {
+  ExecutionDoesNotExist,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+} from "@aws-sdk/client-sfn";
+import type { RunEvent } from "../domain/timeline.ts";
+import type { RunHistory } from "../ports/lookup.ts";
+import { LINE_CHANGED } from "../workflow/errors.ts";
+import { LINE_STATES } from "../workflow/states.ts";
+import { sfn } from "./aws-clients.ts";
+import { executionArn } from "./sfn-line-workflow.ts";
+
+/** Events read of one execution at most (pages of 1000): a line's run has far fewer. */
+const MAX_PAGES = 3;
+
+const ENDED = {
+  ExecutionSucceeded: "SUCCEEDED",
+  ExecutionFailed: "FAILED",
+  ExecutionTimedOut: "TIMED_OUT",
+  ExecutionAborted: "ABORTED",
+} as const;
+
+function parse(json: string | undefined): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(json ?? "null");
+    return value && typeof value === "object" ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+const field = (value: unknown, key: string): unknown =>
+  value && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
+
+const errorOf = (e: HistoryEvent): string | undefined =>
+  (e.taskFailedEventDetails ?? e.lambdaFunctionFailedEventDetails)?.error ??
+  (e.taskTimedOutEventDetails ?? e.lambdaFunctionTimedOutEventDetails)?.error;
+
+/**
+ * Reads a line machine execution's history (GetExecutionHistory, in pages) in the
+ * machine's terms: the line parked on a wait (ParkLine entered: `$.step.wait` and
+ * `$.step.waitSeconds`), woke (its task's output `{reason}`; `timer` when its time was up;
+ * `line-changed` when told so), waited for a turn at a rate (WaitForTurn), a step failed
+ * (and was retried or caught), the run started and ended.
+ */
+export function interpretRun(execution: string, events: readonly HistoryEvent[]): RunEvent[] {
+  const out: RunEvent[] = [];
+  let parked = false;
+  for (const e of events) {
+    const at = (e.timestamp ?? new Date(0)).toISOString();
+    const entered = e.stateEnteredEventDetails;
+    if (e.type === "ExecutionStarted") {
+      out.push({ at, kind: "run_started", execution });
+    } else if (e.type && e.type in ENDED) {
+      out.push({ at, kind: "run_ended", execution, status: ENDED[e.type as keyof typeof ENDED] });
+    } else if (entered?.name === LINE_STATES.park) {
+      const step = field(parse(entered.input), "step");
+      const seconds = field(step, "waitSeconds");
+      out.push({
+        at,
+        kind: "parked",
+        wait: String(field(step, "wait") ?? "unknown"),
+        seconds: typeof seconds === "number" ? seconds : null,
+      });
+      parked = true;
+    } else if (entered?.name === LINE_STATES.turn) {
+      const seconds = field(field(parse(entered.input), "step"), "waitSeconds");
+      out.push({ at, kind: "rate_wait", seconds: typeof seconds === "number" ? seconds : 0 });
+    } else if (parked && e.stateExitedEventDetails?.name === LINE_STATES.park) {
+      const output = parse(e.stateExitedEventDetails.output);
+      const reason = field(field(output, "resume"), "reason");
+      out.push({ at, kind: "woken", reason: typeof reason === "string" ? reason : "resumed" });
+      parked = false;
+    } else if (errorOf(e) !== undefined) {
+      const error = errorOf(e) as string;
+      // The parked task ends by an error when its time is up or the line changed under it.
+      if (parked && (error === "States.Timeout" || error === LINE_CHANGED)) {
+        out.push({ at, kind: "woken", reason: error === LINE_CHANGED ? "line-changed" : "timer" });
+        parked = false;
+      } else {
+        out.push({ at, kind: "step_failed", error });
+      }
+    }
+  }
+  return out;
+}
+
+export const sfnRunHistory: RunHistory = {
+  async runEvents(execution) {
+    const events: HistoryEvent[] = [];
+    let nextToken: string | undefined;
+    let pages = 0;
+    try {
+      do {
+        const out = await sfn().send(
+          new GetExecutionHistoryCommand({
+            executionArn: executionArn(execution),
+            maxResults: 1000,
+            ...(nextToken ? { nextToken } : {}),
+          }),
+        );
+        events.push(...(out.events ?? []));
+        nextToken = out.nextToken;
+        pages += 1;
+      } while (nextToken && pages < MAX_PAGES);
+    } catch (error) {
+      const missing =
+        error instanceof ExecutionDoesNotExist ||
+        (error instanceof Error && error.name === "ExecutionDoesNotExist");
+      if (missing) return null;
+      throw error;
+    }
+    return { events: interpretRun(execution, events), truncated: nextToken !== undefined };
+  },
+};
