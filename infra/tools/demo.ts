@@ -2,8 +2,8 @@
  * `npm run demo`: on a running `npm start`, seeds a small catalog and walks one backorder
  * story through the real API: orders with backordered lines, a supplier's notice that makes
  * them late (told at once), the receipt, the charge, the shipment and the delivery. It
- * prints each step and where to look (the mail viewer, the customer's order page, the API
- * reference). Moves the local stack's virtual clock forward.
+ * prints each step and where to look (the mail viewer, the customer's order page, the
+ * operator console, the API reference). Moves the local stack's virtual clock forward.
  *
  *   BACKORDER_DEMO_API   the HTTP API (default http://127.0.0.1:3000)
  *   BACKORDER_DEMO_SES   the local SES and mail viewer (default http://127.0.0.1:8005)
@@ -245,6 +245,8 @@ export async function runDemo({ api, ses, log = console.log }: DemoOptions): Pro
   log("\nWhere to look:");
   log(`   mail viewer          ${ses}/`);
   log(`   Ada's order page     ${link}`);
+  log(`   operator console     ${api}/console#/search/${encodeURIComponent(String(ada.orderRef))}`);
+  log(`                        (sign in with the storefront key, ${STOREFRONT_KEY})`);
   log(`   API reference        ${api}/docs`);
   log(`   today, on the clock  ${toIsoDate(await now())}`);
   return { orders, emails: emails.map(({ to, subject }) => ({ to, subject })), orderPage: link };

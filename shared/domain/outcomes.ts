@@ -80,48 +80,89 @@ export interface PromiseFigures {
   onTimeRate: number | null;
 }
 
-function figuresOf(outcomes: readonly LineOutcome[]): PromiseFigures {
-  const shippedLate = Object.fromEntries(LATE_TIERS.map((t) => [t, 0])) as Record<LateTier, number>;
-  const cancelled = Object.fromEntries(CANCEL_REASONS.map((r) => [r, 0])) as Record<
-    CancelReason,
+/**
+ * What a set of outcomes adds up to, by counters that only ever grow: so a store keeps it
+ * as it goes (one increment per outcome, by day and SKU), and tallies merge by adding.
+ * Counter names: `onTime`, `late_<tier>`, `cancelled_<reason>`, and `ship_<days>` (the
+ * shipped lines by whole days from order to shipment, for the average and the p90).
+ */
+export type Tally = Readonly<Record<string, number>>;
+
+/** The counters one outcome adds to its day's tally. */
+export function tallyOf(outcome: LineOutcome): Record<string, number> {
+  if (outcome.kind === "cancelled") return { [`cancelled_${outcome.reason ?? "storefront"}`]: 1 };
+  const kind = outcome.kind === "on_time" ? "onTime" : `late_${outcome.tier ?? "silent"}`;
+  return { [kind]: 1, [`ship_${outcome.daysToShip ?? 0}`]: 1 };
+}
+
+/** The sum of tallies. */
+export function addTallies(tallies: Iterable<Tally>): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const tally of tallies) {
+    for (const [name, n] of Object.entries(tally)) sum[name] = (sum[name] ?? 0) + n;
+  }
+  return sum;
+}
+
+function figuresOf(tally: Tally): PromiseFigures {
+  const count = (name: string) => tally[name] ?? 0;
+  const shippedLate = Object.fromEntries(LATE_TIERS.map((t) => [t, count(`late_${t}`)])) as Record<
+    LateTier,
     number
   >;
-  let shippedOnTime = 0;
-  const days: number[] = [];
-  for (const o of outcomes) {
-    if (o.kind === "cancelled") {
-      cancelled[o.reason ?? "storefront"] += 1;
-      continue;
-    }
-    if (o.kind === "on_time") shippedOnTime += 1;
-    else shippedLate[o.tier ?? "silent"] += 1;
-    days.push(o.daysToShip ?? 0);
-  }
-  days.sort((a, b) => a - b);
-  const shipped = days.length;
+  const cancelled = Object.fromEntries(
+    CANCEL_REASONS.map((r) => [r, count(`cancelled_${r}`)]),
+  ) as Record<CancelReason, number>;
+  const shippedOnTime = count("onTime");
+  // Shipped lines by days to ship, fewest days first.
+  const byDays = Object.entries(tally)
+    .filter(([name, n]) => name.startsWith("ship_") && n > 0)
+    .map(([name, n]) => [Number(name.slice(5)), n] as const)
+    .sort((a, b) => a[0] - b[0]);
+  const shipped = byDays.reduce((total, [, n]) => total + n, 0);
+  const daysSum = byDays.reduce((total, [days, n]) => total + days * n, 0);
+  // Nearest rank: the smallest number of days that 90 % of the shipped lines took or less.
+  const rank = Math.ceil(0.9 * shipped);
+  let seen = 0;
+  const p90 = byDays.find(([, n]) => {
+    seen += n;
+    return seen >= rank;
+  });
   return {
     shippedOnTime,
     shippedLate,
     cancelled,
-    averageDaysToShip:
-      shipped > 0 ? Math.round((days.reduce((n, d) => n + d, 0) / shipped) * 10) / 10 : null,
-    // Nearest rank: the smallest number of days that 90 % of the shipped lines took or less.
-    p90DaysToShip: shipped > 0 ? (days[Math.ceil(0.9 * shipped) - 1] ?? null) : null,
+    averageDaysToShip: shipped > 0 ? Math.round((daysSum / shipped) * 10) / 10 : null,
+    p90DaysToShip: shipped > 0 ? (p90?.[0] ?? null) : null,
     onTimeRate: shipped > 0 ? Math.round((shippedOnTime / shipped) * 1000) / 1000 : null,
   };
 }
 
-/** The promise report: per SKU (in code order) and in total. */
-export function promiseFigures(outcomes: readonly LineOutcome[]): {
+/** A SKU's tally (of a day, or a part of one). */
+export interface SkuTally {
+  sku: string;
+  tally: Tally;
+}
+
+/** The promise report from tallies (several of one SKU add up): per SKU, in code order,
+ * and in total. */
+export function promiseFiguresOf(tallies: readonly SkuTally[]): {
   total: PromiseFigures;
   skus: ({ sku: string } & PromiseFigures)[];
 } {
-  const bySku = new Map<string, LineOutcome[]>();
-  for (const o of outcomes) bySku.set(o.sku, [...(bySku.get(o.sku) ?? []), o]);
+  const bySku = new Map<string, Tally[]>();
+  for (const { sku, tally } of tallies) bySku.set(sku, [...(bySku.get(sku) ?? []), tally]);
   return {
-    total: figuresOf(outcomes),
-    skus: [...bySku.keys()].sort().map((sku) => ({ sku, ...figuresOf(bySku.get(sku) ?? []) })),
+    total: figuresOf(addTallies(tallies.map((t) => t.tally))),
+    skus: [...bySku.keys()]
+      .sort()
+      .map((sku) => ({ sku, ...figuresOf(addTallies(bySku.get(sku) ?? [])) })),
   };
+}
+
+/** The promise report of a set of outcomes (contract §11). */
+export function promiseFigures(outcomes: readonly LineOutcome[]) {
+  return promiseFiguresOf(outcomes.map((o) => ({ sku: o.sku, tally: tallyOf(o) })));
 }
 
 /** The promise report's CSV columns, in order (a row per SKU, then the total as `*`). */

@@ -18,4 +18,6 @@ export interface CatalogStore {
   putSkuPolicy(input: SkuPolicyInput, at: Date): Promise<{ sku: Sku; created: boolean }>;
   /** A page of the catalog's SKU codes, in code order (the reports page through it). */
   skuCodes(page: PageRequest): Promise<Page<string>>;
+  /** The cursor of that list that goes on right after `sku` (a page cut short). */
+  skuCodeCursor(sku: string): string;
 }

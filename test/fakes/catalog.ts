@@ -52,4 +52,8 @@ export class FakeCatalog implements CatalogStore {
     const more = start + request.limit < codes.length;
     return { items, next: more ? (items[items.length - 1] ?? null) : null };
   }
+
+  skuCodeCursor(sku: string): string {
+    return sku;
+  }
 }

@@ -1,18 +1,19 @@
 import type { IsoDate } from "../../shared/domain/dates.ts";
-import type { LineOutcome } from "../../shared/domain/outcomes.ts";
+import { type LineOutcome, type SkuTally, tallyOf } from "../../shared/domain/outcomes.ts";
 import type { OutcomeStore } from "../../shared/ports/outcomes.ts";
 
-/** Line outcomes by line and day (dynamodb/outcomes.ts). */
+/** Line outcomes by line and day, tallied when read (dynamodb/outcomes.ts keeps tallies). */
 export class FakeOutcomes implements OutcomeStore {
   readonly byKey = new Map<string, LineOutcome>();
 
   async recordOutcome(outcome: LineOutcome): Promise<void> {
-    this.byKey.set(`${outcome.day}#${outcome.lineId}`, { ...outcome });
+    const key = `${outcome.day}#${outcome.lineId}`;
+    if (!this.byKey.has(key)) this.byKey.set(key, { ...outcome });
   }
 
-  async outcomesBetween(from: IsoDate, to: IsoDate): Promise<LineOutcome[]> {
+  async talliesBetween(from: IsoDate, to: IsoDate): Promise<SkuTally[]> {
     return [...this.byKey.values()]
       .filter((o) => o.day >= from && o.day <= to)
-      .sort((a, b) => `${a.day}#${a.lineId}`.localeCompare(`${b.day}#${b.lineId}`));
+      .map((o) => ({ sku: o.sku, tally: tallyOf(o) }));
   }
 }

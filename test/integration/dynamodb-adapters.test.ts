@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { DynamoDbLineWaits } from "../../shared/adapters/dynamodb/line-waits.ts";
 import { DynamoDbLiveLines } from "../../shared/adapters/dynamodb/live-lines.ts";
+import { DynamoDbOutcomes } from "../../shared/adapters/dynamodb/outcomes.ts";
 import { DynamoDbRateLimiter } from "../../shared/adapters/dynamodb/rates.ts";
 import {
   keys,
@@ -18,6 +19,11 @@ import {
 } from "../../shared/domain/line-states.ts";
 import type { Line, Order } from "../../shared/domain/model.ts";
 import { EMAIL_CLAIM_LEASE_MS } from "../../shared/domain/notifications.ts";
+import {
+  type LineOutcome,
+  promiseFigures,
+  promiseFiguresOf,
+} from "../../shared/domain/outcomes.ts";
 import type { IdempotencyRecord, NewOrder } from "../../shared/ports/orders.ts";
 import { useDynamoDbLocal } from "../support/dynamodb-local.ts";
 import type { TestTable } from "../support/table.ts";
@@ -96,6 +102,33 @@ function newOrder(
 }
 
 describe("SKU policy", () => {
+  it("lists the catalog's codes in pages, and goes on right after a given code", async () => {
+    const prefix = unique("LIST");
+    const codes = ["A", "B", "C"].map((c) => `${prefix}-${c}`);
+    for (const sku of codes) {
+      await store.putSkuPolicy(
+        { sku, name: sku, onHand: 0, backorder: { allowed: true }, substitutes: [] },
+        AT,
+      );
+    }
+    const all: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: string[]; next: string | null } = await store.catalog.skuCodes({
+        limit: 50,
+        cursor,
+      });
+      all.push(...page.items);
+      cursor = page.next;
+    } while (cursor);
+    expect(all.filter((c) => c.startsWith(prefix))).toEqual(codes);
+    const after = await store.catalog.skuCodes({
+      limit: 2,
+      cursor: store.catalog.skuCodeCursor(codes[0] as string),
+    });
+    expect(after.items).toEqual(codes.slice(1));
+  });
+
   it("creates a SKU with zero counters and says so; updates keep the counters", async () => {
     const sku = unique("SKU");
     const policy = { sku, name: "W", onHand: 5, backorder: { allowed: true }, substitutes: [] };
@@ -658,5 +691,36 @@ describe("rates (turns in the table, one item a rate)", () => {
     expect(await rates.reserve("payments", 1, 100)).toBeNull();
     const next = await rates.reserve("payments", 1, 60_000);
     expect((next?.at ?? 0) - (at.at(-1) as number)).toBeGreaterThanOrEqual(99);
+  });
+});
+
+describe("line outcomes and their tallies (the promise report)", () => {
+  it("tallies each outcome once, however often it is recorded and however many at once", async () => {
+    const outcomes = new DynamoDbOutcomes(store.table);
+    const sku = unique("TALLY");
+    const day = "2031-05-31";
+    const all: LineOutcome[] = Array.from({ length: 40 }, (_, i) => ({
+      lineId: unique("ln"),
+      orderId: "o",
+      sku,
+      qty: 1,
+      day: i < 30 ? day : "2031-06-01",
+      ...(i % 10 === 9
+        ? { kind: "cancelled" as const, reason: "customer" as const }
+        : i % 4 === 0
+          ? { kind: "late" as const, tier: "apology" as const, daysToShip: 20 + i }
+          : { kind: "on_time" as const, daysToShip: i % 7 }),
+    }));
+    // The lines of a big receipt ship the same day: their tally is updated all at once, and
+    // a retried step records its line again.
+    await Promise.all([...all, ...all.slice(0, 10)].map((o) => outcomes.recordOutcome(o)));
+    await outcomes.recordOutcome(all[5] as LineOutcome);
+
+    const tallies = (await outcomes.talliesBetween("2031-05-01", "2031-06-30")).filter(
+      (t) => t.sku === sku,
+    );
+    expect(promiseFiguresOf(tallies)).toEqual(promiseFigures(all));
+    const firstDay = (await outcomes.talliesBetween(day, day)).filter((t) => t.sku === sku);
+    expect(promiseFiguresOf(firstDay)).toEqual(promiseFigures(all.slice(0, 30)));
   });
 });

@@ -5,7 +5,9 @@ import {
   type LineOutcome,
   promiseCsv,
   promiseFigures,
+  promiseFiguresOf,
   shippedOutcome,
+  tallyOf,
 } from "../../shared/domain/outcomes.ts";
 import { advanceLine } from "../../shared/services/advance.ts";
 import { cancelFromLink, cancelLine } from "../../shared/services/cancel.ts";
@@ -91,6 +93,17 @@ describe("the promise figures", () => {
       "sku,shippedOnTime,shippedLate_silent,shippedLate_apology,shippedLate_substitutes_shipping_discount,shippedLate_substitutes_future_discount,cancelled_customer,cancelled_payment_window,cancelled_no_consent,cancelled_substitute,cancelled_storefront,averageDaysToShip,p90DaysToShip,onTimeRate",
     );
     expect(csv[3]).toBe("*,10,0,1,0,0,1,0,0,0,0,7.2,9,0.909");
+
+    // Kept as tallies (a day's, in parts), the figures are the same.
+    const parts = [0, 1, 2].map((part) => ({
+      sku: "A",
+      tally: outcomes.filter((o, i) => o.sku === "A" && i % 3 === part).map(tallyOf),
+    }));
+    const tallies = [
+      ...parts.flatMap((p) => p.tally.map((tally) => ({ sku: p.sku, tally }))),
+      ...outcomes.filter((o) => o.sku === "B").map((o) => ({ sku: "B", tally: tallyOf(o) })),
+    ];
+    expect(promiseFiguresOf(tallies)).toEqual(report);
   });
 });
 

@@ -82,4 +82,24 @@ describe("the backorder report", () => {
     expect(second.items.map((r) => [r.sku, r.waitingQty, r.shortfall])).toEqual([["C", 4, 4]]);
     expect(second.next).toBeNull();
   });
+
+  it("ends a page early, after a whole SKU, once it has read its budget of waiting lines", async () => {
+    const f = fakePorts();
+    for (const sku of ["A", "B", "C", "D"]) {
+      await f.given.sku(sku, { backorder: { leadTimeDays: 5 } });
+      for (let i = 0; i < 3; i++) await f.given.order([{ sku, qty: 1 }]);
+    }
+    // A budget of 5 lines: each page reads two SKUs of three lines, then stops.
+    const pages: string[][] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await backorderReport(f, { limit: 100, cursor }, 5);
+      pages.push(page.items.map((r) => `${r.sku}:${r.waitingLines}`));
+      cursor = page.next;
+    } while (cursor);
+    expect(pages).toEqual([
+      ["A:3", "B:3"],
+      ["C:3", "D:3"],
+    ]);
+  });
 });

@@ -3,7 +3,7 @@ import { type Sku, skuSchema } from "../../domain/model.ts";
 import type { CatalogStore, SkuPolicyInput } from "../../ports/catalog.ts";
 import type { Page, PageRequest } from "../../ports/paging.ts";
 import { dynamo } from "../aws-clients.ts";
-import { type Item, keys, parseItem, SKU_LIST, Table } from "./table.ts";
+import { encodeCursor, type Item, keys, parseItem, SKU_LIST, Table } from "./table.ts";
 
 const readSku = (item: Item): Sku => parseItem(skuSchema, item);
 
@@ -118,5 +118,10 @@ export class DynamoDbCatalog implements CatalogStore {
       request,
     );
     return { items: page.items.map((item) => String(item.gsi3sk)), next: page.next };
+  }
+
+  skuCodeCursor(sku: string): string {
+    // The key of the SKU's entry on the list, as a cursor of the list (`listPage`).
+    return encodeCursor({ ...keys.sku(sku), ...keys.skuList(sku) }) as string;
   }
 }

@@ -1,27 +1,27 @@
-import { z } from "zod";
 import type { IsoDate } from "../../domain/dates.ts";
-import { CANCEL_REASONS } from "../../domain/model.ts";
-import { LATE_TIERS, type LineOutcome } from "../../domain/outcomes.ts";
+import { type LineOutcome, type SkuTally, tallyOf } from "../../domain/outcomes.ts";
 import type { OutcomeStore } from "../../ports/outcomes.ts";
-import { type Item, parseItem, Table } from "./table.ts";
+import { cancellationCodes, type Item, shardOf, Table } from "./table.ts";
 
-const outcomeSchema = z.object({
-  lineId: z.string(),
-  orderId: z.string(),
-  sku: z.string(),
-  qty: z.number().int(),
-  day: z.string(),
-  kind: z.enum(["on_time", "late", "cancelled"]),
-  tier: z.enum(LATE_TIERS).optional(),
-  reason: z.enum(CANCEL_REASONS).optional(),
-  daysToShip: z.number().int().optional(),
-});
-
-/** Outcomes by month: `OUTCOMES#<yyyy-mm>` / `<day>#<lineId>`; a year is 13 queries. */
+/** Outcomes by month: `OUTCOMES#<yyyy-mm>` / `<day>#<lineId>` (the record of each line). */
 const keyOf = (o: Pick<LineOutcome, "day" | "lineId">) => ({
   pk: `OUTCOMES#${o.day.slice(0, 7)}`,
   sk: `${o.day}#${o.lineId}`,
 });
+
+/** A day's tally of a SKU, in a few parts (by a hash of the line id) so the lines of a big
+ * receipt, shipping the same day, do not all update one item: `TALLY#<yyyy-mm>` /
+ * `<day>#<sku>#<part>`. A year's report is 13 queries of at most days × SKUs × parts items. */
+const TALLY_PARTS = 4;
+const tallyKey = (o: Pick<LineOutcome, "day" | "lineId" | "sku">) => ({
+  pk: `TALLY#${o.day.slice(0, 7)}`,
+  sk: `${o.day}#${o.sku}#${shardOf(o.lineId, TALLY_PARTS)}`,
+});
+
+/** Tries of one outcome's transaction while it conflicts with another on the same tally. */
+const CONFLICT_TRIES = 6;
+
+const COUNTER = /^(onTime|late_\w+|cancelled_\w+|ship_\d+)$/;
 
 /** The months from `from` to `to`, as `yyyy-mm`. */
 function monthsBetween(from: IsoDate, to: IsoDate): string[] {
@@ -44,16 +44,47 @@ function monthsBetween(from: IsoDate, to: IsoDate): string[] {
 export class DynamoDbOutcomes implements OutcomeStore {
   constructor(private readonly table = new Table()) {}
 
+  /**
+   * One transaction: the line's outcome record, put only if absent, and its counters added
+   * to the day's tally. A repeat fails the put's condition and adds nothing; a conflict
+   * with another line's transaction on the same tally part is tried again.
+   */
   async recordOutcome(outcome: LineOutcome): Promise<void> {
-    // Keyed by the line and its day: a repeat writes the same item again.
-    await this.table.putIf(
-      { ...keyOf(outcome), type: "outcome", ...outcome },
-      "attribute_exists(pk) OR attribute_not_exists(pk)",
-    );
+    const counters = Object.entries(tallyOf(outcome));
+    const names = Object.fromEntries(counters.map(([name], i) => [`#c${i}`, name]));
+    const values = Object.fromEntries(counters.map(([, n], i) => [`:c${i}`, n]));
+    const items = [
+      {
+        Put: {
+          TableName: this.table.name,
+          Item: { ...keyOf(outcome), type: "outcome", ...outcome },
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      },
+      {
+        Update: this.table.update(tallyKey(outcome), {
+          set: ["#type = :type", "#sku = :sku", "#day = :day"],
+          add: counters.map((_, i) => `#c${i} :c${i}`),
+          names: { ...names, "#type": "type", "#sku": "sku", "#day": "day" },
+          values: { ...values, ":type": "tally", ":sku": outcome.sku, ":day": outcome.day },
+        }),
+      },
+    ];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.table.transact(items);
+        return;
+      } catch (error) {
+        const codes = cancellationCodes(error);
+        if (codes?.[0] === "ConditionalCheckFailed") return; // recorded and tallied before
+        if (!codes?.includes("TransactionConflict") || attempt >= CONFLICT_TRIES) throw error;
+        await new Promise((r) => setTimeout(r, 20 * 2 ** attempt * Math.random()));
+      }
+    }
   }
 
-  async outcomesBetween(from: IsoDate, to: IsoDate): Promise<LineOutcome[]> {
-    const out: LineOutcome[] = [];
+  async talliesBetween(from: IsoDate, to: IsoDate): Promise<SkuTally[]> {
+    const out: SkuTally[] = [];
     for (const month of monthsBetween(from, to)) {
       let cursor: string | null = null;
       do {
@@ -61,14 +92,22 @@ export class DynamoDbOutcomes implements OutcomeStore {
           {
             KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
             ExpressionAttributeValues: {
-              ":pk": `OUTCOMES#${month}`,
+              ":pk": `TALLY#${month}`,
               ":from": `${from}#`,
               ":to": `${to}#\uffff`,
             },
+            ConsistentRead: true,
           },
           cursor,
         );
-        for (const item of page.items) out.push(parseItem(outcomeSchema, item) as LineOutcome);
+        for (const item of page.items) {
+          const tally = Object.fromEntries(
+            Object.entries(item)
+              .filter(([name]) => COUNTER.test(name))
+              .map(([name, n]) => [name, Number(n)]),
+          );
+          out.push({ sku: String(item.sku), tally });
+        }
         cursor = page.next;
       } while (cursor);
     }

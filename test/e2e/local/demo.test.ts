@@ -31,5 +31,10 @@ describe("npm run demo", () => {
     }
     expect(result.orderPage).toMatch(/\/v1\/customer\/orders\/.+\?token=/);
     expect(lines.join("\n")).toContain("Where to look:");
+    // The console it points at opens on Ada's order.
+    const consoleLine = lines.find((l) => l.includes("operator console")) ?? "";
+    const consoleUrl = consoleLine.trim().split(/\s+/).at(-1) ?? "";
+    expect(consoleUrl).toMatch(/\/console#\/search\/DEMO-/);
+    expect((await fetch(consoleUrl)).status).toBe(200);
   });
 });
