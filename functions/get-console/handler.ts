@@ -13,6 +13,7 @@ const PAGE = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>Backorder console</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="console/app.css?v=${CONSOLE_VERSION}">
 </head>
 <body>

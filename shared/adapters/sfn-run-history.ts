@@ -33,8 +33,16 @@ const field = (value: unknown, key: string): unknown =>
   value && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
 
 const errorOf = (e: HistoryEvent): string | undefined =>
-  (e.taskFailedEventDetails ?? e.lambdaFunctionFailedEventDetails)?.error ??
-  (e.taskTimedOutEventDetails ?? e.lambdaFunctionTimedOutEventDetails)?.error;
+  (
+    e.taskFailedEventDetails ??
+    e.lambdaFunctionFailedEventDetails ??
+    e.taskTimedOutEventDetails ??
+    e.lambdaFunctionTimedOutEventDetails ??
+    e.taskSubmitFailedEventDetails ??
+    e.taskStartFailedEventDetails ??
+    e.lambdaFunctionStartFailedEventDetails ??
+    e.lambdaFunctionScheduleFailedEventDetails
+  )?.error ?? undefined;
 
 /**
  * Reads a line machine execution's history (GetExecutionHistory, in pages) in the
@@ -43,9 +51,14 @@ const errorOf = (e: HistoryEvent): string | undefined =>
  * `line-changed` when told so), waited for a turn at a rate (WaitForTurn), a step failed
  * (and was retried or caught), the run started and ended.
  */
-export function interpretRun(execution: string, events: readonly HistoryEvent[]): RunEvent[] {
+export function interpretRun(
+  execution: string,
+  events: readonly HistoryEvent[],
+  { fromMidway = false } = {},
+): RunEvent[] {
   const out: RunEvent[] = [];
-  let parked = false;
+  // Read from its middle (its oldest events left out), the run may be parked already.
+  let parked = fromMidway;
   for (const e of events) {
     const at = (e.timestamp ?? new Date(0)).toISOString();
     const entered = e.stateEnteredEventDetails;
@@ -78,16 +91,24 @@ export function interpretRun(execution: string, events: readonly HistoryEvent[])
         out.push({ at, kind: "woken", reason: error === LINE_CHANGED ? "line-changed" : "timer" });
         parked = false;
       } else {
-        out.push({ at, kind: "step_failed", error });
+        // Tries of a step that fail alike in a row (a rate's turns, a throttle) are one event.
+        const last = out.at(-1);
+        if (last?.kind === "step_failed" && last.error === error) last.times += 1;
+        else out.push({ at, kind: "step_failed", error, times: 1 });
       }
     }
   }
   return out;
 }
 
+/**
+ * A run's events, newest first in pages of 1000 (GetExecutionHistory `reverseOrder`), at most
+ * MAX_PAGES: a longer run keeps its latest events (what an operator looks for) and says it
+ * was read only in part.
+ */
 export const sfnRunHistory: RunHistory = {
   async runEvents(execution) {
-    const events: HistoryEvent[] = [];
+    const newestFirst: HistoryEvent[] = [];
     let nextToken: string | undefined;
     let pages = 0;
     try {
@@ -96,10 +117,11 @@ export const sfnRunHistory: RunHistory = {
           new GetExecutionHistoryCommand({
             executionArn: executionArn(execution),
             maxResults: 1000,
+            reverseOrder: true,
             ...(nextToken ? { nextToken } : {}),
           }),
         );
-        events.push(...(out.events ?? []));
+        newestFirst.push(...(out.events ?? []));
         nextToken = out.nextToken;
         pages += 1;
       } while (nextToken && pages < MAX_PAGES);
@@ -110,6 +132,8 @@ export const sfnRunHistory: RunHistory = {
       if (missing) return null;
       throw error;
     }
-    return { events: interpretRun(execution, events), truncated: nextToken !== undefined };
+    const truncated = nextToken !== undefined;
+    const events = interpretRun(execution, newestFirst.reverse(), { fromMidway: truncated });
+    return { events, truncated };
   },
 };

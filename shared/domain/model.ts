@@ -152,6 +152,8 @@ export const lineSchema = z.object({
   chargingMethod: z.string().nullable().optional(),
   /** When a declined line's payment window closes (then it is cancelled). */
   paymentDueBy: z.string().nullable().optional(),
+  /** When each charge attempt was declined (the line's timeline). */
+  declinedAt: z.array(z.string()).optional(),
   /** The customer gave a new payment method since the last decline. */
   retryCharge: z.boolean().optional(),
   refund: refundSchema.nullable().optional(),

@@ -26,7 +26,13 @@ export const runEventSchema = z.discriminatedUnion("kind", [
     reason: z.string(),
   }),
   z.object({ at: z.string(), kind: z.literal("rate_wait"), seconds: z.number() }),
-  z.object({ at: z.string(), kind: z.literal("step_failed"), error: z.string() }),
+  z.object({
+    at: z.string(),
+    kind: z.literal("step_failed"),
+    error: z.string(),
+    /** Tries in a row that failed alike (the first one's time). */
+    times: z.number().int(),
+  }),
   z.object({
     at: z.string(),
     kind: z.literal("run_ended"),
@@ -98,17 +104,19 @@ export function lineTimeline(
   runs: LineRuns["runs"],
 ): TimelineEvent[] {
   const events: TimelineEvent[] = [];
-  let declines = 0;
   for (const entry of line.history) {
     events.push({ at: entry.at, kind: "status", status: entry.status });
     if (entry.status === "charged" && line.charge) {
       const { amount, currency, chargeId, attempt } = line.charge;
       events.push({ at: entry.at, kind: "charge", amount, currency, chargeId, attempt });
     }
-    if (entry.status === "awaiting_payment") {
-      declines += 1;
-      events.push({ at: entry.at, kind: "charge_declined", decline: declines });
-    }
+  }
+  // Each decline (the status moved only at the first; a line from before `declinedAt` has
+  // its first decline in its history).
+  const declines =
+    line.declinedAt ?? line.history.filter((h) => h.status === "awaiting_payment").map((h) => h.at);
+  for (const [i, at] of declines.entries()) {
+    events.push({ at, kind: "charge_declined", decline: i + 1 });
   }
   if (line.refund) {
     // A refund follows the cancel that made it (the line keeps no time of its own for it).

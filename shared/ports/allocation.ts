@@ -63,6 +63,13 @@ export interface AllocationStore {
   waitingLines(sku: string, limit?: number, after?: string): Promise<WaitingPage>;
   /** Where a queue read goes on after `line` (an opaque cursor for `waitingLines`). */
   waitingCursor(line: Line): string;
+  /** A SKU's waiting lines, oldest first, as the reports need them: their units and when
+   * they were ordered, in pages as large as the store reads at once (lighter than whole
+   * lines: a long queue is counted, not loaded). */
+  waitingAges(
+    sku: string,
+    after?: string,
+  ): Promise<{ lines: Pick<Line, "qty" | "createdAt">[]; next: string | null }>;
   /**
    * Allocates stock to waiting lines in one transaction: each filled line becomes
    * `allocated` (a partly filled one is split, the remainder a new waiting line keeping the

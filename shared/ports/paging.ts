@@ -13,6 +13,20 @@ export interface PageRequest {
   cursor?: string | null | undefined;
 }
 
+/** Every item of a paged read, reading page after page from where the last left off. */
+export async function readAllPages<T>(
+  page: (after: string | undefined) => Promise<{ items: T[]; next: string | null }>,
+): Promise<T[]> {
+  const all: T[] = [];
+  let after: string | undefined;
+  do {
+    const read = await page(after);
+    all.push(...read.items);
+    after = read.next ?? undefined;
+  } while (after);
+  return all;
+}
+
 export class InvalidCursorError extends Error {
   override readonly name = "InvalidCursorError";
 }

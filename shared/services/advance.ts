@@ -6,7 +6,7 @@ import type { WaitKind } from "../domain/waits.ts";
 import type { AppPorts } from "../ports/app.ts";
 import type { Turn } from "../ports/rates.ts";
 import { LineNotFoundError, TurnLaterError } from "../workflow/errors.ts";
-import { cancelUnpaid } from "./cancel.ts";
+import { cancelUnpaid, recordCancelled } from "./cancel.ts";
 import { chargeLine, refundLine } from "./charging.ts";
 import { type EscalateDeps, escalateLateLine, escalateLine, lateLineDueAt } from "./escalate.ts";
 import { loadOrderLine, nextEscalationOf, type OrderLines } from "./lines.ts";
@@ -174,7 +174,9 @@ async function act(deps: AdvanceDeps, read: OrderLines): Promise<LineStep | null
       if (line.chargingAttempt) await chargeLine(deps, orderId, lineId, read);
       // A refund the cancel left to the line (its turn did not come within the request).
       else if (line.charge && !line.refund) await refundLine(deps, read.order, line);
-      // The cancelled email, if the cancel could not send it (refused, or cut off).
+      // Its outcome and the cancelled email, if the cancel was cut off before them (or the
+      // email refused).
+      await recordCancelled(deps, line, now);
       await lineEmail(deps, read, "cancelled");
       return wait(null, 0);
   }

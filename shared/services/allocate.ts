@@ -5,6 +5,7 @@ import { logger } from "../logger.ts";
 import type { AllocationStore, LineFill } from "../ports/allocation.ts";
 import type { CatalogStore } from "../ports/catalog.ts";
 import type { Clock } from "../ports/clock.ts";
+import { readAllPages } from "../ports/paging.ts";
 import type { RateLimiter } from "../ports/rates.ts";
 import type { LineSignals, LineWorkflow } from "../ports/workflow.ts";
 import { RACE_LOST, retryOnRace } from "./retry.ts";
@@ -179,13 +180,9 @@ async function wakeFilled(
 }
 
 /** A SKU's whole waiting queue, oldest first (every page of it). */
-export async function waitingQueue(allocation: AllocationStore, sku: string): Promise<Line[]> {
-  const lines: Line[] = [];
-  let after: string | undefined;
-  do {
+export function waitingQueue(allocation: AllocationStore, sku: string): Promise<Line[]> {
+  return readAllPages(async (after) => {
     const page = await allocation.waitingLines(sku, 500, after);
-    lines.push(...page.lines);
-    after = page.next ?? undefined;
-  } while (after);
-  return lines;
+    return { items: page.lines, next: page.next };
+  });
 }

@@ -98,9 +98,7 @@ async function finishCancel(
       ? await refundLine(deps, order, line, Date.now() + REFUND_WAIT_MS)
       : null;
   const current = (await deps.orders.getLine(line.orderId, line.lineId)) ?? line;
-  // How the line ended, for the promise report (a repeat writes the same).
-  const cancelledAt = [...current.history].reverse().find((h) => h.status === "cancelled")?.at;
-  await deps.outcomes.recordOutcome(cancelledOutcome(current, cancelledAt ?? now.toISOString()));
+  await recordCancelled(deps, current, now);
   await notifyCustomer(deps.notify, "cancelled", order, [current]);
   await wakeLines(deps, [line], "cancelled");
   await markAndWake(
@@ -125,4 +123,14 @@ export async function cancelUnpaid(deps: CancelDeps, orderId: string, lineId: st
   if (!due) return { cancelled: false };
   await cancelLine(deps, orderId, lineId, "payment_window");
   return { cancelled: true };
+}
+
+/** How a cancelled line ended, for the promise report (a repeat records nothing more). */
+export async function recordCancelled(
+  deps: Pick<AppPorts, "outcomes">,
+  line: Line,
+  now: Date,
+): Promise<void> {
+  const cancelledAt = [...line.history].reverse().find((h) => h.status === "cancelled")?.at;
+  await deps.outcomes.recordOutcome(cancelledOutcome(line, cancelledAt ?? now.toISOString()));
 }

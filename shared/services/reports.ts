@@ -2,8 +2,7 @@ import { toIsoDate } from "../domain/dates.ts";
 import { promiseFiguresOf } from "../domain/outcomes.ts";
 import { type BackorderRow, backorderRow } from "../domain/reports.ts";
 import type { AppPorts } from "../ports/app.ts";
-import type { Page, PageRequest } from "../ports/paging.ts";
-import { waitingQueue } from "./allocate.ts";
+import { type Page, type PageRequest, readAllPages } from "../ports/paging.ts";
 
 export type ReportDeps = Pick<AppPorts, "catalog" | "allocation" | "supply" | "clock">;
 
@@ -35,7 +34,7 @@ export async function backorderReport(
     const sku = skus.get(code);
     if (!sku || sku.backorderedQty <= 0) continue;
     const [waiting, inbound] = await Promise.all([
-      waitingQueue(deps.allocation, code),
+      waitingAgesOf(deps.allocation, code),
       deps.supply.inbound(code),
     ]);
     read += waiting.length;
@@ -60,4 +59,12 @@ export async function promiseReport(
   to: string,
 ): Promise<ReturnType<typeof promiseFiguresOf>> {
   return promiseFiguresOf(await deps.outcomes.talliesBetween(from, to));
+}
+
+/** A SKU's whole waiting queue as the report counts it (units and order times). */
+function waitingAgesOf(allocation: ReportDeps["allocation"], sku: string) {
+  return readAllPages(async (after) => {
+    const page = await allocation.waitingAges(sku, after);
+    return { items: page.lines, next: page.next };
+  });
 }

@@ -33,6 +33,11 @@ export class FakeAllocation implements AllocationStore {
     return placeOf(line);
   }
 
+  async waitingAges(sku: string, after?: string) {
+    const page = await this.waitingLines(sku, 1000, after);
+    return { lines: page.lines.map(({ qty, createdAt }) => ({ qty, createdAt })), next: page.next };
+  }
+
   async allocateLines(
     sku: string,
     fills: readonly LineFill[],

@@ -63,6 +63,7 @@ export class FakeCharges implements ChargeStore {
       inFlight(stored, attempt);
       // The payment window runs from the first decline; a later one does not extend it.
       stored.paymentDueBy ??= dueBy.toISOString();
+      stored.declinedAt = [...(stored.declinedAt ?? []), at.toISOString()];
       settle(stored);
     });
     return failed === null;

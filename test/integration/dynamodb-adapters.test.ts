@@ -723,4 +723,32 @@ describe("line outcomes and their tallies (the promise report)", () => {
     const firstDay = (await outcomes.talliesBetween(day, day)).filter((t) => t.sku === sku);
     expect(promiseFiguresOf(firstDay)).toEqual(promiseFigures(all.slice(0, 30)));
   });
+
+  it("tallies an outcome recorded before tallies were kept when it is recorded again, once", async () => {
+    const outcomes = new DynamoDbOutcomes(store.table);
+    const sku = unique("OLD");
+    const day = "2031-07-15";
+    const old: LineOutcome = {
+      lineId: unique("ln"),
+      orderId: "o",
+      sku,
+      qty: 1,
+      day,
+      kind: "on_time",
+      daysToShip: 2,
+    };
+    // As the first version put it: the record alone, no tally.
+    await store.table.putIf({
+      pk: `OUTCOMES#${day.slice(0, 7)}`,
+      sk: `${day}#${old.lineId}`,
+      type: "outcome",
+      ...old,
+    });
+    const ofSku = async () =>
+      promiseFiguresOf((await outcomes.talliesBetween(day, day)).filter((t) => t.sku === sku));
+    expect((await ofSku()).total.shippedOnTime).toBe(0);
+    await outcomes.recordOutcome(old);
+    await outcomes.recordOutcome(old);
+    expect((await ofSku()).total).toMatchObject({ shippedOnTime: 1, p90DaysToShip: 2 });
+  });
 });

@@ -46,16 +46,15 @@ describe("a line's timeline", () => {
   it("puts statuses, charges, declines, a refund, its emails and its runs in time order", () => {
     const charged = line({
       status: "cancelled",
+      // Declined twice (the status moves at the first only), charged at the third try.
       history: [
         { status: "backordered", at: at(0) },
         { status: "allocated", at: at(10) },
         { status: "awaiting_payment", at: at(11) },
-        { status: "allocated", at: at(20) },
-        { status: "awaiting_payment", at: at(21) },
-        { status: "allocated", at: at(30) },
         { status: "charged", at: at(31) },
         { status: "cancelled", at: at(40) },
       ],
+      declinedAt: [at(11), at(21)],
       charge: { chargeId: "ch_1", amount: 9000, currency: "USD", attempt: 3 },
       chargeAttempts: 3,
       refund: { refundId: "re_1", amount: 9000, currency: "USD" },
@@ -90,10 +89,7 @@ describe("a line's timeline", () => {
       "awaiting_payment",
       "charge_declined",
       "email",
-      "allocated",
-      "awaiting_payment",
       "charge_declined",
-      "allocated",
       "charged",
       "charge",
       "cancelled",
@@ -101,7 +97,15 @@ describe("a line's timeline", () => {
       "run_ended",
     ]);
     const declines = events.filter((e) => e.kind === "charge_declined");
-    expect(declines.map((e) => e.decline)).toEqual([1, 2]);
+    expect(declines.map((e) => [e.at, e.decline])).toEqual([
+      [at(11), 1],
+      [at(21), 2],
+    ]);
+    // A line declined before `declinedAt` was kept: its first decline, from its history.
+    const older = lineTimeline({ ...charged, declinedAt: undefined }, [], []);
+    expect(older.filter((e) => e.kind === "charge_declined")).toEqual([
+      { at: at(11), kind: "charge_declined", decline: 1 },
+    ]);
     expect(events.find((e) => e.kind === "charge")).toEqual({
       at: at(31),
       kind: "charge",
@@ -150,13 +154,11 @@ describe("a run's execution history, read in the line machine's terms", () => {
     const history = [
       event("ExecutionStarted", 0),
       entered(LINE_STATES.advance, 0, {}),
-      event("TaskFailed", 0, {
-        taskFailedEventDetails: {
-          resourceType: "lambda",
-          resource: "invoke",
-          error: "Lambda.TooManyRequestsException",
-        },
-      }),
+      ...[0, 0].map((minute) =>
+        event("LambdaFunctionFailed", minute, {
+          lambdaFunctionFailedEventDetails: { error: "Lambda.TooManyRequestsException" },
+        }),
+      ),
       exited(LINE_STATES.advance, 1, { step: { wait: "stock" } }),
       entered(LINE_STATES.park, 1, { step: { wait: "stock", waitSeconds: 86400 } }),
       exited(LINE_STATES.park, 5, { resume: { reason: "allocated" } }),
@@ -181,7 +183,7 @@ describe("a run's execution history, read in the line machine's terms", () => {
     ];
     expect(interpretRun("ln_1", history)).toEqual([
       { at: at(0), kind: "run_started", execution: "ln_1" },
-      { at: at(0), kind: "step_failed", error: "Lambda.TooManyRequestsException" },
+      { at: at(0), kind: "step_failed", error: "Lambda.TooManyRequestsException", times: 2 },
       { at: at(1), kind: "parked", wait: "stock", seconds: 86400 },
       { at: at(5), kind: "woken", reason: "allocated" },
       { at: at(6), kind: "rate_wait", seconds: 12 },
@@ -190,6 +192,20 @@ describe("a run's execution history, read in the line machine's terms", () => {
       { at: at(18), kind: "parked", wait: "shipped", seconds: 600 },
       { at: at(19), kind: "woken", reason: "line-changed" },
       { at: at(20), kind: "run_ended", execution: "ln_1", status: "SUCCEEDED" },
+    ]);
+  });
+
+  it("read from its middle, takes the first end of a park for a wake", () => {
+    const history = [
+      event("TaskSucceeded", 3, {
+        taskSucceededEventDetails: { resourceType: "lambda", resource: "invoke.waitForTaskToken" },
+      }),
+      exited(LINE_STATES.park, 3, { resume: { reason: "shipped" } }),
+      event("ExecutionSucceeded", 4),
+    ];
+    expect(interpretRun("ln_1", history, { fromMidway: true })).toEqual([
+      { at: at(3), kind: "woken", reason: "shipped" },
+      { at: at(4), kind: "run_ended", execution: "ln_1", status: "SUCCEEDED" },
     ]);
   });
 

@@ -55,6 +55,26 @@ export class DynamoDbAllocation implements AllocationStore {
     return { lines: page.items.map(readLine), next: page.next, tokens };
   }
 
+  async waitingAges(sku: string, after?: string) {
+    // No Limit: DynamoDB's 1 MB a page; only what the reports read comes back, unparsed.
+    const page = await this.table.queryPage(
+      {
+        IndexName: "gsi1",
+        KeyConditionExpression: "gsi1pk = :pk",
+        ExpressionAttributeValues: {
+          ":pk": keys.waiting({ sku, createdAt: "", lineId: "" }).gsi1pk,
+        },
+        ProjectionExpression: "qty, createdAt",
+        ScanIndexForward: true,
+      },
+      after,
+    );
+    return {
+      lines: page.items.map((i) => ({ qty: Number(i.qty), createdAt: String(i.createdAt) })),
+      next: page.next,
+    };
+  }
+
   waitingCursor(line: Line): string {
     return encodeCursor({ ...keys.line(line.orderId, line.lineId), ...keys.waiting(line) }) ?? "";
   }

@@ -78,9 +78,13 @@ export class DynamoDbCharges implements ChargeStore {
   recordDecline(line: Line, attempt: number, dueBy: Date, at: Date): Promise<boolean> {
     const decline: UpdateParts = {
       // The payment window runs from the first decline; a later one does not extend it.
-      set: ["paymentDueBy = if_not_exists(paymentDueBy, :due)"],
+      // Each decline's time, for the line's timeline (the status moves only at the first).
+      set: [
+        "paymentDueBy = if_not_exists(paymentDueBy, :due)",
+        "declinedAt = list_append(if_not_exists(declinedAt, :none), :declined)",
+      ],
       remove: ["chargingAttempt", "chargingMethod"],
-      values: { ":due": dueBy.toISOString() },
+      values: { ":due": dueBy.toISOString(), ":none": [], ":declined": [at.toISOString()] },
     };
     // A first decline moves the line; a later one finds it awaiting payment already.
     const status =

@@ -10,16 +10,16 @@ const keyOf = (o: Pick<LineOutcome, "day" | "lineId">) => ({
 });
 
 /** A day's tally of a SKU, in a few parts (by a hash of the line id) so the lines of a big
- * receipt, shipping the same day, do not all update one item: `TALLY#<yyyy-mm>` /
+ * receipt, shipping the same day, seldom update the same item at once: `TALLY#<yyyy-mm>` /
  * `<day>#<sku>#<part>`. A year's report is 13 queries of at most days × SKUs × parts items. */
-const TALLY_PARTS = 4;
+const TALLY_PARTS = 8;
 const tallyKey = (o: Pick<LineOutcome, "day" | "lineId" | "sku">) => ({
   pk: `TALLY#${o.day.slice(0, 7)}`,
   sk: `${o.day}#${o.sku}#${shardOf(o.lineId, TALLY_PARTS)}`,
 });
 
 /** Tries of one outcome's transaction while it conflicts with another on the same tally. */
-const CONFLICT_TRIES = 6;
+const CONFLICT_TRIES = 8;
 
 const COUNTER = /^(onTime|late_\w+|cancelled_\w+|ship_\d+)$/;
 
@@ -45,9 +45,10 @@ export class DynamoDbOutcomes implements OutcomeStore {
   constructor(private readonly table = new Table()) {}
 
   /**
-   * One transaction: the line's outcome record, put only if absent, and its counters added
-   * to the day's tally. A repeat fails the put's condition and adds nothing; a conflict
-   * with another line's transaction on the same tally part is tried again.
+   * One transaction: the line's outcome record, put only if absent (or not yet tallied), and
+   * its counters added to the day's tally. A repeat fails the put's condition and adds
+   * nothing; a conflict with another line's transaction on the same tally part is tried
+   * again, with a growing random pause (past the tries the step fails and is retried).
    */
   async recordOutcome(outcome: LineOutcome): Promise<void> {
     const counters = Object.entries(tallyOf(outcome));
@@ -57,8 +58,9 @@ export class DynamoDbOutcomes implements OutcomeStore {
       {
         Put: {
           TableName: this.table.name,
-          Item: { ...keyOf(outcome), type: "outcome", ...outcome },
-          ConditionExpression: "attribute_not_exists(pk)",
+          Item: { ...keyOf(outcome), type: "outcome", ...outcome, tallied: true },
+          // An outcome recorded before tallies were kept is tallied when it is recorded again.
+          ConditionExpression: "attribute_not_exists(pk) OR attribute_not_exists(tallied)",
         },
       },
       {

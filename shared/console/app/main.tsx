@@ -12,8 +12,17 @@ type Route =
   | { view: "order"; orderId: string }
   | { view: "line"; orderId: string; lineId: string };
 
+/** A part of the hash decoded; one that is not valid percent-encoding is taken as it is. */
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
 function routeOf(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+  const parts = hash.replace(/^#\/?/, "").split("/").map(decoded);
   const [first, id, sub, lineId] = parts;
   if (first === "promises") return { view: "promises" };
   if (first === "search") return { view: "search", query: parts.slice(1).join("/") };

@@ -2,6 +2,8 @@ import { Fragment } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { AGING_BUCKETS } from "../../domain/reports.ts";
 import { formatDay, formatMoney } from "../../emails/format.ts";
+import { PAYMENT_RATE_LIMITED } from "../../ports/payment-gateway.ts";
+import { NOTIFICATION_IN_FLIGHT, RATE_LIMITED } from "../../workflow/errors.ts";
 import {
   apiGet,
   type BackorderPage,
@@ -97,6 +99,7 @@ export function BookView(props: ViewProps) {
         <Card label="Units waiting" value={totals.qty} />
         <Card label="Units no notice covers" value={totals.shortfall} warn={totals.shortfall > 0} />
       </div>
+      {cursor && <p class="muted">Totals of the SKUs loaded so far: more SKUs follow below.</p>}
       {rows.length > 0 && (
         <>
           <h3>Waiting lines by days waited</h3>
@@ -321,20 +324,33 @@ export function PromisesView(props: ViewProps) {
   );
 }
 
-/** Orders by ref, or by the customer's email (anything with an @). */
+/** Orders by ref, or by the customer's email (anything with an @), a page at a time. */
 export function SearchView(props: ViewProps & { query: string }) {
   const term = props.query.trim();
-  const path = term
-    ? `/v1/orders?${term.includes("@") ? "email" : "orderRef"}=${q(term)}&limit=50`
-    : null;
-  const found = useApi<{ orders: OrderSummary[] }>(path, props);
+  const [found, setFound] = useState<OrderSummary[] | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const { apiKey, onError } = props;
+  const load = (after: string | null) => {
+    const path = `/v1/orders?${term.includes("@") ? "email" : "orderRef"}=${q(term)}&limit=50${
+      after ? `&cursor=${q(after)}` : ""
+    }`;
+    apiGet<{ orders: OrderSummary[]; nextCursor: string | null }>(path, apiKey).then((page) => {
+      setFound((before) => (after ? [...(before ?? []), ...page.orders] : page.orders));
+      setCursor(page.nextCursor);
+    }, onError);
+  };
+  useEffect(() => {
+    setFound(null);
+    setCursor(null);
+    if (term) load(null);
+  }, [term, apiKey]);
   return (
     <section>
       <h2>Orders for “{term}”</h2>
       {!term && <p class="muted">Search by order ref or email above.</p>}
       {term && !found && <Loading />}
-      {found && found.orders.length === 0 && <p class="muted">No order found.</p>}
-      {found && found.orders.length > 0 && (
+      {found && found.length === 0 && <p class="muted">No order found.</p>}
+      {found && found.length > 0 && (
         <table>
           <thead>
             <tr>
@@ -344,7 +360,7 @@ export function SearchView(props: ViewProps & { query: string }) {
             </tr>
           </thead>
           <tbody>
-            {found.orders.map((o) => (
+            {found.map((o) => (
               <tr key={o.orderId}>
                 <td>
                   <a href={`#/orders/${q(o.orderId)}`}>{o.orderRef}</a>
@@ -357,6 +373,11 @@ export function SearchView(props: ViewProps & { query: string }) {
             ))}
           </tbody>
         </table>
+      )}
+      {cursor && (
+        <button type="button" onClick={() => load(cursor)}>
+          More orders
+        </button>
       )}
     </section>
   );
@@ -418,6 +439,8 @@ const WAIT_WORDS: Record<string, string> = {
   delivered: "delivery",
 };
 
+const WAITS_ITS_TURN = new Set([RATE_LIMITED, PAYMENT_RATE_LIMITED, NOTIFICATION_IN_FLIGHT]);
+
 /** One event of a timeline in words: what, and a detail. */
 export function describe(event: TimelineEvent): { what: string; detail?: string; bad?: boolean } {
   switch (event.kind) {
@@ -467,8 +490,13 @@ export function describe(event: TimelineEvent): { what: string; detail?: string;
       };
     case "rate_wait":
       return { what: "Waiting for its turn at a rate", detail: `${event.seconds} s` };
-    case "step_failed":
-      return { what: "A step failed and was retried", detail: event.error, bad: true };
+    case "step_failed": {
+      const times = event.times > 1 ? ` (${event.times} times)` : "";
+      // Not failures: the step waits its turn at a shared rate, or for another's email.
+      return WAITS_ITS_TURN.has(event.error)
+        ? { what: `Waited its turn, tried again${times}`, detail: event.error }
+        : { what: `A step failed and was retried${times}`, detail: event.error, bad: true };
+    }
     case "run_ended":
       return {
         what: `Workflow run ${event.status.toLowerCase().replace(/_/g, " ")}`,

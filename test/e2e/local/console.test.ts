@@ -214,6 +214,17 @@ describe("GET /v1/orders/{orderId}/lines/{lineId}/timeline", () => {
     expect(res.json.line).toMatchObject({ status: "cancelled", cancelReason: "storefront" });
   });
 
+  it("refuses a malformed id (400), no key (401) and the warehouse's key (403)", async () => {
+    const path = `/v1/orders/${first.orderId}/lines/${lineOf(first, lamp).lineId}/timeline`;
+    const bad = await api(`/v1/orders/${first.orderId}/lines/not%20an%20id/timeline`, {
+      key: keys.storefront,
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get("content-type")).toContain("application/problem+json");
+    expect((await api(path)).status).toBe(401);
+    expect((await api(path, { key: keys.warehouse })).status).toBe(403);
+  });
+
   it("answers 404 for a line not in the order", async () => {
     const res = await api(
       `/v1/orders/${first.orderId}/lines/${lineOf(second, lamp).lineId}/timeline`,
@@ -222,6 +233,16 @@ describe("GET /v1/orders/{orderId}/lines/{lineId}/timeline", () => {
     expect(res.status).toBe(404);
   });
 });
+
+/** Errors the page logs (a script failing, a Content-Security-Policy violation). */
+function pageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  page.on("pageerror", (error) => errors.push(error.message));
+  return errors;
+}
 
 async function signIn(page: Page) {
   await page.getByLabel("Storefront key").fill("not-the-key");
@@ -244,6 +265,7 @@ describe("the operator console (/console)", () => {
 
   it("shows the backorder book with aging bars and a SKU's inbound notices", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors = pageErrors(page);
     try {
       await page.goto(`${apiUrl()}/console`);
       await signIn(page);
@@ -284,6 +306,8 @@ describe("the operator console (/console)", () => {
       await expect
         .poll(() => page.locator("canvas[aria-label='Lines by outcome, per SKU']").count())
         .toBe(1);
+      // The wrong key's 401 is the only error the page saw (no script or policy error).
+      expect(errors.filter((e) => !e.includes("401"))).toEqual([]);
     } finally {
       await page.close();
     }
@@ -291,6 +315,7 @@ describe("the operator console (/console)", () => {
 
   it("finds a backordered line by its order ref and opens its timeline", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors = pageErrors(page);
     try {
       await page.goto(`${apiUrl()}/console`);
       await signIn(page);
@@ -317,6 +342,7 @@ describe("the operator console (/console)", () => {
       await page.getByRole("button", { name: "Find" }).click();
       await page.getByRole("link", { name: third.orderRef }).waitFor();
       expect(await page.getByRole("link", { name: first.orderRef }).count()).toBe(1);
+      expect(errors.filter((e) => !e.includes("401"))).toEqual([]);
     } finally {
       await page.close();
     }

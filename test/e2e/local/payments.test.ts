@@ -78,19 +78,40 @@ describe("a declined card", () => {
     expect((await payWith(orderId, null, "pm_card_visa")).status).toBe(401);
     expect(await statusOf(other.orderId, other.lineId)).toBe("awaiting_payment");
 
+    // A second card is declined too: the line waits on, within the same window.
+    const expired = await payWith(orderId, token, "pm_card_chargeDeclinedExpiredCard");
+    expect(expired.status, expired.text).toBe(200);
+    await eventually(
+      async () => {
+        const line = await store.getLine(orderId, lineId);
+        return line?.chargeAttempts === 2 && !line.chargingAttempt;
+      },
+      { what: "the second attempt declined", timeoutMs: 60_000 },
+    );
+
     const res = await payWith(orderId, token, "pm_card_visa");
     expect(res.status, res.text).toBe(200);
     expect(res.json).toEqual({ orderId, retryingLineIds: [lineId] });
     await eventually(async () => (await statusOf(orderId, lineId)) === "shipment_requested", {
       what: "the line to be charged and its shipment requested",
+      timeoutMs: 60_000,
     });
     const line = await store.getLine(orderId, lineId);
-    expect(line?.charge).toMatchObject({ amount: 999, attempt: 2 });
+    expect(line?.charge).toMatchObject({ amount: 999, attempt: 3 });
     // The charged email follows the shipment request (the parcel never waits for it).
     await settled();
     const kinds = (await store.listNotifications(orderId)).map((n) => n.kind);
-    expect(kinds).toEqual(["payment_failed", "charged"]);
-    expect((await emailsTo(email)).map((e) => e.subject)).toHaveLength(2);
+    expect(kinds).toEqual(["payment_failed", "payment_failed", "charged"]);
+    expect((await emailsTo(email)).map((e) => e.subject)).toHaveLength(3);
+
+    // The line's timeline tells both declines, then the charge of the third attempt.
+    const timeline = await api(`/v1/orders/${orderId}/lines/${lineId}/timeline`, {
+      key: keys.storefront,
+    });
+    const events = timeline.json.events as { kind: string; decline?: number; attempt?: number }[];
+    const money = events.filter((e) => e.kind === "charge_declined" || e.kind === "charge");
+    expect(money.map((e) => e.decline ?? e.attempt)).toEqual([1, 2, 3]);
+    expect(money.map((e) => e.kind)).toEqual(["charge_declined", "charge_declined", "charge"]);
   });
 
   it("left unpaid past the window, is cancelled and its unit goes to the next order in line", async () => {
