@@ -69,14 +69,19 @@ export const sfnLineWorkflow: LineWorkflow & LineWorkflowAdmin = {
         stoppedAt: out.stopDate ?? null,
       } satisfies ExecutionState;
     } catch (error) {
-      const missing =
-        error instanceof ExecutionDoesNotExist ||
-        (error instanceof Error && error.name === "ExecutionDoesNotExist");
-      if (missing) return null;
+      if (isMissingExecution(error)) return null;
       throw error;
     }
   },
 };
+
+/** Step Functions' answer for an execution that does not exist. */
+export function isMissingExecution(error: unknown): boolean {
+  return (
+    error instanceof ExecutionDoesNotExist ||
+    (error instanceof Error && error.name === "ExecutionDoesNotExist")
+  );
+}
 
 /** The ARN of the line machine's execution by that name. */
 export function executionArn(name: string): string {

@@ -1,14 +1,10 @@
-import {
-  ExecutionDoesNotExist,
-  GetExecutionHistoryCommand,
-  type HistoryEvent,
-} from "@aws-sdk/client-sfn";
+import { GetExecutionHistoryCommand, type HistoryEvent } from "@aws-sdk/client-sfn";
 import type { RunEvent } from "../domain/timeline.ts";
 import type { RunHistory } from "../ports/lookup.ts";
 import { LINE_CHANGED } from "../workflow/errors.ts";
 import { LINE_STATES } from "../workflow/states.ts";
 import { sfn } from "./aws-clients.ts";
-import { executionArn } from "./sfn-line-workflow.ts";
+import { executionArn, isMissingExecution } from "./sfn-line-workflow.ts";
 
 /** Events read of one execution at most (pages of 1000): a line's run has far fewer. */
 const MAX_PAGES = 3;
@@ -126,10 +122,7 @@ export const sfnRunHistory: RunHistory = {
         pages += 1;
       } while (nextToken && pages < MAX_PAGES);
     } catch (error) {
-      const missing =
-        error instanceof ExecutionDoesNotExist ||
-        (error instanceof Error && error.name === "ExecutionDoesNotExist");
-      if (missing) return null;
+      if (isMissingExecution(error)) return null;
       throw error;
     }
     const truncated = nextToken !== undefined;
