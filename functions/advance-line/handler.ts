@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { RATE_NAMES } from "../../shared/ports/rates.ts";
 import { advanceLine } from "../../shared/services/advance.ts";
 import { appPorts } from "../../shared/services/deps.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { httpHandler } from "../../shared/http/handler.ts";
 import { parseOr400 } from "../../shared/http/validation.ts";
 import { receiptPageView } from "../../shared/http/views.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { WAITS } from "../../shared/domain/waits.ts";
 import { appPorts } from "../../shared/services/deps.ts";
 import { parkLine } from "../../shared/services/line-waits.ts";

@@ -6,7 +6,7 @@
  * HTTP API. Each fault lasts for its next `count` calls or `forSeconds` of real time,
  * whichever ends first (neither: until cleared).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { FUNCTION_NAMES } from "../../shared/http/routes.ts";
 import { SES_ERROR_NAMES, type SesErrorName } from "./ses-front.ts";
 import { SFN_REFUSAL_NAMES, type SfnRefusal } from "./stepfunctions/errors.ts";

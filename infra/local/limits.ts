@@ -7,7 +7,7 @@
  * `GET /_local/limits` shows what is in force. Rates are token buckets on real time
  * (token-bucket.ts), never on the virtual clock.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { FUNCTION_NAMES, type FunctionName } from "../../shared/http/routes.ts";
 import { type BucketSpec, TokenBucket } from "./token-bucket.ts";
 

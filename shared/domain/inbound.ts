@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type IsoDate, toIsoDate } from "./dates.ts";
 
 /** Units of a SKU on their way, from a supplier's advance shipping notice. */

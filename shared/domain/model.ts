@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { DELAY_TIERS } from "./delays.ts";
 import { LINE_STATUSES } from "./line-states.ts";
 

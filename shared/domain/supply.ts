@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** A supplier's advance shipping notice (contract §6), as the domain keeps it. */
 export const advanceShippingNoticeSchema = z.object({

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { LINE_STATUSES } from "./line-states.ts";
 import type { Line } from "./model.ts";
 import { NOTIFICATION_KINDS, type Notification } from "./notifications.ts";

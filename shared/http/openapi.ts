@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { LINE_STATUSES } from "../domain/line-states.ts";
 import { CANCEL_REASONS, ORDER_STATUSES, SHIPMENT_STATUSES } from "../domain/model.ts";
 import { NOTIFICATION_KINDS } from "../domain/notifications.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { PAYMENT_PROVIDERS, SPLIT_POLICIES } from "../domain/model.ts";
 
 /**

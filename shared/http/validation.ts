@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { type HttpProblem, problems } from "./problem.ts";
 
 /** A zod failure as a 400 problem with one `{path, message}` per issue. */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { Line } from "../domain/model.ts";
 
 const skuQty = { sku: z.string(), qty: z.number().int() };

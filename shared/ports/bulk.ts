@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Work too large for an HTTP call's 30 s (contract §6): a receipt's fan-out, a stock raise

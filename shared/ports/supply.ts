@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { Inbound } from "../domain/inbound.ts";
 import type { AdvanceShippingNotice, StoredAsn } from "../domain/supply.ts";
 

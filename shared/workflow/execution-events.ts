@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The EventBridge event Step Functions sends when an execution changes status, as far as

@@ -1,6 +1,6 @@
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import {
   type HttpEvent,
   type HttpRequest,

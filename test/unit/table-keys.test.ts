@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { z } from "zod";
+import type * as z from "zod";
 import { KEY_LIMITS, keys } from "../../shared/adapters/dynamodb/table.ts";
 import { notificationKey } from "../../shared/domain/notifications.ts";
 import {

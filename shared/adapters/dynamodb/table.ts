@@ -16,7 +16,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import type { z } from "zod";
+import type * as z from "zod";
 import { config } from "../../config.ts";
 import {
   assertTransition,

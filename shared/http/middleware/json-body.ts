@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { problems } from "../problem.ts";
 import { zodProblem } from "../validation.ts";
 import { type HttpMiddleware, httpOf } from "./request.ts";
