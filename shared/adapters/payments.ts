@@ -2,7 +2,6 @@ import type { PaymentProvider } from "../domain/model.ts";
 import type { PaymentGateway } from "../ports/payment-gateway.ts";
 import { sandboxPayments } from "./sandbox-payment.ts";
 import { configuredSecret } from "./secrets.ts";
-import { stripePayments } from "./stripe-payment.ts";
 
 /** Raised when an order asks for a provider this deployment has no credentials for. */
 export class PaymentProviderUnavailableError extends Error {
@@ -30,7 +29,12 @@ let stripe: { key: string; gateway: PaymentGateway } | undefined;
 async function stripeGateway(): Promise<PaymentGateway> {
   const key = await stripeSecretKey();
   if (!key) throw new PaymentProviderUnavailableError("the stripe provider has no secret key");
-  if (stripe?.key !== key) stripe = { key, gateway: stripePayments({ secretKey: key }) };
+  if (stripe?.key !== key) {
+    // The Stripe SDK is loaded the first time a Stripe charge or refund is made, never at a
+    // function's start (most never pay: the bundle's Stripe stays unevaluated).
+    const { stripePayments } = await import("./stripe-payment.ts");
+    stripe = { key, gateway: stripePayments({ secretKey: key }) };
+  }
   return stripe.gateway;
 }
 

@@ -5,19 +5,20 @@
  * timings, the SDK meter, execution histories, the table), never estimated. Latencies are
  * the emulators' on this machine, not AWS's: compare runs with each other.
  *
- *   BENCH_ONLY=intake,hot,receipt,life   scenarios to run (all by default)
+ *   BENCH_ONLY=intake,hot,receipt,life,bundles   scenarios to run (all by default)
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "../../infra/paths.ts";
 import { type BigReceipt, bigReceipt, RECEIPT_LINES } from "./big-receipt.ts";
+import { BUNDLE_TARGET_KB, type BundleFigures, bundleFigures, INIT_TARGET_MS } from "./bundles.ts";
 import { cleanUp, withStack } from "./harness.ts";
 import { type HotSku, hotSku, type IntakeLevel, intakeLevels } from "./intake.ts";
 import { lineLives } from "./line-life.ts";
 
 const ONLY = new Set(
-  (process.env.BENCH_ONLY ?? "intake,hot,receipt,life").split(",").map((s) => s.trim()),
+  (process.env.BENCH_ONLY ?? "intake,hot,receipt,life,bundles").split(",").map((s) => s.trim()),
 );
 
 /**
@@ -44,6 +45,7 @@ interface Results {
   hot?: HotSku;
   receipt?: BigReceipt;
   life?: Record<string, string | number>;
+  bundles?: BundleFigures[];
 }
 
 async function main() {
@@ -78,6 +80,12 @@ async function main() {
         }
       }
     });
+  }
+
+  if (ONLY.has("bundles")) {
+    console.log("each function's bundle: size and module init …");
+    results.bundles = bundleFigures();
+    console.table(results.bundles);
   }
 
   if (ONLY.has("receipt")) {
@@ -178,6 +186,20 @@ function report(results: Results, started: Date): string {
       "## A backordered line's whole life, counted",
       "",
       table(Object.entries(results.life).map(([figure, value]) => ({ figure, value }))),
+    );
+  }
+  if (results.bundles) {
+    const within = results.bundles.filter((b) => b["within target"] === "size yes, init yes");
+    parts.push(
+      "",
+      "## Each function's bundle",
+      "",
+      `The bundles \`cdk synth\` made (minified, the AWS SDK left to the Lambda runtime), and the`,
+      "milliseconds a fresh Node process takes to import one (module init, a cold start's",
+      "share before the handler runs), with the function's deployed NODE_OPTIONS.",
+      `Targets: ≤ ${BUNDLE_TARGET_KB} KB and ≤ ${INIT_TARGET_MS} ms; ${within.length} of ${results.bundles.length} functions within both.`,
+      "",
+      table(results.bundles.map((b) => ({ ...b }))),
     );
   }
   return `${parts.join("\n")}\n`;
