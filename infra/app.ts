@@ -9,6 +9,7 @@ import {
 } from "./assembly.ts";
 import { sourceHash } from "./source-hash.ts";
 import { BackorderStack } from "./stacks/backorder-stack.ts";
+import { stageOf } from "./stage.ts";
 
 export { STACK_ID };
 
@@ -32,7 +33,18 @@ export function buildApp(options: BuildAppOptions = {}) {
     builtinCloudFormationValidation: options.cfnValidation ?? true,
   });
   const ctx = (key: string) => app.node.tryGetContext(key) as string | undefined;
+  const stage = stageOf(ctx("stage") || undefined, { sandboxPayments: ctx("sandboxPayments") });
+  const domainName = ctx("apiDomainName");
+  const certificateArn = ctx("apiCertificateArn");
+  if (Boolean(domainName) !== Boolean(certificateArn)) {
+    throw new Error(
+      "a custom API domain needs both -c apiDomainName=... and -c apiCertificateArn=...",
+    );
+  }
   const stack = new BackorderStack(app, STACK_ID, {
+    stackName: stage.stackName,
+    stage,
+    ...(domainName && certificateArn ? { apiDomain: { name: domainName, certificateArn } } : {}),
     description: "Backorder engine: orders for out-of-stock items, filled oldest first",
     emailFrom: ctx("emailFrom") ?? "orders@example.com",
     emailDomain: ctx("emailDomain") || undefined,

@@ -11,6 +11,10 @@ export const ASSEMBLY_DIR = join(repoRoot, "cdk.out");
 
 /** The context keys the app reads (see buildApp). */
 export const APP_CONTEXT_KEYS = [
+  "stage",
+  "sandboxPayments",
+  "apiDomainName",
+  "apiCertificateArn",
   "emailFrom",
   "emailDomain",
   "publicBaseUrl",

@@ -22,6 +22,9 @@ export function useLineStateMachine(arn: string): void {
 
 export const config = {
   tableName: () => required("BACKORDER_TABLE_NAME"),
+  /** Orders may name the `sandbox` payment provider (its charges move no money): `on` in
+   * the local stack, off in a deployed stage unless its context turns it on. */
+  sandboxPayments: () => process.env.BACKORDER_SANDBOX_PAYMENTS === "on",
   /** From the environment (API functions) or from the task input (the machine's own tasks,
    * which cannot be given it in their environment without a dependency cycle). */
   lineStateMachineArn: () =>

@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
-import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { LogGroup } from "aws-cdk-lib/aws-logs";
 import {
   Choice,
   Condition,
@@ -8,7 +8,6 @@ import {
   Errors,
   JitterType,
   JsonPath,
-  LogLevel,
   StateMachine,
   StateMachineType,
   Succeed,
@@ -16,6 +15,7 @@ import {
 } from "aws-cdk-lib/aws-stepfunctions";
 import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
+import type { Stage } from "../stage.ts";
 import { TRANSIENT_RETRY } from "./line-workflow.ts";
 
 /** State names of the bulk machine. */
@@ -27,6 +27,8 @@ export const BULK_STATES = {
 
 export interface BulkWorkflowProps {
   runBulkJob: IFunction;
+  /** The stage: its log retention, level and names. */
+  stage: Stage;
 }
 
 /**
@@ -63,8 +65,11 @@ export class BulkWorkflow extends Construct {
         .otherwise(run),
     );
 
+    // Under /aws/vendedlogs/states/: the prefix Step Functions' log delivery is meant for
+    // (its resource policy stays small however many machines log).
     const logGroup = new LogGroup(this, "Logs", {
-      retention: RetentionDays.ONE_MONTH,
+      logGroupName: `/aws/vendedlogs/states/${props.stage.prefix}-bulk`,
+      retention: props.stage.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.stateMachine = new StateMachine(this, "BulkStateMachine", {
@@ -72,7 +77,11 @@ export class BulkWorkflow extends Construct {
       definitionBody: DefinitionBody.fromChainable(run),
       comment: "One execution per bulk job (a receipt, a stock raise, a notice's re-dating)",
       tracingEnabled: true,
-      logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
+      logs: {
+        destination: logGroup,
+        level: props.stage.workflowLogLevel,
+        includeExecutionData: true,
+      },
     });
   }
 }

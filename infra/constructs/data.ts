@@ -7,6 +7,7 @@ import {
   TableEncryption,
 } from "aws-cdk-lib/aws-dynamodb";
 import { Construct } from "constructs";
+import type { Stage } from "../stage.ts";
 
 /**
  * The one DynamoDB table (single-table design, see docs/data-model.md). The local stack
@@ -15,9 +16,12 @@ import { Construct } from "constructs";
 export class DataTable extends Construct {
   readonly table: Table;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: { stage: Stage }) {
     super(scope, id);
     this.table = new Table(this, "Table", {
+      tableName: props.stage.prefix,
+      // Kept when the stack is deleted, and in prod not deletable at all until this is off.
+      deletionProtection: props.stage.tableDeletionProtection,
       partitionKey: { name: "pk", type: AttributeType.STRING },
       sortKey: { name: "sk", type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,

@@ -1,10 +1,11 @@
 import { Duration } from "aws-cdk-lib";
 import { Architecture, type CfnFunction, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
-import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { LogGroup } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { FUNCTIONS, type FunctionName, functionEntry } from "../../shared/http/routes.ts";
 import { repoRoot } from "../paths.ts";
+import type { Stage } from "../stage.ts";
 import { FUNCTION_METADATA_KEY } from "./function-metadata.ts";
 
 export { FUNCTION_METADATA_KEY };
@@ -12,6 +13,8 @@ export { FUNCTION_METADATA_KEY };
 export interface FunctionsProps {
   /** Environment every function gets. */
   environment: Record<string, string>;
+  /** The stage: how long logs are kept. */
+  stage: Stage;
 }
 
 /** One Lambda per entry of the function table, Node 22 on arm64, bundled by local esbuild. */
@@ -24,7 +27,7 @@ export class Functions extends Construct {
     this.byName = Object.fromEntries(
       entries.map(([name, spec]) => {
         const logGroup = new LogGroup(this, `${name}-logs`, {
-          retention: RetentionDays.ONE_MONTH,
+          retention: props.stage.logRetention,
         });
         const fn = new NodejsFunction(this, name, {
           description: spec.description,

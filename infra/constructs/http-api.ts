@@ -1,23 +1,43 @@
-import { type CfnStage, HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
+import { type CfnStage, DomainName, HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import { Certificate } from "aws-cdk-lib/aws-certificatemanager";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
-import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { LogGroup } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { type FunctionName, ROUTES } from "../../shared/http/routes.ts";
+import type { Stage } from "../stage.ts";
 
 export interface BackorderApiProps {
   functions: Record<FunctionName, IFunction>;
+  stage: Stage;
+  /** A custom domain for the API (and the customer links): its name and the ARN of an ACM
+   * certificate for it in the stack's region. */
+  domain?: { name: string; certificateArn: string };
 }
 
 /** The HTTP API, with one route per entry of the route table. */
 export class BackorderApi extends Construct {
   readonly api: HttpApi;
+  /** The custom domain, when one is given. */
+  readonly domainName?: DomainName;
 
   constructor(scope: Construct, id: string, props: BackorderApiProps) {
     super(scope, id);
+    if (props.domain) {
+      this.domainName = new DomainName(this, "DomainName", {
+        domainName: props.domain.name,
+        certificate: Certificate.fromCertificateArn(
+          this,
+          "Certificate",
+          props.domain.certificateArn,
+        ),
+      });
+    }
     this.api = new HttpApi(this, "HttpApi", {
+      apiName: `${props.stage.prefix}-api`,
       description: "Backorder engine API (contract: shared/contract.md)",
       createDefaultStage: true,
+      ...(this.domainName ? { defaultDomainMapping: { domainName: this.domainName } } : {}),
     });
     const integrations = new Map<FunctionName, HttpLambdaIntegration>();
     for (const route of ROUTES) {
@@ -36,7 +56,7 @@ export class BackorderApi extends Construct {
       });
     }
 
-    const accessLogs = new LogGroup(this, "AccessLogs", { retention: RetentionDays.ONE_MONTH });
+    const accessLogs = new LogGroup(this, "AccessLogs", { retention: props.stage.logRetention });
     const stage = this.api.defaultStage?.node.defaultChild as CfnStage;
     stage.accessLogSettings = {
       destinationArn: accessLogs.logGroupArn,

@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
-import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { LogGroup } from "aws-cdk-lib/aws-logs";
 import {
   Choice,
   Condition,
@@ -9,7 +9,6 @@ import {
   IntegrationPattern,
   JitterType,
   JsonPath,
-  LogLevel,
   type RetryProps,
   StateMachine,
   StateMachineType,
@@ -30,8 +29,8 @@ import {
   NOTIFICATION_IN_FLIGHT,
   RATE_LIMITED,
 } from "../../shared/workflow/errors.ts";
-
 import { LINE_STATES } from "../../shared/workflow/states.ts";
+import type { Stage } from "../stage.ts";
 
 export { LINE_STATES };
 
@@ -112,6 +111,8 @@ export const RATE_RETRY: RetryProps = {
 
 export interface LineWorkflowProps {
   functions: Pick<Record<FunctionName, IFunction>, (typeof WORKFLOW_FUNCTIONS)[number]>;
+  /** The stage: its log retention, level and names. */
+  stage: Stage;
 }
 
 /**
@@ -195,8 +196,11 @@ export class LineWorkflow extends Construct {
         .otherwise(park),
     );
 
+    // Under /aws/vendedlogs/states/: the prefix Step Functions' log delivery is meant for
+    // (its resource policy stays small however many machines log).
     const logGroup = new LogGroup(this, "Logs", {
-      retention: RetentionDays.ONE_MONTH,
+      logGroupName: `/aws/vendedlogs/states/${props.stage.prefix}-lines`,
+      retention: props.stage.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.stateMachine = new StateMachine(this, "LineStateMachine", {
@@ -204,7 +208,11 @@ export class LineWorkflow extends Construct {
       definitionBody: DefinitionBody.fromChainable(advance),
       comment: "One execution per order line: advance the line, park it until it can go on",
       tracingEnabled: true,
-      logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
+      logs: {
+        destination: logGroup,
+        level: props.stage.workflowLogLevel,
+        includeExecutionData: true,
+      },
     });
   }
 }

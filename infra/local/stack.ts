@@ -225,6 +225,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       BACKORDER_SUPPLIER_SECRETS: options.supplierSecrets,
       // Count every SDK call and DynamoDB's consumed capacity (GET /_local/meter).
       BACKORDER_METER: "on",
+      // Orders may use the sandbox payment provider here (a deployed stage: off unless
+      // its context says on); BACKORDER_SANDBOX_PAYMENTS=off tries the refusal locally.
+      BACKORDER_SANDBOX_PAYMENTS: process.env.BACKORDER_SANDBOX_PAYMENTS ?? "on",
     });
     delete process.env.AWS_PROFILE;
     delete process.env.AWS_SESSION_TOKEN;

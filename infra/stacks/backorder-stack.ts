@@ -28,6 +28,7 @@ import { Functions } from "../constructs/functions.ts";
 import { BackorderApi } from "../constructs/http-api.ts";
 import { LineWorkflow, WORKFLOW_FUNCTIONS } from "../constructs/line-workflow.ts";
 import { EventTriggers } from "../constructs/triggers.ts";
+import type { Stage } from "../stage.ts";
 
 export interface BackorderStackProps extends StackProps {
   /** From-address of customer emails (context `emailFrom`). */
@@ -39,13 +40,19 @@ export interface BackorderStackProps extends StackProps {
   /** The shop's name, logo, support address, footer, tracking pages and remedies, as
    * function environment variables (from the context keys in infra/assembly.ts). */
   customerEnvironment?: Record<string, string>;
+  /** The stage (context `stage`): names, retention, deletion protection, log levels. */
+  stage: Stage;
+  /** A custom domain for the API and the customer links (contexts `apiDomainName`,
+   * `apiCertificateArn`). */
+  apiDomain?: { name: string; certificateArn: string };
 }
 
 /** Everything the engine runs on: table, functions, HTTP API, line state machine, email. */
 export class BackorderStack extends Stack {
   constructor(scope: Construct, id: string, props: BackorderStackProps) {
     super(scope, id, props);
-    const { table } = new DataTable(this, "Data");
+    const { stage } = props;
+    const { table } = new DataTable(this, "Data", { stage });
     const configurationSet = new ConfigurationSet(this, "EmailConfigurationSet", {});
     if (props.emailDomain) {
       new EmailIdentity(this, "EmailIdentity", {
@@ -54,35 +61,54 @@ export class BackorderStack extends Stack {
       });
     }
     const storefrontKey = new Secret(this, "StorefrontApiKey", {
+      secretName: `${stage.prefix}/storefront-api-keys`,
       description: "API key of the storefront role (Authorization: Bearer ...)",
       generateSecretString: { excludePunctuation: true, passwordLength: 40 },
     });
     const warehouseKey = new Secret(this, "WarehouseApiKey", {
+      secretName: `${stage.prefix}/warehouse-api-keys`,
       description: "API key of the warehouse role (Authorization: Bearer ...)",
       generateSecretString: { excludePunctuation: true, passwordLength: 40 },
     });
 
     const linkSigningSecret = new Secret(this, "CustomerLinkSigningSecret", {
+      secretName: `${stage.prefix}/customer-link-signing`,
       description: "HMAC secret that signs the customer links in emails (contract §3, §9)",
       generateSecretString: { excludePunctuation: true, passwordLength: 64 },
     });
 
     // Holds "unset" until the operator puts the Stripe secret key in it (see README).
     const stripeKey = new Secret(this, "StripeSecretKey", {
+      secretName: `${stage.prefix}/stripe-secret-key`,
       description: "Stripe secret key for the stripe payment provider; 'unset' disables it",
       secretStringValue: SecretValue.unsafePlainText(UNSET_SECRET),
     });
 
     // Suppliers' Standard Webhooks secrets, a JSON object {"<supplierId>": "whsec_..."}.
     const supplierSecrets = new Secret(this, "SupplierWebhookSecrets", {
+      secretName: `${stage.prefix}/supplier-webhook-secrets`,
       description: "Webhook secrets of suppliers posting ASNs: JSON {supplierId: whsec_...}",
       secretStringValue: SecretValue.unsafePlainText("{}"),
     });
 
     // The HTTP API resource does not depend on the functions (its routes do), so its URL
     // can be handed to them without a cycle.
+    // In prod the secrets stay with the table when the stack goes (see infra/stage.ts).
+    for (const secret of [
+      storefrontKey,
+      warehouseKey,
+      linkSigningSecret,
+      stripeKey,
+      supplierSecrets,
+    ]) {
+      secret.applyRemovalPolicy(stage.secretRemoval);
+    }
+
     const functions = new Functions(this, "Functions", {
+      stage,
       environment: {
+        BACKORDER_STAGE: stage.name,
+        BACKORDER_SANDBOX_PAYMENTS: stage.sandboxPayments ? "on" : "off",
         BACKORDER_TABLE_NAME: table.tableName,
         BACKORDER_EMAIL_FROM: props.emailFrom,
         BACKORDER_SES_CONFIGURATION_SET: configurationSet.configurationSetName,
@@ -94,12 +120,22 @@ export class BackorderStack extends Stack {
         ...props.customerEnvironment,
       },
     });
-    const api = new BackorderApi(this, "Api", { functions: functions.byName });
-    const workflow = new LineWorkflow(this, "LineWorkflow", { functions: functions.byName });
+    const api = new BackorderApi(this, "Api", {
+      functions: functions.byName,
+      stage,
+      ...(props.apiDomain ? { domain: props.apiDomain } : {}),
+    });
+    const workflow = new LineWorkflow(this, "LineWorkflow", {
+      functions: functions.byName,
+      stage,
+    });
     const bulk = new BulkWorkflow(this, "BulkWorkflow", {
       runBulkJob: functions.byName["run-bulk-job"],
+      stage,
     });
-    const publicBaseUrl = props.publicBaseUrl ?? api.api.apiEndpoint;
+    const publicBaseUrl =
+      props.publicBaseUrl ??
+      (props.apiDomain ? `https://${props.apiDomain.name}` : api.api.apiEndpoint);
 
     // The machine's own tasks cannot reference its ARN (the machine references them): they
     // get it in their input ($$.StateMachine.Id) and a grant by the machine's logical id.
@@ -218,7 +254,15 @@ export class BackorderStack extends Stack {
       lineStateMachine: workflow.stateMachine,
     });
 
+    new CfnOutput(this, "Stage", { value: stage.name });
     new CfnOutput(this, "ApiUrl", { value: api.api.apiEndpoint });
+    if (api.domainName) {
+      new CfnOutput(this, "ApiDomainTarget", {
+        description: `Point ${api.domainName.name} at this (a CNAME, or a Route 53 alias)`,
+        value: api.domainName.regionalDomainName,
+      });
+    }
+    new CfnOutput(this, "ConsoleUrl", { value: `${publicBaseUrl}/console` });
     new CfnOutput(this, "LineStateMachineArn", { value: workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, "StorefrontApiKeySecretArn", { value: storefrontKey.secretArn });
     new CfnOutput(this, "WarehouseApiKeySecretArn", { value: warehouseKey.secretArn });

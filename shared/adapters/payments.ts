@@ -1,3 +1,4 @@
+import { config } from "../config.ts";
 import type { PaymentProvider } from "../domain/model.ts";
 import type { PaymentGateway } from "../ports/payment-gateway.ts";
 import { sandboxPayments } from "./sandbox-payment.ts";
@@ -38,14 +39,31 @@ async function stripeGateway(): Promise<PaymentGateway> {
   return stripe.gateway;
 }
 
-/** Whether orders may name this provider here. */
+/** Whether orders may name this provider here: the sandbox where it is turned on, Stripe
+ * once its secret key is set. */
 export async function paymentProviderAvailable(provider: PaymentProvider): Promise<boolean> {
-  return provider === "sandbox" || (await stripeSecretKey()) !== null;
+  if (provider === "sandbox") return config.sandboxPayments();
+  return (await stripeSecretKey()) !== null;
 }
+
+/** The sandbox, refusing to "charge" (ship unpaid) where it is turned off. */
+const guardedSandbox: PaymentGateway = {
+  charge: async (request) => {
+    if (!config.sandboxPayments()) throw sandboxOff();
+    return sandboxPayments.charge(request);
+  },
+  // A refund of a sandbox charge moves no money either: it is allowed, so a cancel settles.
+  refund: (request) => sandboxPayments.refund(request),
+};
+
+const sandboxOff = () =>
+  new PaymentProviderUnavailableError(
+    "the sandbox payment provider is off here (BACKORDER_SANDBOX_PAYMENTS)",
+  );
 
 /** The gateway of a provider; Stripe's key is read (and cached) on first use. */
 export function paymentGateway(provider: PaymentProvider): PaymentGateway {
-  if (provider === "sandbox") return sandboxPayments;
+  if (provider === "sandbox") return guardedSandbox;
   return {
     charge: async (request) => (await stripeGateway()).charge(request),
     refund: async (request) => (await stripeGateway()).refund(request),

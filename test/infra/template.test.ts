@@ -180,9 +180,10 @@ describe("data table", () => {
     });
   });
 
-  it("has no physical name", () => {
+  it("is named after its stage (dev by default), and kept when the stack is deleted", () => {
     const [, table] = only("AWS::DynamoDB::Table");
-    expect(table.Properties).not.toHaveProperty("TableName");
+    expect(table.Properties?.TableName).toBe("backorder-dev");
+    expect(table.DeletionPolicy).toBe("Retain");
   });
 });
 

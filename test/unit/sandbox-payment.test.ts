@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { TokenBucket } from "../../infra/local/token-bucket.ts";
+import {
+  PaymentProviderUnavailableError,
+  paymentGateway,
+  paymentProviderAvailable,
+} from "../../shared/adapters/payments.ts";
 import { limitSandboxPayments, sandboxPayments } from "../../shared/adapters/sandbox-payment.ts";
 import {
   type ChargeRequest,
@@ -99,5 +104,38 @@ describe("sandbox payments over a rate limit", () => {
     await expect(sandboxPayments.charge(request("pm_card_visa"))).rejects.toThrow();
     limitSandboxPayments(undefined);
     expect((await sandboxPayments.charge(request("pm_card_visa"))).outcome).toBe("succeeded");
+  });
+});
+
+describe("the sandbox provider where it is turned off (a deployed stage's default)", () => {
+  const before = process.env.BACKORDER_SANDBOX_PAYMENTS;
+  afterEach(() => {
+    if (before === undefined) delete process.env.BACKORDER_SANDBOX_PAYMENTS;
+    else process.env.BACKORDER_SANDBOX_PAYMENTS = before;
+  });
+
+  it("takes no order and charges nothing; a refund of an earlier charge still settles", async () => {
+    process.env.BACKORDER_SANDBOX_PAYMENTS = "on";
+    expect(await paymentProviderAvailable("sandbox")).toBe(true);
+    const charged = await paymentGateway("sandbox").charge(request("pm_card_visa", "off-1"));
+    expect(charged.outcome).toBe("succeeded");
+
+    for (const value of ["off", undefined]) {
+      if (value === undefined) delete process.env.BACKORDER_SANDBOX_PAYMENTS;
+      else process.env.BACKORDER_SANDBOX_PAYMENTS = value;
+      expect(await paymentProviderAvailable("sandbox")).toBe(false);
+      await expect(
+        paymentGateway("sandbox").charge(request("pm_card_visa", "off-2")),
+      ).rejects.toBeInstanceOf(PaymentProviderUnavailableError);
+    }
+    if (charged.outcome !== "succeeded") throw new Error("not charged");
+    const refund = await paymentGateway("sandbox").refund({
+      payment: { provider: "sandbox", customerRef: "cus_1", paymentMethodRef: "pm_card_visa" },
+      chargeId: charged.chargeId,
+      amount: 3998,
+      currency: "USD",
+      idempotencyKey: "off-1:refund",
+    });
+    expect(refund).toHaveProperty("refundId");
   });
 });
