@@ -47,6 +47,7 @@ export function buildApp(options: BuildAppOptions = {}) {
     ...(domainName && certificateArn ? { apiDomain: { name: domainName, certificateArn } } : {}),
     description: "Backorder engine: orders for out-of-stock items, filled oldest first",
     emailFrom: ctx("emailFrom") ?? "orders@example.com",
+    ...(ctx("alarmEmail") ? { alarmEmail: ctx("alarmEmail") as string } : {}),
     emailDomain: ctx("emailDomain") || undefined,
     publicBaseUrl: ctx("publicBaseUrl") || undefined,
     customerEnvironment: Object.fromEntries(

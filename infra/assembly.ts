@@ -15,6 +15,7 @@ export const APP_CONTEXT_KEYS = [
   "sandboxPayments",
   "apiDomainName",
   "apiCertificateArn",
+  "alarmEmail",
   "emailFrom",
   "emailDomain",
   "publicBaseUrl",

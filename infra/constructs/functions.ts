@@ -10,6 +10,9 @@ import { FUNCTION_METADATA_KEY } from "./function-metadata.ts";
 
 export { FUNCTION_METADATA_KEY };
 
+/** A function's timeout unless the function table says otherwise. */
+export const DEFAULT_TIMEOUT_SECONDS = 10;
+
 export interface FunctionsProps {
   /** Environment every function gets. */
   environment: Record<string, string>;
@@ -36,7 +39,9 @@ export class Functions extends Construct {
           runtime: Runtime.NODEJS_22_X,
           architecture: Architecture.ARM_64,
           memorySize: 512,
-          timeout: Duration.seconds("timeoutSeconds" in spec ? spec.timeoutSeconds : 10),
+          timeout: Duration.seconds(
+            "timeoutSeconds" in spec ? spec.timeoutSeconds : DEFAULT_TIMEOUT_SECONDS,
+          ),
           tracing: Tracing.ACTIVE,
           logGroup,
           projectRoot: repoRoot,

@@ -228,6 +228,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       // Orders may use the sandbox payment provider here (a deployed stage: off unless
       // its context says on); BACKORDER_SANDBOX_PAYMENTS=off tries the refusal locally.
       BACKORDER_SANDBOX_PAYMENTS: process.env.BACKORDER_SANDBOX_PAYMENTS ?? "on",
+      // Business metrics are CloudWatch log lines (embedded metric format): on AWS they
+      // become metrics; here they would only crowd the log (POWERTOOLS_METRICS_DISABLED=false
+      // shows them).
+      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? "true",
     });
     delete process.env.AWS_PROFILE;
     delete process.env.AWS_SESSION_TOKEN;

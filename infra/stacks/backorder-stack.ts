@@ -20,13 +20,15 @@ import {
   type Access,
   FUNCTIONS,
   type FunctionName,
+  type FunctionSpec,
   scheduledFunctions,
 } from "../../shared/http/routes.ts";
 import { BulkWorkflow } from "../constructs/bulk-workflow.ts";
 import { DataTable } from "../constructs/data.ts";
-import { Functions } from "../constructs/functions.ts";
+import { DEFAULT_TIMEOUT_SECONDS, Functions } from "../constructs/functions.ts";
 import { BackorderApi } from "../constructs/http-api.ts";
 import { LineWorkflow, WORKFLOW_FUNCTIONS } from "../constructs/line-workflow.ts";
+import { Monitoring } from "../constructs/monitoring.ts";
 import { EventTriggers } from "../constructs/triggers.ts";
 import type { Stage } from "../stage.ts";
 
@@ -40,6 +42,8 @@ export interface BackorderStackProps extends StackProps {
   /** The shop's name, logo, support address, footer, tracking pages and remedies, as
    * function environment variables (from the context keys in infra/assembly.ts). */
   customerEnvironment?: Record<string, string>;
+  /** Where alarms are emailed (context `alarmEmail`); none: subscribe to AlarmTopicArn. */
+  alarmEmail?: string;
   /** The stage (context `stage`): names, retention, deletion protection, log levels. */
   stage: Stage;
   /** A custom domain for the API and the customer links (contexts `apiDomainName`,
@@ -252,6 +256,28 @@ export class BackorderStack extends Stack {
     const triggers = new EventTriggers(this, "Triggers", {
       functions: functions.byName,
       lineStateMachine: workflow.stateMachine,
+    });
+
+    const monitoring = new Monitoring(this, "Monitoring", {
+      stage,
+      functions: functions.byName,
+      timeouts: Object.fromEntries(
+        (Object.entries(FUNCTIONS) as [FunctionName, FunctionSpec][]).map(([name, spec]) => [
+          name,
+          spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+        ]),
+      ) as Record<FunctionName, number>,
+      machines: { lines: workflow.stateMachine, bulk: bulk.stateMachine },
+      api: api.api,
+      table,
+      deadLetterQueues: Object.values(triggers.deadLetterQueues).filter(
+        (q): q is NonNullable<typeof q> => q !== undefined,
+      ),
+      ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
+    });
+    new CfnOutput(this, "AlarmTopicArn", {
+      description: "Alarms of this stage (subscribe, or deploy with -c alarmEmail=...)",
+      value: monitoring.topic.topicArn,
     });
 
     new CfnOutput(this, "Stage", { value: stage.name });

@@ -10,6 +10,7 @@ import type { Clock } from "./clock.ts";
 import type { LineWaitStore } from "./line-waits.ts";
 import type { LiveLineStore } from "./live-lines.ts";
 import type { Mailer } from "./mailer.ts";
+import type { BusinessMetrics } from "./metrics.ts";
 import type { NotificationStore } from "./notifications.ts";
 import type { OrderStore } from "./orders.ts";
 import type { OutcomeStore } from "./outcomes.ts";
@@ -59,6 +60,8 @@ export interface AppPorts {
   /** Rates of side effects (payments, emails, wake-ups), shared by every instance. */
   rates: RateLimiter;
   clock: Clock;
+  /** Business metrics (lines backordered, filled, declines, delays, promises kept). */
+  metrics: BusinessMetrics;
   notify: NotifyPorts;
   payments: (provider: PaymentProvider) => PaymentGateway;
   /** Whether orders may name this payment provider here (its credentials are configured). */

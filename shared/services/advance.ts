@@ -185,8 +185,11 @@ async function act(deps: AdvanceDeps, read: OrderLines): Promise<LineStep | null
 /** How a shipped line kept its promise, for the promise report (a repeat writes the same). */
 async function recordShipped(deps: AdvanceDeps, line: Line) {
   const shippedAt = [...line.history].reverse().find((h) => h.status === "shipped")?.at;
-  if (shippedAt)
-    await deps.outcomes.recordOutcome(shippedOutcome(line, shippedAt, deps.settings.delays));
+  if (!shippedAt) return;
+  const outcome = shippedOutcome(line, shippedAt, deps.settings.delays);
+  if (await deps.outcomes.recordOutcome(outcome)) {
+    deps.metrics.count(outcome.kind === "on_time" ? "PromisesKept" : "PromisesMissed");
+  }
 }
 
 /** Seconds a paid line waits for its parcel before it looks at its delay again. */

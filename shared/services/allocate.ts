@@ -5,6 +5,7 @@ import { logger } from "../logger.ts";
 import type { AllocationStore, LineFill } from "../ports/allocation.ts";
 import type { CatalogStore } from "../ports/catalog.ts";
 import type { Clock } from "../ports/clock.ts";
+import type { BusinessMetrics } from "../ports/metrics.ts";
 import { readAllPages } from "../ports/paging.ts";
 import type { RateLimiter } from "../ports/rates.ts";
 import type { LineSignals, LineWorkflow } from "../ports/workflow.ts";
@@ -18,6 +19,7 @@ export interface AllocateDeps {
   signals: LineSignals;
   rates: RateLimiter;
   clock: Clock;
+  metrics: BusinessMetrics;
 }
 
 export interface Allocation {
@@ -108,6 +110,7 @@ export async function allocateWaitingUntil(
       { attempts: 20 },
     );
     if (!batch) break;
+    deps.metrics.count("LinesFilled", batch.fills.length);
     for (const fill of batch.fills) {
       made.push({ orderId: fill.line.orderId, lineId: fill.line.lineId, sku, qty: fill.qty });
       budget -= fill.qty;

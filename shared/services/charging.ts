@@ -8,7 +8,7 @@ import { wakeLines } from "./wakes.ts";
 
 export type ChargeDeps = Pick<
   AppPorts,
-  "orders" | "charges" | "payments" | "notify" | "clock" | "settings" | "rates"
+  "orders" | "charges" | "payments" | "notify" | "clock" | "settings" | "rates" | "metrics"
 >;
 
 /**
@@ -55,6 +55,7 @@ export async function chargeLine(
   if (result.outcome === "declined") {
     const dueBy = new Date(now.getTime() + deps.settings.paymentWindowHours * 3_600_000);
     if (await deps.charges.recordDecline(current, attempt, dueBy, now)) {
+      deps.metrics.count("ChargeDeclines");
       const updated = (await deps.orders.getLine(orderId, lineId)) ?? line;
       await notifyOnce(deps.notify, "payment_failed", order, [updated], `attempt-${attempt}`);
     } else {

@@ -13,6 +13,7 @@ import { DynamoDbShipments } from "../adapters/dynamodb/shipments.ts";
 import { DynamoDbSupply } from "../adapters/dynamodb/supply.ts";
 import { Table } from "../adapters/dynamodb/table.ts";
 import { linkSigningSecret } from "../adapters/link-secret.ts";
+import { cloudWatchMetrics } from "../adapters/metrics.ts";
 import { paymentGateway, paymentProviderAvailable } from "../adapters/payments.ts";
 import { sesMailer } from "../adapters/ses-mailer.ts";
 import { sfnBulkJobs } from "../adapters/sfn-bulk-jobs.ts";
@@ -53,6 +54,7 @@ export function appPorts(): AppPorts {
     rates,
     signals: sfnLineSignals(waits),
     clock: now,
+    metrics: cloudWatchMetrics,
     notify: {
       notifications,
       mailer: sesMailer,

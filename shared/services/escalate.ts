@@ -47,6 +47,8 @@ export async function escalateLine(deps: EscalateDeps, orderId: string, lineId: 
   }
   const decided = await recordDelayDecision(deps, line, toIsoDate(now));
   if (decided === null) return { escalated: null };
+  // The promise passed while the line waited (each passing is decided, and counted, once).
+  deps.metrics.count("LinesPastPromise");
   if (decided.kind === "silent") return { escalated: "silent" };
   await sendOwedNotice(deps, order, decided.line, decided.notice);
   return {
@@ -170,9 +172,10 @@ async function sendOwedNotice(
   stage: "supply" | "warehouse" = "supply",
 ) {
   const { occasion, ...delay } = notice;
-  await notifyOnce(deps.notify, "delay_notice", order, [line], occasion, {
+  const sent = await notifyOnce(deps.notify, "delay_notice", order, [line], occasion, {
     delay: { ...delay, stage },
   });
+  if (sent === "sent") deps.metrics.count("DelayNotices");
   await deps.waits.clearOwedNotice(line.orderId, line.lineId, occasion);
 }
 

@@ -33,6 +33,7 @@ export type PlaceOrderDeps = Pick<
   | "clock"
   | "settings"
   | "paymentProviderAvailable"
+  | "metrics"
 >;
 
 /** The order placed, as its first call placed it (a replay answers the same). */
@@ -150,6 +151,10 @@ export async function placeOrder(
         },
       });
       if (outcome === "created") {
+        deps.metrics.count(
+          "LinesBackordered",
+          lines.filter((l) => l.status === "backordered").length,
+        );
         await followUp(deps, key, order, lines);
         return { replayed: false, order, lines };
       }

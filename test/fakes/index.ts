@@ -11,6 +11,7 @@ import { FakeDb } from "./db.ts";
 import { FakeLineWaits } from "./line-waits.ts";
 import { FakeLiveLines } from "./live-lines.ts";
 import { FakeMailer } from "./mailer.ts";
+import { FakeMetrics } from "./metrics.ts";
 import { FakeNotifications } from "./notifications.ts";
 import { FakeOrders } from "./orders.ts";
 import { FakeOutcomes } from "./outcomes.ts";
@@ -44,6 +45,7 @@ export interface Fakes extends AppPorts {
   bulk: FakeBulkJobs;
   rates: FakeRates;
   clock: FakeClock;
+  metrics: FakeMetrics;
   notify: NotifyPorts & { mailer: FakeMailer; notifications: FakeNotifications };
   /** The one payment provider, whichever an order names. */
   gateway: FakePaymentGateway;
@@ -83,6 +85,7 @@ export function fakePorts({ now = "2026-11-24T10:00:00Z" }: { now?: string } = {
     rates,
     signals: new FakeSignals(waits),
     clock,
+    metrics: new FakeMetrics(),
     notify: {
       notifications,
       rates,

@@ -6,9 +6,11 @@ import type { OutcomeStore } from "../../shared/ports/outcomes.ts";
 export class FakeOutcomes implements OutcomeStore {
   readonly byKey = new Map<string, LineOutcome>();
 
-  async recordOutcome(outcome: LineOutcome): Promise<void> {
+  async recordOutcome(outcome: LineOutcome): Promise<boolean> {
     const key = `${outcome.day}#${outcome.lineId}`;
-    if (!this.byKey.has(key)) this.byKey.set(key, { ...outcome });
+    if (this.byKey.has(key)) return false;
+    this.byKey.set(key, { ...outcome });
+    return true;
   }
 
   async talliesBetween(from: IsoDate, to: IsoDate): Promise<SkuTally[]> {

@@ -129,6 +129,8 @@ describe("the promise report from the lines' lives", () => {
     await cancelLine(f, byShop.order.orderId, byShop.line.lineId);
     // A step run again records nothing twice.
     await advanceLine(f, late.order.orderId, late.line.lineId);
+    expect(f.metrics.of("PromisesKept")).toBe(1);
+    expect(f.metrics.of("PromisesMissed")).toBe(1);
 
     const today = "2026-11-24";
     const report = await promiseReport(f, today, addDays(today, 5));

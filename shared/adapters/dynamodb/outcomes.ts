@@ -50,7 +50,7 @@ export class DynamoDbOutcomes implements OutcomeStore {
    * nothing; a conflict with another line's transaction on the same tally part is tried
    * again, with a growing random pause (past the tries the step fails and is retried).
    */
-  async recordOutcome(outcome: LineOutcome): Promise<void> {
+  async recordOutcome(outcome: LineOutcome): Promise<boolean> {
     const counters = Object.entries(tallyOf(outcome));
     const names = Object.fromEntries(counters.map(([name], i) => [`#c${i}`, name]));
     const values = Object.fromEntries(counters.map(([, n], i) => [`:c${i}`, n]));
@@ -75,10 +75,10 @@ export class DynamoDbOutcomes implements OutcomeStore {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.table.transact(items);
-        return;
+        return true;
       } catch (error) {
         const codes = cancellationCodes(error);
-        if (codes?.[0] === "ConditionalCheckFailed") return; // recorded and tallied before
+        if (codes?.[0] === "ConditionalCheckFailed") return false; // recorded and tallied before
         if (!codes?.includes("TransactionConflict") || attempt >= CONFLICT_TRIES) throw error;
         await new Promise((r) => setTimeout(r, 20 * 2 ** attempt * Math.random()));
       }

@@ -112,7 +112,7 @@ describe("a declined card", () => {
     const money = events.filter((e) => e.kind === "charge_declined" || e.kind === "charge");
     expect(money.map((e) => e.decline ?? e.attempt)).toEqual([1, 2, 3]);
     expect(money.map((e) => e.kind)).toEqual(["charge_declined", "charge_declined", "charge"]);
-  });
+  }, 180_000);
 
   it("left unpaid past the window, is cancelled and its unit goes to the next order in line", async () => {
     const sku = newSku();

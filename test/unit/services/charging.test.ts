@@ -132,6 +132,7 @@ describe("chargeLine", () => {
     const declined = await f.given.line(line);
     expect(declined.paymentDueBy).toBe("2026-11-27T10:00:00.000Z");
     expect(declined.chargeAttempts).toBe(2);
+    expect(f.metrics.of("ChargeDeclines")).toBe(2);
     expect(declined.declinedAt).toEqual(["2026-11-24T10:00:00.000Z", "2026-11-25T10:00:00.000Z"]);
     expect(await f.given.emails(order.orderId)).toEqual(["payment_failed", "payment_failed"]);
   });

@@ -159,6 +159,9 @@ describe("escalateLine: the promised date passes", () => {
     expect(await escalate()).toEqual({ escalated: null });
     expect(f.mailer.sent).toHaveLength(1);
     expect(await f.given.line(line)).toMatchObject({ promisedBy: addDays(P, 5), delays: 1 });
+    // Counted once each: the promise passed while it waited, and the notice sent.
+    expect(f.metrics.of("LinesPastPromise")).toBe(1);
+    expect(f.metrics.of("DelayNotices")).toBe(1);
   });
 
   it("nothing is due before the end of the promised day", async () => {

@@ -66,6 +66,7 @@ describe("placeOrder", () => {
     expect(line?.name).toBe("Item W");
     expect((await f.orders.getLine(placed.order.orderId, line?.lineId ?? ""))?.name).toBe("Item W");
     expect(f.mailer.sent[0]?.text).toContain("Item W (SKU W)");
+    expect(f.metrics.of("LinesBackordered")).toBe(1);
   });
 
   it("a ship_complete order's line in stock is promised its backordered sibling's date, not today", async () => {

@@ -35,6 +35,7 @@ describe("receipts", () => {
     // No line was given units twice.
     const filled = [...(a?.allocations ?? []), ...(b?.allocations ?? [])].map((x) => x.lineId);
     expect(new Set(filled).size).toBe(5);
+    expect(f.metrics.of("LinesFilled")).toBe(5);
   });
 
   it("adds each SKU's units to stock once, one SKU at a time, whatever is repeated", async () => {
