@@ -11,6 +11,15 @@ import { sourceHash } from "./source-hash.ts";
 import { BackorderStack } from "./stacks/backorder-stack.ts";
 import { stageOf } from "./stage.ts";
 
+/** The example sender of cdk.json: fine locally, refused for a deployable stack. */
+export const PLACEHOLDER_EMAIL_FROM = "orders@example.com";
+
+/** An address of the example domains (RFC 2606), which no one can verify in SES. */
+export function isPlaceholderEmail(address: string): boolean {
+  const domain = address.split("@")[1]?.toLowerCase() ?? "";
+  return /(^|\.)(example\.(com|net|org)|example|test|invalid|localhost)$/.test(domain);
+}
+
 export { STACK_ID };
 
 export interface BuildAppOptions {
@@ -34,6 +43,14 @@ export function buildApp(options: BuildAppOptions = {}) {
   });
   const ctx = (key: string) => app.node.tryGetContext(key) as string | undefined;
   const stage = stageOf(ctx("stage") || undefined, { sandboxPayments: ctx("sandboxPayments") });
+  const emailFrom = ctx("emailFrom") || PLACEHOLDER_EMAIL_FROM;
+  // A deployable stack sends from the shop's own address: the example one is for the local
+  // stack and the tests (which say so with -c allowExampleEmail=true).
+  if (isPlaceholderEmail(emailFrom) && ctx("allowExampleEmail") !== "true") {
+    throw new Error(
+      `emailFrom is ${emailFrom}: deploy with -c emailFrom=orders@your-shop.example (and -c emailDomain=your-shop.example to verify it in SES)`,
+    );
+  }
   const domainName = ctx("apiDomainName");
   const certificateArn = ctx("apiCertificateArn");
   if (Boolean(domainName) !== Boolean(certificateArn)) {
@@ -46,7 +63,9 @@ export function buildApp(options: BuildAppOptions = {}) {
     stage,
     ...(domainName && certificateArn ? { apiDomain: { name: domainName, certificateArn } } : {}),
     description: "Backorder engine: orders for out-of-stock items, filled oldest first",
-    emailFrom: ctx("emailFrom") ?? "orders@example.com",
+    emailFrom,
+    ...(ctx("hostedZoneId") ? { hostedZone: { id: ctx("hostedZoneId") as string } } : {}),
+    sesSandbox: ctx("sesSandbox") === "on",
     ...(ctx("alarmEmail") ? { alarmEmail: ctx("alarmEmail") as string } : {}),
     emailDomain: ctx("emailDomain") || undefined,
     publicBaseUrl: ctx("publicBaseUrl") || undefined,

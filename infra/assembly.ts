@@ -9,13 +9,16 @@ export const STACK_ID = "BackorderEngine";
 /** Where `cdk synth` writes the cloud assembly (the CDK CLI's default). */
 export const ASSEMBLY_DIR = join(repoRoot, "cdk.out");
 
-/** The context keys the app reads (see buildApp). */
+/** The context keys the app reads that shape the template (see buildApp). Not listed:
+ * `allowExampleEmail`, which only lets the example sender through (tests, local stack). */
 export const APP_CONTEXT_KEYS = [
   "stage",
   "sandboxPayments",
   "apiDomainName",
   "apiCertificateArn",
   "alarmEmail",
+  "hostedZoneId",
+  "sesSandbox",
   "emailFrom",
   "emailDomain",
   "publicBaseUrl",

@@ -4,6 +4,11 @@
  * `GET /store` all work through it, and that may answer a send itself, with the error SES v2
  * answers, before it reaches the mail store: faults are injected here (faults.ts), and a send
  * above the account's maximum sending rate (limits.ts) is refused as SES refuses it.
+ *
+ * It also plays SES's mailbox simulator: a send to `bounce@simulator.amazonses.com` bounces
+ * and one to `complaint@simulator.amazonses.com` is complained of, and, as SES does for a
+ * configuration set with an EventBridge destination, the "Email Bounced" or "Email
+ * Complaint Received" event (with the send's tags) is handed to `onFeedback`.
  */
 import { randomUUID } from "node:crypto";
 import {
@@ -36,6 +41,74 @@ export interface SesFrontOptions {
   upstream: { host: string; port: number };
   /** Asked before each SendEmail: the error to answer it with instead, or undefined to send. */
   beforeSend?: () => SesErrorName | undefined;
+  /** Given SES's feedback event of a send to the mailbox simulator (see above). */
+  onFeedback?: (event: Record<string, unknown>) => void;
+  /** The time its events carry (the local stack's virtual clock). */
+  now?: () => Date;
+}
+
+/** SES's mailbox simulator addresses, and the event each makes. */
+export const SIMULATOR = {
+  "bounce@simulator.amazonses.com": "Email Bounced",
+  "complaint@simulator.amazonses.com": "Email Complaint Received",
+} as const;
+
+interface SendRequest {
+  FromEmailAddress?: string;
+  Destination?: { ToAddresses?: string[] };
+  ConfigurationSetName?: string;
+  EmailTags?: { Name: string; Value: string }[];
+}
+
+/** The EventBridge event SES puts for a simulated bounce or complaint of `send`. */
+export function simulatorFeedback(
+  send: SendRequest,
+  messageId: string,
+  now: Date,
+): Record<string, unknown> | null {
+  const to = send.Destination?.ToAddresses ?? [];
+  const address = to.find((a) => a.toLowerCase() in SIMULATOR) as
+    | keyof typeof SIMULATOR
+    | undefined;
+  if (!address || !send.ConfigurationSetName) return null;
+  const detailType = SIMULATOR[address.toLowerCase() as keyof typeof SIMULATOR];
+  const tags = Object.fromEntries((send.EmailTags ?? []).map((t) => [t.Name, [t.Value]]));
+  const time = now.toISOString();
+  return {
+    version: "0",
+    id: randomUUID(),
+    "detail-type": detailType,
+    source: "aws.ses",
+    time,
+    region: "us-east-1",
+    resources: [],
+    detail: {
+      eventType: detailType === "Email Bounced" ? "Bounce" : "Complaint",
+      mail: {
+        timestamp: time,
+        source: send.FromEmailAddress ?? "",
+        messageId,
+        destination: to,
+        tags: { "ses:configuration-set": [send.ConfigurationSetName], ...tags },
+      },
+      ...(detailType === "Email Bounced"
+        ? {
+            bounce: {
+              bounceType: "Permanent",
+              bounceSubType: "General",
+              bouncedRecipients: [{ emailAddress: address }],
+              timestamp: time,
+            },
+          }
+        : {
+            complaint: {
+              complainedRecipients: [{ emailAddress: address }],
+              complaintFeedbackType: "abuse",
+              timestamp: time,
+            },
+          }),
+    },
+  };
 }
 
 /** An HTTP server in front of the local SES (see the module comment); not yet listening. */
@@ -49,6 +122,16 @@ export function createSesFront(options: SesFrontOptions): Server {
     if (refusal) {
       req.resume();
       req.once("end", () => answerError(res, refusal));
+      return;
+    }
+    if (req.method === SEND_EMAIL.method && path === SEND_EMAIL.path && options.onFeedback) {
+      forwardSend(
+        req,
+        res,
+        options.upstream,
+        options.onFeedback,
+        options.now ?? (() => new Date()),
+      );
       return;
     }
     forward(req, res, options.upstream);
@@ -95,4 +178,57 @@ function forward(
     res.end(body);
   });
   req.pipe(outgoing);
+}
+
+/** Forwards a SendEmail, read whole, and once it was sent tells a simulated bounce or
+ * complaint to `onFeedback`. */
+function forwardSend(
+  req: IncomingMessage,
+  res: ServerResponse,
+  upstream: SesFrontOptions["upstream"],
+  onFeedback: (event: Record<string, unknown>) => void,
+  now: () => Date,
+): void {
+  const chunks: Buffer[] = [];
+  req.on("data", (chunk: Buffer) => chunks.push(chunk));
+  req.once("end", () => {
+    const body = Buffer.concat(chunks);
+    const outgoing = request(
+      {
+        host: upstream.host,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, "content-length": String(body.length) },
+      },
+      (answer) => {
+        const parts: Buffer[] = [];
+        answer.on("data", (chunk: Buffer) => parts.push(chunk));
+        answer.once("end", () => {
+          const answered = Buffer.concat(parts);
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          res.end(answered);
+          if (answer.statusCode !== 200) return;
+          try {
+            const send = JSON.parse(body.toString("utf8")) as SendRequest;
+            const { MessageId } = JSON.parse(answered.toString("utf8")) as { MessageId?: string };
+            // SES tells bounces and complaints a moment after it accepted the send.
+            const event = simulatorFeedback(send, MessageId ?? randomUUID(), now());
+            if (event) setTimeout(() => onFeedback(event), 50);
+          } catch {
+            // Not a send this front can read: nothing to simulate.
+          }
+        });
+      },
+    );
+    outgoing.once("error", () => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      res.writeHead(502, { "content-type": "application/json" });
+      res.end(JSON.stringify({ message: "The local SES is not answering." }));
+    });
+    outgoing.end(body);
+  });
 }

@@ -11,6 +11,9 @@ export interface LocalSes {
 export interface LocalSesOptions {
   /** Asked before each SendEmail: an SES error to answer instead (ses-front.ts). */
   beforeSend?: SesFrontOptions["beforeSend"];
+  /** SES's feedback events of sends to the mailbox simulator (ses-front.ts). */
+  onFeedback?: SesFrontOptions["onFeedback"];
+  now?: SesFrontOptions["now"];
 }
 
 /**

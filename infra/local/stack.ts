@@ -17,11 +17,12 @@ import { createTablesFromTemplate } from "./dynamodb/tables.ts";
 import { LocalEventBus } from "./events.ts";
 import { type FaultsConfig, LocalFaults, parseFaults } from "./faults.ts";
 import { LocalGateway } from "./gateway.ts";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./identity.ts";
+import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from "./identity.ts";
 import { type Activity, type IdleResult, waitUntilIdle } from "./idle.ts";
 import { LocalLambdaRuntime } from "./lambda-runtime.ts";
 import { type LimitsInForce, LocalLimits, parseLimits } from "./limits.ts";
 import { type LocalSes, startLocalSes } from "./ses.ts";
+import type { BusEvent } from "./stepfunctions/events.ts";
 import { LocalStepFunctions } from "./stepfunctions/server.ts";
 import { localModel, localTemplate } from "./template.ts";
 
@@ -240,6 +241,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const ses: LocalSes = await startLocalSes(options.sesPort, host, {
       // An injected fault first, then the account's sending rate.
       beforeSend: () => faults.ses() ?? (limits.ses() ? undefined : "TooManyRequestsException"),
+      // The mailbox simulator's bounces and complaints, onto the event bus as SES puts them.
+      now: () => clock.now(),
+      onFeedback: (event) => {
+        const put = { account: LOCAL_ACCOUNT, ...event } as unknown as BusEvent;
+        bus
+          ?.put(put)
+          .catch((error: unknown) =>
+            logger.warn("local SES feedback not delivered", { error: String(error) }),
+          );
+      },
     });
     stops.push(() => ses.close());
 

@@ -34,7 +34,12 @@ export async function synthTemplate(): Promise<CfnTemplate> {
       nag: false,
       cfnValidation: false,
       // cdk.json's context, as `cdk synth` gives it (the shop's name, remedies, …).
-      context: { ...defaultAppContext(), "aws:cdk:bundling-stacks": [] },
+      context: {
+        ...defaultAppContext(),
+        "aws:cdk:bundling-stacks": [],
+        // Locally the example sender goes to the local SES.
+        allowExampleEmail: "true",
+      },
     });
     return app.synth().getStackByName(stack.stackName).template as CfnTemplate;
   } finally {
@@ -170,8 +175,12 @@ export function localModel(template: CfnTemplate, names: LocalNames): LocalModel
         attrs[`${id}.ApiEndpoint`] = names.apiUrl;
         break;
       case "AWS::SecretsManager::Secret":
-      case "AWS::SES::ConfigurationSet":
         refs[id] = "";
+        break;
+      // Sends name it as on AWS: the local SES gives a send of a configuration set its
+      // events (the mailbox simulator's bounces and complaints, ses-front.ts).
+      case "AWS::SES::ConfigurationSet":
+        refs[id] = typeof res.Properties?.Name === "string" ? res.Properties.Name : "";
         break;
       default:
         refs[id] = id;

@@ -9,11 +9,19 @@ import {
   Token,
   Validations,
 } from "aws-cdk-lib";
-import { Rule, Schedule } from "aws-cdk-lib/aws-events";
+import { EventBus, Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { HostedZone } from "aws-cdk-lib/aws-route53";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
-import { ConfigurationSet, EmailIdentity, Identity } from "aws-cdk-lib/aws-ses";
+import {
+  ConfigurationSet,
+  EmailIdentity,
+  EmailSendingEvent,
+  EventDestination,
+  Identity,
+  SuppressionReasons,
+} from "aws-cdk-lib/aws-ses";
 import type { Construct } from "constructs";
 import { UNSET_SECRET } from "../../shared/adapters/payments.ts";
 import {
@@ -37,6 +45,12 @@ export interface BackorderStackProps extends StackProps {
   emailFrom: string;
   /** Domain to verify as an SES identity (context `emailDomain`); none = verify elsewhere. */
   emailDomain?: string;
+  /** The Route 53 public hosted zone of `emailDomain` in this account (context
+   * `hostedZoneId`): the DKIM records are created in it. */
+  hostedZone?: { id: string };
+  /** The SES account is in the sandbox (context `sesSandbox=on`): sending is authorized
+   * against each verified recipient identity too, so the grant covers every identity. */
+  sesSandbox?: boolean;
   /** Public base URL for links in emails (context `publicBaseUrl`); default: the API URL. */
   publicBaseUrl?: string;
   /** The shop's name, logo, support address, footer, tracking pages and remedies, as
@@ -57,12 +71,41 @@ export class BackorderStack extends Stack {
     super(scope, id, props);
     const { stage } = props;
     const { table } = new DataTable(this, "Data", { stage });
-    const configurationSet = new ConfigurationSet(this, "EmailConfigurationSet", {});
+    // Bounces and complaints put the address on the suppression list (SES sends it nothing
+    // more), and every bounce, complaint and reject reaches record-email-feedback, which
+    // marks the email on its order (EventBridge's default bus).
+    const configurationSet = new ConfigurationSet(this, "EmailConfigurationSet", {
+      configurationSetName: `${stage.prefix}-email`,
+      suppressionReasons: SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+    });
+    configurationSet.addEventDestination("Feedback", {
+      destination: EventDestination.eventBus(
+        EventBus.fromEventBusName(this, "DefaultBus", "default"),
+      ),
+      events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.REJECT],
+    });
     if (props.emailDomain) {
-      new EmailIdentity(this, "EmailIdentity", {
-        identity: Identity.domain(props.emailDomain),
+      // Easy DKIM: in a Route 53 zone of this account the records are made; otherwise the
+      // outputs say what to add to the domain's DNS.
+      const identity = new EmailIdentity(this, "EmailIdentity", {
+        identity: props.hostedZone
+          ? Identity.publicHostedZone(
+              HostedZone.fromHostedZoneAttributes(this, "HostedZone", {
+                hostedZoneId: props.hostedZone.id,
+                zoneName: props.emailDomain,
+              }),
+            )
+          : Identity.domain(props.emailDomain),
         configurationSet,
       });
+      if (!props.hostedZone) {
+        identity.dkimRecords.forEach((record, i) => {
+          new CfnOutput(this, `EmailDkimRecord${i + 1}`, {
+            description: `DNS record ${i + 1} of 3 for SES DKIM of ${props.emailDomain} (CNAME name → value)`,
+            value: `${record.name} CNAME ${record.value}`,
+          });
+        });
+      }
     }
     const storefrontKey = new Secret(this, "StorefrontApiKey", {
       secretName: `${stage.prefix}/storefront-api-keys`,
@@ -209,7 +252,9 @@ export class BackorderStack extends Stack {
           new PolicyStatement({
             actions: ["ses:SendEmail"],
             resources: [
-              ...sesIdentities(props).map((identity) =>
+              // In the sandbox SES authorizes the send against each (verified) recipient
+              // identity too: every identity of the account and region, then.
+              ...(props.sesSandbox ? ["*"] : sesIdentities(props)).map((identity) =>
                 this.formatArn({ service: "ses", resource: "identity", resourceName: identity }),
               ),
               this.formatArn({

@@ -1,12 +1,13 @@
 import { SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { config } from "../config.ts";
+import { MESSAGE_KEY_TAG, ORDER_ID_TAG } from "../domain/email-feedback.ts";
 import { EMAIL_SEND_TIMEOUT_MS } from "../domain/notifications.ts";
 import type { Mailer, OutgoingEmail } from "../ports/mailer.ts";
 import { ses } from "./aws-clients.ts";
 
-/** The header and tag that carry an email's idempotent message key (messageKeyOf). */
+/** The header that carries an email's idempotent message key (messageKeyOf). */
 export const MESSAGE_KEY_HEADER = "X-Backorder-Message-Key";
-export const MESSAGE_KEY_TAG = "backorder-message-key";
+export { MESSAGE_KEY_TAG };
 
 /** Sends email through SES v2 (the local stack points it at its local SES). */
 export const sesMailer: Mailer = {
@@ -16,8 +17,12 @@ export const sesMailer: Mailer = {
         FromEmailAddress: config.emailFrom(),
         Destination: { ToAddresses: [email.to] },
         ConfigurationSetName: config.emailConfigurationSet(),
-        // In the sending events of a configuration set too: a duplicate is told by it.
-        EmailTags: [{ Name: MESSAGE_KEY_TAG, Value: email.messageKey }],
+        // In the sending events of a configuration set too: a duplicate is told by the key,
+        // and a bounce or complaint finds its email by the order and the key.
+        EmailTags: [
+          { Name: MESSAGE_KEY_TAG, Value: email.messageKey },
+          { Name: ORDER_ID_TAG, Value: email.orderId },
+        ],
         Content: {
           Simple: {
             Subject: { Data: email.subject, Charset: "UTF-8" },

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import * as z from "zod";
+import { deliverySchema } from "./email-feedback.ts";
 
 export const NOTIFICATION_KINDS = [
   "backordered",
@@ -27,6 +28,10 @@ export const notificationSchema = z.object({
   attempts: z.number().int().nonnegative().optional(),
   /** Why the provider refused a failed one. */
   failure: z.string().optional(),
+  /** The key every send of it carried (messageKeyOf): how SES's feedback finds it. */
+  messageKey: z.string().optional(),
+  /** What became of it after SES took it: bounced, complained of, rejected. */
+  delivery: deliverySchema.optional(),
 });
 export type Notification = z.infer<typeof notificationSchema>;
 

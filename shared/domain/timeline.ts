@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { deliverySchema } from "./email-feedback.ts";
 import { LINE_STATUSES } from "./line-states.ts";
 import type { Line } from "./model.ts";
 import { NOTIFICATION_KINDS, type Notification } from "./notifications.ts";
@@ -56,6 +57,8 @@ export const timelineEventSchema = z.discriminatedUnion("kind", [
     attempts: z.number().int().nullable(),
     /** Why the provider refused it (failed ones). */
     failure: z.string().nullable(),
+    /** What became of it after the provider took it: bounced, complained of, rejected. */
+    delivery: deliverySchema.nullable(),
   }),
   z.object({
     at: z.string(),
@@ -141,6 +144,7 @@ export function lineTimeline(
       state: n.state ?? "sent",
       attempts: n.attempts ?? null,
       failure: n.failure ?? null,
+      delivery: n.delivery ?? null,
     });
   }
   for (const run of runs) events.push(...run.events);

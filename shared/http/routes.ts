@@ -31,8 +31,10 @@ export type Access =
  * Events a function is run on (an EventBridge rule on AWS; the local stack delivers the
  * same events to the same handler). `line-execution-stopped`: Step Functions' "Execution
  * Status Change" of a line machine execution that FAILED, TIMED_OUT or was ABORTED.
+ * `email-feedback`: SES's "Email Bounced", "Email Complaint Received" and "Email Rejected"
+ * events of the engine's configuration set.
  */
-export type EventTrigger = "line-execution-stopped";
+export type EventTrigger = "line-execution-stopped" | "email-feedback";
 
 export interface FunctionSpec {
   description: string;
@@ -201,6 +203,12 @@ export const FUNCTIONS = {
     access: ["table:read", "table:write", "workflow:start"],
     timeoutSeconds: 30,
     onEvent: "line-execution-stopped",
+  },
+  "record-email-feedback": {
+    description:
+      "SES bounces, complaints and rejects: marks the email on its order (SES suppresses the address)",
+    access: ["table:read", "table:write"],
+    onEvent: "email-feedback",
   },
   "run-bulk-job": {
     description:

@@ -6,6 +6,8 @@ export interface OutgoingEmail {
   /** The same for every send of one email (messageKeyOf): sent along, so a duplicate can be
    * recognised downstream. */
   messageKey: string;
+  /** The order it is about (a tag: SES's bounces and complaints name it). */
+  orderId: string;
 }
 
 export interface Mailer {

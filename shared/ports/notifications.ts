@@ -1,3 +1,4 @@
+import type { Delivery } from "../domain/email-feedback.ts";
 import type { Notification } from "../domain/notifications.ts";
 import type { Page, PageRequest } from "./paging.ts";
 
@@ -48,6 +49,9 @@ export interface NotificationStore {
   /** The emails sent for the order, and those that failed, in the order they were sent
    * (a failed one by when its last send was tried), a page at a time. */
   notificationsPage(orderId: string, page: PageRequest): Promise<Page<Notification>>;
+  /** Records what became of a sent email after the provider took it (SES's bounce,
+   * complaint or reject), found by its message key; false when the order has no such email. */
+  markDelivery(orderId: string, messageKey: string, delivery: Delivery): Promise<boolean>;
   /** Notes when the customer was last written to about these lines. */
   touchLastContact(orderId: string, lineIds: string[], at: Date): Promise<void>;
 }

@@ -92,7 +92,12 @@ async function prepare(
     key,
     lineIds,
     waitingIds: lines.filter((l) => l.status === "backordered").map((l) => l.lineId),
-    email: { to: order.customer.email, ...content, messageKey: messageKeyOf(order.orderId, key) },
+    email: {
+      to: order.customer.email,
+      ...content,
+      messageKey: messageKeyOf(order.orderId, key),
+      orderId: order.orderId,
+    },
     draft: { kind, to: order.customer.email, subject: content.subject, lineIds },
   };
 }

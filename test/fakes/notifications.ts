@@ -1,4 +1,9 @@
-import { EMAIL_CLAIM_LEASE_MS, type Notification } from "../../shared/domain/notifications.ts";
+import type { Delivery } from "../../shared/domain/email-feedback.ts";
+import {
+  EMAIL_CLAIM_LEASE_MS,
+  messageKeyOf,
+  type Notification,
+} from "../../shared/domain/notifications.ts";
 import type { NotificationClaim, NotificationStore } from "../../shared/ports/notifications.ts";
 import type { Page, PageRequest } from "../../shared/ports/paging.ts";
 import { check, type FakeDb, lineKey, pageOf, type StoredNotification } from "./db.ts";
@@ -32,6 +37,7 @@ export class FakeNotifications implements NotificationStore {
       t.notifications.set(keyOf(orderId, key), {
         ...existing,
         ...listed,
+        messageKey: messageKeyOf(orderId, key),
         state: "sending",
         claimedAt: at.toISOString(),
         attempts: attempt,
@@ -85,6 +91,17 @@ export class FakeNotifications implements NotificationStore {
     });
   }
 
+  async markDelivery(orderId: string, messageKey: string, delivery: Delivery): Promise<boolean> {
+    const failed = await this.db.write("notifications.markDelivery", (t) => {
+      const found = [...t.notifications].find(
+        ([key, n]) => key.startsWith(`${orderId}#`) && n.messageKey === messageKey,
+      );
+      check(found !== undefined, "the order has such an email");
+      found[1].delivery = delivery;
+    });
+    return failed === null;
+  }
+
   async notificationsPage(orderId: string, request: PageRequest): Promise<Page<Notification>> {
     const listed = await this.listNotifications(orderId);
     return pageOf(`notifications#${orderId}`, listed, (n) => `${n.sentAt}#${n.kind}`, request);
@@ -96,7 +113,7 @@ export class FakeNotifications implements NotificationStore {
       .filter(
         ([key, n]) => key.startsWith(`${orderId}#`) && (n.state === "sent" || n.state === "failed"),
       )
-      .map(([, { kind, to, subject, sentAt, lineIds, state, attempts }]) => ({
+      .map(([, { kind, to, subject, sentAt, lineIds, state, attempts, delivery }]) => ({
         kind,
         to,
         subject,
@@ -104,6 +121,7 @@ export class FakeNotifications implements NotificationStore {
         lineIds: [...lineIds],
         state: state === "failed" ? ("failed" as const) : ("sent" as const),
         attempts,
+        ...(delivery ? { delivery } : {}),
       }))
       .sort((a, b) => a.sentAt.localeCompare(b.sentAt));
   }

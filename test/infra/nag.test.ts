@@ -73,7 +73,10 @@ afterAll(() => {
 describe("cdk-nag AwsSolutions on the backorder app", () => {
   it("registers the AwsSolutions checks", () => {
     // Constructing the app is enough to see its plugins (no bundling, no synthesis).
-    const { app } = buildApp({ outdir: outdir(), context: { "aws:cdk:bundling-stacks": [] } });
+    const { app } = buildApp({
+      outdir: outdir(),
+      context: { "aws:cdk:bundling-stacks": [], allowExampleEmail: "true" },
+    });
     expect(app._validationPlugins.some((p) => p instanceof AwsSolutionsChecks)).toBe(true);
   });
 

@@ -11,7 +11,7 @@ type Resources = Record<
 /** The app synthesized in-process for a stage (no bundling, no checks: the template only). */
 function synth(context: Record<string, string>) {
   const { stack } = buildApp({
-    context: { "aws:cdk:bundling-stacks": [], ...context },
+    context: { "aws:cdk:bundling-stacks": [], allowExampleEmail: "true", ...context },
     nag: false,
     cfnValidation: false,
   });
@@ -133,5 +133,71 @@ describe("stages (-c stage=dev|prod)", () => {
   it("refuse an unknown stage, and a domain without its certificate", () => {
     expect(() => stageOf("staging")).toThrow(/unknown stage "staging"/);
     expect(() => synth({ apiDomainName: "api.shop.example" })).toThrow(/apiCertificateArn/);
+  });
+});
+
+describe("SES on a fresh account", () => {
+  it("refuses a deployable stack that would send from an example address", () => {
+    const build = (context: Record<string, string>) =>
+      buildApp({
+        context: { "aws:cdk:bundling-stacks": [], ...context },
+        nag: false,
+        cfnValidation: false,
+      });
+    expect(() => build({})).toThrow(/emailFrom is orders@example.com/);
+    expect(() => build({ emailFrom: "orders@shop.test" })).toThrow(/emailFrom/);
+    expect(() => build({ emailFrom: "orders@shop.example.org" })).toThrow(/emailFrom/);
+    expect(() => build({ emailFrom: "orders@lamps.shop" })).not.toThrow();
+  });
+
+  it("suppresses bounced and complaining addresses and sends bounces, complaints and rejects to the event bus", () => {
+    const { template } = dev;
+    template.hasResourceProperties("AWS::SES::ConfigurationSet", {
+      Name: "backorder-dev-email",
+      SuppressionOptions: { SuppressedReasons: ["BOUNCE", "COMPLAINT"] },
+    });
+    const destinations = template.findResources("AWS::SES::ConfigurationSetEventDestination");
+    const [destination] = Object.values(destinations) as {
+      Properties: { EventDestination: Record<string, unknown> };
+    }[];
+    expect(destination?.Properties.EventDestination).toMatchObject({
+      Enabled: true,
+      MatchingEventTypes: ["bounce", "complaint", "reject"],
+      EventBridgeDestination: { EventBusArn: expect.anything() },
+    });
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: {
+        source: ["aws.ses"],
+        "detail-type": ["Email Bounced", "Email Complaint Received", "Email Rejected"],
+      },
+    });
+  });
+
+  it("verifies the sending domain with DKIM: its DNS records as outputs, or made in a Route 53 zone", () => {
+    const outputs = synth({ stage: "dev", emailDomain: "lamps.shop" }).template.toJSON()
+      .Outputs as Record<string, unknown>;
+    expect(Object.keys(outputs).filter((k) => k.startsWith("EmailDkimRecord"))).toHaveLength(3);
+    const zoned = synth({ stage: "dev", emailDomain: "lamps.shop", hostedZoneId: "Z123" });
+    expect(ofType(zoned.resources, "AWS::Route53::RecordSet")).toHaveLength(3);
+    expect(Object.keys(zoned.template.toJSON().Outputs as object)).not.toContain(
+      "EmailDkimRecord1",
+    );
+  });
+
+  it("grants sending on every identity while the account is in the SES sandbox", () => {
+    const sendTargets = (resources: Resources) =>
+      JSON.stringify(
+        ofType(resources, "AWS::IAM::Policy").flatMap((p) =>
+          (
+            p.Properties?.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }
+          ).Statement.filter((st) => JSON.stringify(st.Action).includes("ses:SendEmail")).map(
+            (st) => st.Resource,
+          ),
+        ),
+      );
+    expect(sendTargets(dev.resources)).not.toContain("identity/*");
+    expect(sendTargets(synth({ stage: "dev", sesSandbox: "on" }).resources)).toContain(
+      "identity/*",
+    );
   });
 });

@@ -46,6 +46,17 @@ function ofType(type: string): [string, Resource][] {
   return Object.entries(resources).filter(([, r]) => r.Type === type);
 }
 
+/** The event rule whose target is the function of this logical id. */
+function ruleTargeting(fnId: string): [string, Resource] {
+  const found = ofType("AWS::Events::Rule").find(([, r]) =>
+    ((r.Properties?.Targets as Json[] | undefined) ?? []).some((t) =>
+      JSON.stringify(t.Arn).includes(`"${fnId}"`),
+    ),
+  );
+  if (!found) throw new Error(`no rule targets ${fnId}`);
+  return found;
+}
+
 /** A state machine by the construct it belongs to ("LineWorkflow", "BulkWorkflow"). */
 function machine(construct: string): [string, Resource] {
   const found = ofType("AWS::StepFunctions::StateMachine").filter(([id]) =>
@@ -406,11 +417,14 @@ describe("event triggers", () => {
     const [machineId] = machine("LineWorkflow");
     const patterned = ofType("AWS::Events::Rule").filter(([, r]) => r.Properties?.EventPattern);
     const triggered = eventFunctions();
-    expect(triggered).toEqual([{ name: "restart-line", onEvent: "line-execution-stopped" }]);
+    expect(triggered).toEqual([
+      { name: "restart-line", onEvent: "line-execution-stopped" },
+      { name: "record-email-feedback", onEvent: "email-feedback" },
+    ]);
     expect(patterned).toHaveLength(triggered.length);
 
     const fnId = byName.get("restart-line")?.id as string;
-    const [, rule] = patterned[0] as [string, Resource];
+    const [ruleId, rule] = ruleTargeting(fnId);
     expect(rule.Properties?.EventPattern).toEqual({
       source: ["aws.states"],
       "detail-type": [EXECUTION_STATUS_CHANGE],
@@ -431,17 +445,14 @@ describe("event triggers", () => {
       ([, p]) =>
         JSON.stringify(p.Properties?.FunctionName).includes(`"${fnId}"`) &&
         p.Properties?.Principal === "events.amazonaws.com" &&
-        refOf(p.Properties?.SourceArn) === patterned[0]?.[0],
+        refOf(p.Properties?.SourceArn) === ruleId,
     );
     expect(permissions).toHaveLength(1);
   });
 
   it("dead-letters what neither EventBridge nor Lambda could deliver, to an encrypted TLS-only queue", () => {
     const fnId = functionsByName().get("restart-line")?.id as string;
-    const [, rule] = ofType("AWS::Events::Rule").find(([, r]) => r.Properties?.EventPattern) as [
-      string,
-      Resource,
-    ];
+    const [, rule] = ruleTargeting(fnId);
     const { Targets } = rule.Properties as { Targets: Json[] };
     const target = Targets[0] as Json;
     const queueId = refOf((target.DeadLetterConfig as Json | undefined)?.Arn) as string;

@@ -1,5 +1,7 @@
+import type { Delivery } from "../../domain/email-feedback.ts";
 import {
   EMAIL_CLAIM_LEASE_MS,
+  messageKeyOf,
   type Notification,
   notificationSchema,
 } from "../../domain/notifications.ts";
@@ -30,6 +32,7 @@ export class DynamoDbNotifications implements NotificationStore {
     const fields: Record<string, unknown> = {
       type: "notification",
       ...listed,
+      messageKey: messageKeyOf(orderId, key),
       state: "sending",
       claimedAt: at.toISOString(),
     };
@@ -145,6 +148,18 @@ export class DynamoDbNotifications implements NotificationStore {
       .filter((i) => i.state === "sent" || i.state === "failed")
       .map((i) => parseItem(notificationSchema, i))
       .sort((a, b) => a.sentAt.localeCompare(b.sentAt));
+  }
+
+  async markDelivery(orderId: string, messageKey: string, delivery: Delivery): Promise<boolean> {
+    // An order has a few emails: its NOTIF# items, read whole, name the one by its key.
+    const items = await this.table.queryAll(keys.order(orderId).pk, "NOTIF#");
+    const item = items.find((i) => i.messageKey === messageKey);
+    if (!item) return false;
+    await this.table.updateIf(
+      { pk: String(item.pk), sk: String(item.sk) },
+      { set: ["delivery = :delivery"], values: { ":delivery": delivery } },
+    );
+    return true;
   }
 
   async touchLastContact(orderId: string, lineIds: string[], at: Date): Promise<void> {

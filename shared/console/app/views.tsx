@@ -453,10 +453,16 @@ export function describe(event: TimelineEvent): { what: string; detail?: string;
             detail: `to ${event.to} after ${event.attempts ?? "?"} tries${event.failure ? `: ${event.failure}` : ""}`,
             bad: true,
           }
-        : {
-            what: `Email sent: ${event.email.replace(/_/g, " ")}`,
-            detail: `“${event.subject}” to ${event.to}`,
-          };
+        : event.delivery
+          ? {
+              what: `Email ${event.email.replace(/_/g, " ")} ${event.delivery.status}`,
+              detail: `to ${event.to}${event.delivery.detail ? `: ${event.delivery.detail}` : ""}${event.delivery.status === "rejected" ? "" : " (SES sends it nothing more)"}`,
+              bad: true,
+            }
+          : {
+              what: `Email sent: ${event.email.replace(/_/g, " ")}`,
+              detail: `“${event.subject}” to ${event.to}`,
+            };
     case "charge":
       return {
         what: `Charged ${formatMoney(event.amount, event.currency)}`,

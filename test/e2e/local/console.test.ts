@@ -234,6 +234,30 @@ describe("GET /v1/orders/{orderId}/lines/{lineId}/timeline", () => {
   });
 });
 
+describe("SES feedback (the local SES plays SES's mailbox simulator)", () => {
+  it("marks a bounced and a complained-of email on their line's timeline", async () => {
+    for (const [address, status] of [
+      ["bounce@simulator.amazonses.com", "bounced"],
+      ["complaint@simulator.amazonses.com", "complained"],
+    ] as const) {
+      const placed = await place(`CON-${tag}-${status}`, address, "Sim Ulator", [[vase, 1]]);
+      const line = lineOf(placed, vase);
+      const email = await eventually(
+        async () => {
+          const res = await api(`/v1/orders/${placed.orderId}/lines/${line.lineId}/timeline`, {
+            key: keys.storefront,
+          });
+          return (
+            res.json.events as { kind: string; email?: string; delivery?: { status: string } }[]
+          ).find((e) => e.kind === "email" && e.email === "backordered" && e.delivery);
+        },
+        { what: `the ${status} email marked`, timeoutMs: 30_000 },
+      );
+      expect(email.delivery).toMatchObject({ status });
+    }
+  });
+});
+
 /** Errors the page logs (a script failing, a Content-Security-Policy violation). */
 function pageErrors(page: Page): string[] {
   const errors: string[] = [];

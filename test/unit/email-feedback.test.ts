@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { simulatorFeedback } from "../../infra/local/ses-front.ts";
+import {
+  type FeedbackEvent,
+  feedbackEventSchema,
+  feedbackOf,
+} from "../../shared/domain/email-feedback.ts";
+import { messageKeyOf } from "../../shared/domain/notifications.ts";
+import { lineTimeline } from "../../shared/domain/timeline.ts";
+import { recordEmailFeedback } from "../../shared/services/email-feedback.ts";
+import { notifyCustomer } from "../../shared/services/notify.ts";
+import { fakePorts } from "../fakes/index.ts";
+
+/** SES's event for a send with these tags, as the local SES's mailbox simulator makes it
+ * (the shape SES puts on EventBridge). */
+function sesEvent(to: string, tags: Record<string, string>): FeedbackEvent {
+  const event = simulatorFeedback(
+    {
+      FromEmailAddress: "orders@shop.example",
+      Destination: { ToAddresses: [to] },
+      ConfigurationSetName: "backorder-dev-email",
+      EmailTags: Object.entries(tags).map(([Name, Value]) => ({ Name, Value })),
+    },
+    "msg-1",
+    new Date("2026-11-24T10:05:00.000Z"),
+  );
+  return feedbackEventSchema.parse(event);
+}
+
+describe("SES feedback", () => {
+  it("reads a permanent bounce, a complaint and a reject; not a soft bounce or an untagged email", () => {
+    const tags = { "backorder-order-id": "ord_1", "backorder-message-key": "k1" };
+    expect(feedbackOf(sesEvent("bounce@simulator.amazonses.com", tags))).toEqual({
+      orderId: "ord_1",
+      messageKey: "k1",
+      delivery: {
+        status: "bounced",
+        at: "2026-11-24T10:05:00.000Z",
+        detail: "Permanent / General",
+      },
+    });
+    expect(feedbackOf(sesEvent("complaint@simulator.amazonses.com", tags))?.delivery).toMatchObject(
+      { status: "complained", detail: "abuse" },
+    );
+    const bounce = sesEvent("bounce@simulator.amazonses.com", tags);
+    const soft = {
+      ...bounce,
+      detail: {
+        ...bounce.detail,
+        bounce: { bounceType: "Transient", bounceSubType: "MailboxFull" },
+      },
+    };
+    expect(feedbackOf(soft)).toBeNull();
+    const rejected = feedbackEventSchema.parse({
+      ...bounce,
+      "detail-type": "Email Rejected",
+      detail: { mail: bounce.detail.mail, reject: { reason: "Bad content" } },
+    });
+    expect(feedbackOf(rejected)?.delivery).toMatchObject({
+      status: "rejected",
+      detail: "Bad content",
+    });
+    expect(feedbackOf(sesEvent("bounce@simulator.amazonses.com", {}))).toBeNull();
+    // The simulator answers only its own addresses, and only for a configuration set.
+    expect(
+      simulatorFeedback(
+        { Destination: { ToAddresses: ["ada@example.com"] }, ConfigurationSetName: "x" },
+        "m",
+        new Date(),
+      ),
+    ).toBeNull();
+  });
+
+  it("marks the email on its order, once found by its key; the line's timeline shows it", async () => {
+    const f = fakePorts();
+    await f.given.sku("W", { backorder: { leadTimeDays: 5 } });
+    const { order, line } = await f.given.order([{ sku: "W", qty: 1 }]);
+    await notifyCustomer(f.notify, "backordered", order, [line]);
+    const [sent] = f.mailer.sent;
+    expect(sent).toBeDefined();
+    const tags = {
+      "backorder-order-id": order.orderId,
+      "backorder-message-key": sent?.messageKey ?? "",
+    };
+    const event = sesEvent("bounce@simulator.amazonses.com", tags);
+    expect(await recordEmailFeedback(f, event)).toBe("marked");
+
+    const [listed] = await f.notifications.listNotifications(order.orderId);
+    expect(listed?.delivery).toMatchObject({ status: "bounced" });
+    const emails = lineTimeline(await f.given.line(line), [listed as never], []).filter(
+      (e) => e.kind === "email",
+    );
+    expect(emails[0]).toMatchObject({ delivery: { status: "bounced" } });
+
+    const other = { ...tags, "backorder-message-key": messageKeyOf(order.orderId, "nope") };
+    expect(await recordEmailFeedback(f, sesEvent("bounce@simulator.amazonses.com", other))).toBe(
+      "unknown-email",
+    );
+    expect(await recordEmailFeedback(f, sesEvent("bounce@simulator.amazonses.com", {}))).toBe(
+      "not-ours",
+    );
+  });
+});
