@@ -185,14 +185,13 @@ describe("SES on a fresh account", () => {
   });
 
   it("grants sending on every identity while the account is in the SES sandbox", () => {
+    type Policy = { Statement: { Action: unknown; Resource: unknown }[] };
     const sendTargets = (resources: Resources) =>
       JSON.stringify(
         ofType(resources, "AWS::IAM::Policy").flatMap((p) =>
-          (
-            p.Properties?.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }
-          ).Statement.filter((st) => JSON.stringify(st.Action).includes("ses:SendEmail")).map(
-            (st) => st.Resource,
-          ),
+          ((p.Properties?.PolicyDocument as Policy | undefined)?.Statement ?? [])
+            .filter((st) => JSON.stringify(st.Action).includes("ses:SendEmail"))
+            .map((st) => st.Resource),
         ),
       );
     expect(sendTargets(dev.resources)).not.toContain("identity/*");
