@@ -48,7 +48,7 @@ export function buildApp(options: BuildAppOptions = {}) {
   // stack and the tests (which say so with -c allowExampleEmail=true).
   if (isPlaceholderEmail(emailFrom) && ctx("allowExampleEmail") !== "true") {
     throw new Error(
-      `emailFrom is ${emailFrom}: deploy with -c emailFrom=orders@your-shop.example (and -c emailDomain=your-shop.example to verify it in SES)`,
+      `emailFrom is ${emailFrom}: deploy with -c emailFrom=orders@<your domain> (and -c emailDomain=<your domain> to verify it in SES)`,
     );
   }
   const domainName = ctx("apiDomainName");
