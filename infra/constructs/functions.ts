@@ -3,7 +3,12 @@ import { Architecture, type CfnFunction, Runtime, Tracing } from "aws-cdk-lib/aw
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { FUNCTIONS, type FunctionName, functionEntry } from "../../shared/http/routes.ts";
+import {
+  type Access,
+  FUNCTIONS,
+  type FunctionName,
+  functionEntry,
+} from "../../shared/http/routes.ts";
 import { repoRoot } from "../paths.ts";
 import type { Stage } from "../stage.ts";
 import { FUNCTION_METADATA_KEY } from "./function-metadata.ts";
@@ -58,6 +63,11 @@ export class Functions extends Construct {
             sourceMap: true,
             keepNames: true,
             forceDockerBundling: false,
+            // A function that may not read the payment provider's key (no payments:read) is
+            // bundled without the Stripe SDK (shared/adapters/stripe-absent.ts).
+            ...((spec.access as readonly Access[]).includes("payments:read")
+              ? {}
+              : { esbuildArgs: { "--alias:stripe": "./shared/adapters/stripe-absent.ts" } }),
             // ESM bundles need a require shim for CommonJS dependencies.
             banner:
               "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);",

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -203,6 +203,22 @@ describe("functions", () => {
     const lambdas = ofType("AWS::Lambda::Function");
     const names = lambdas.map(([, r]) => r.Metadata?.[FUNCTION_METADATA_KEY]);
     expect(names.sort()).toEqual(Object.keys(FUNCTIONS).sort());
+  });
+
+  it("bundles the Stripe SDK only into the functions that may read the payment provider's key", () => {
+    const withStripe: string[] = [];
+    for (const [, fn] of ofType("AWS::Lambda::Function")) {
+      const name = fn.Metadata?.[FUNCTION_METADATA_KEY] as FunctionName | undefined;
+      const asset = fn.Metadata?.["aws:asset:path"];
+      if (!name || typeof asset !== "string") continue;
+      const bundle = readFileSync(join(assemblyDir, asset, "index.mjs"), "utf8");
+      if (bundle.includes("api.stripe.com")) withStripe.push(name);
+    }
+    const paying = (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) =>
+      (FUNCTIONS[name].access as readonly Access[]).includes("payments:read"),
+    );
+    expect(paying.length).toBeGreaterThan(0);
+    expect(withStripe.sort()).toEqual(paying.sort());
   });
 
   it("runs every Lambda on Node.js 22 on arm64 with tracing and no physical name", () => {
