@@ -23,6 +23,9 @@ export interface Stage {
   /** What the state machines log: everything in dev, errors in prod (ALL with execution
    * data writes every line's state, customer details included, at each step). */
   workflowLogLevel: LogLevel;
+  /** Functions carry source maps (dev: stack traces name the TypeScript sources; prod: no
+   * map to load, and none of the cost `--enable-source-maps` adds to the first error). */
+  sourceMaps: boolean;
   /** Orders may name the `sandbox` payment provider: off in every deployed stage unless
    * context `sandboxPayments=on` (its "charges" move no money). */
   sandboxPayments: boolean;
@@ -43,6 +46,7 @@ export function stageOf(name = "dev", options: { sandboxPayments?: string } = {}
     secretRemoval: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     logRetention: prod ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH,
     workflowLogLevel: prod ? LogLevel.ERROR : LogLevel.ALL,
+    sourceMaps: !prod,
     sandboxPayments: options.sandboxPayments === "on",
   };
 }

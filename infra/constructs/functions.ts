@@ -52,7 +52,7 @@ export class Functions extends Construct {
           projectRoot: repoRoot,
           depsLockFilePath: `${repoRoot}/package-lock.json`,
           environment: {
-            NODE_OPTIONS: "--enable-source-maps",
+            ...(props.stage.sourceMaps ? { NODE_OPTIONS: "--enable-source-maps" } : {}),
             POWERTOOLS_SERVICE_NAME: "backorder-engine",
             ...props.environment,
           },
@@ -60,7 +60,7 @@ export class Functions extends Construct {
             format: OutputFormat.ESM,
             target: "node22",
             minify: true,
-            sourceMap: true,
+            sourceMap: props.stage.sourceMaps,
             keepNames: true,
             forceDockerBundling: false,
             // A function that may not read the payment provider's key (no payments:read) is

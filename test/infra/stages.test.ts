@@ -94,6 +94,19 @@ describe("stages (-c stage=dev|prod)", () => {
     expect(levels(prod.resources)).toEqual(["ERROR", "ERROR"]);
   });
 
+  it("give dev's functions source maps, and prod's none", () => {
+    const nodeOptions = (resources: Resources) =>
+      new Set(
+        ofType(resources, "AWS::Lambda::Function").map(
+          (f) =>
+            (f.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+              ?.Variables?.NODE_OPTIONS,
+        ),
+      );
+    expect(nodeOptions(dev.resources)).toEqual(new Set(["--enable-source-maps"]));
+    expect(nodeOptions(prod.resources)).toEqual(new Set([undefined]));
+  });
+
   it("turn the sandbox payment provider off unless the context turns it on", () => {
     const sandbox = (resources: Resources) =>
       new Set(
