@@ -15,6 +15,27 @@ import { FUNCTION_METADATA_KEY } from "./function-metadata.ts";
 
 export { FUNCTION_METADATA_KEY };
 
+/**
+ * Packages bundled only into the functions whose access can use them: the Stripe SDK
+ * needs the payment provider's key, jose the link-signing secret (customer routes verify
+ * links, emails carry them), standardwebhooks the suppliers' secrets. Elsewhere the
+ * package is aliased to a stand-in that refuses (shared/adapters/absent/).
+ */
+export const BUNDLED_ONLY_FOR: Readonly<Record<string, readonly Access[]>> = {
+  stripe: ["payments:read"],
+  jose: ["links:read", "email:send"],
+  standardwebhooks: ["suppliers:read"],
+};
+
+/** The esbuild aliases that leave out the packages a function's access has no use for. */
+export function absentPackageAliases(access: readonly Access[]): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(BUNDLED_ONLY_FOR)
+      .filter(([, needs]) => !needs.some((a) => access.includes(a)))
+      .map(([pkg]) => [`--alias:${pkg}`, `./shared/adapters/absent/${pkg}.ts`]),
+  );
+}
+
 /** A function's timeout unless the function table says otherwise. */
 export const DEFAULT_TIMEOUT_SECONDS = 10;
 
@@ -63,11 +84,8 @@ export class Functions extends Construct {
             sourceMap: props.stage.sourceMaps,
             keepNames: true,
             forceDockerBundling: false,
-            // A function that may not read the payment provider's key (no payments:read) is
-            // bundled without the Stripe SDK (shared/adapters/stripe-absent.ts).
-            ...((spec.access as readonly Access[]).includes("payments:read")
-              ? {}
-              : { esbuildArgs: { "--alias:stripe": "./shared/adapters/stripe-absent.ts" } }),
+            // Packages the function's access gives it no use for stay out of its bundle.
+            esbuildArgs: absentPackageAliases(spec.access),
             // ESM bundles need a require shim for CommonJS dependencies.
             banner:
               "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);",

@@ -4,6 +4,7 @@ import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ASSEMBLY_DIR, defaultAppContext, readStackTemplate } from "../../infra/assembly.ts";
 import { FUNCTION_METADATA_KEY } from "../../infra/constructs/function-metadata.ts";
+import { BUNDLED_ONLY_FOR } from "../../infra/constructs/functions.ts";
 import {
   type Access,
   eventFunctions,
@@ -205,20 +206,30 @@ describe("functions", () => {
     expect(names.sort()).toEqual(Object.keys(FUNCTIONS).sort());
   });
 
-  it("bundles the Stripe SDK only into the functions that may read the payment provider's key", () => {
-    const withStripe: string[] = [];
-    for (const [, fn] of ofType("AWS::Lambda::Function")) {
+  it("bundles Stripe, jose and standardwebhooks only into the functions whose access can use them", () => {
+    // A string only each package's own code holds.
+    const signatures: Record<string, string> = {
+      stripe: "api.stripe.com",
+      jose: "ERR_JOSE_NOT_SUPPORTED",
+      standardwebhooks: "No matching signature found",
+    };
+    const bundles = ofType("AWS::Lambda::Function").flatMap(([, fn]) => {
       const name = fn.Metadata?.[FUNCTION_METADATA_KEY] as FunctionName | undefined;
       const asset = fn.Metadata?.["aws:asset:path"];
-      if (!name || typeof asset !== "string") continue;
-      const bundle = readFileSync(join(assemblyDir, asset, "index.mjs"), "utf8");
-      if (bundle.includes("api.stripe.com")) withStripe.push(name);
+      if (!name || typeof asset !== "string") return [];
+      return [{ name, text: readFileSync(join(assemblyDir, asset, "index.mjs"), "utf8") }];
+    });
+    expect(bundles).toHaveLength(Object.keys(FUNCTIONS).length);
+    for (const [pkg, needs] of Object.entries(BUNDLED_ONLY_FOR)) {
+      const signature = signatures[pkg];
+      if (!signature) throw new Error(`no signature string for ${pkg}`);
+      const holding = bundles.filter((b) => b.text.includes(signature)).map((b) => b.name);
+      const entitled = (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) =>
+        needs.some((a) => (FUNCTIONS[name].access as readonly Access[]).includes(a)),
+      );
+      expect(entitled.length, pkg).toBeGreaterThan(0);
+      expect(holding.sort(), pkg).toEqual(entitled.sort());
     }
-    const paying = (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) =>
-      (FUNCTIONS[name].access as readonly Access[]).includes("payments:read"),
-    );
-    expect(paying.length).toBeGreaterThan(0);
-    expect(withStripe.sort()).toEqual(paying.sort());
   });
 
   it("runs every Lambda on Node.js 22 on arm64 with tracing and no physical name", () => {
