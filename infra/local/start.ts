@@ -57,6 +57,8 @@ Backorder engine is running locally (ready in ${((Date.now() - started) / 1000).
   DynamoDB Local      ${stack.urls.dynamodb}
   SES v2 + mail view  ${stack.urls.ses}          (viewer: ${stack.urls.mailViewer}, JSON: ${stack.urls.ses}/store)
   Step Functions API  ${stack.urls.sfn}
+  Operator console    ${stack.urls.api}/console   (sign in with the storefront key below)
+  API reference       ${stack.urls.api}/docs
   Virtual clock       ${stack.urls.api}/_local/clock   (POST /_local/clock/advance {"seconds": N})
   AWS limits          ${stack.urls.api}/_local/limits  (GET; set with BACKORDER_LOCAL_LIMITS)${
     env.BACKORDER_LOCAL_LIMITS?.trim()
