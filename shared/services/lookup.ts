@@ -5,7 +5,7 @@ import { executionNamesOf, lineTimeline, type TimelineEvent } from "../domain/ti
 import type { OrderQuery, OrderSearch, RunHistory } from "../ports/lookup.ts";
 import type { NotificationStore } from "../ports/notifications.ts";
 import type { OrderStore } from "../ports/orders.ts";
-import type { Page, PageRequest } from "../ports/paging.ts";
+import { type Page, type PageRequest, readAllPages } from "../ports/paging.ts";
 
 /** What the operator's look-ups read: orders, their emails, the search indexes, runs. */
 export interface LookupDeps {
@@ -73,19 +73,9 @@ export async function lineTimelineOf(
 }
 
 /** Every email of the order (sent or failed), in order, through its pages. */
-async function allNotifications(
+function allNotifications(
   store: Pick<NotificationStore, "notificationsPage">,
   orderId: string,
 ): Promise<Notification[]> {
-  const all: Notification[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: Page<Notification> = await store.notificationsPage(orderId, {
-      limit: 1000,
-      cursor,
-    });
-    all.push(...page.items);
-    cursor = page.next;
-  } while (cursor);
-  return all;
+  return readAllPages((after) => store.notificationsPage(orderId, { limit: 1000, cursor: after }));
 }
