@@ -156,6 +156,10 @@ export const lineSchema = z.object({
   declinedAt: z.array(z.string()).optional(),
   /** The customer gave a new payment method since the last decline. */
   retryCharge: z.boolean().optional(),
+  /** The payment method the customer gave last since then: the next attempt charges it
+   * (the order holds it too, but a step that read the order before it came must not
+   * charge the method it replaced). */
+  retryMethod: z.string().optional(),
   refund: refundSchema.nullable().optional(),
   shipmentId: z.string().nullable().optional(),
   carrier: z.string().nullable().optional(),

@@ -44,7 +44,9 @@ export async function chargeLine(
   }
   if (line.status !== "allocated" && !retrying) return { status: line.status };
 
-  const method = line.chargingMethod ?? order.payment.paymentMethodRef;
+  // An attempt in flight keeps its method; a retry charges the method the customer gave
+  // last (the order read at the step's start may predate it).
+  const method = line.chargingMethod ?? line.retryMethod ?? order.payment.paymentMethodRef;
   // The provider's rate is shared by every line being charged: the charge goes in its turn.
   await takeTurn(deps.rates, "payments");
   const attempt = await deps.charges.beginChargeAttempt(line, method);
@@ -164,7 +166,9 @@ export async function updatePaymentMethod(
   const retrying: Line[] = [];
   const now = deps.clock.now();
   for (const line of lines.filter((l) => l.status === "awaiting_payment")) {
-    if (await deps.charges.requestChargeRetry(orderId, line.lineId, now)) retrying.push(line);
+    if (await deps.charges.requestChargeRetry(orderId, line.lineId, paymentMethodRef, now)) {
+      retrying.push(line);
+    }
   }
   await wakeLines(deps, retrying, "payment method updated");
   return retrying.map((l) => l.lineId);

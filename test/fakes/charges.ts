@@ -25,6 +25,8 @@ export class FakeCharges implements ChargeStore {
       check(stored.status === "allocated" || stored.status === "awaiting_payment", "chargeable");
       check((stored.chargeAttempts ?? 0) === previous, `attempt ${previous} was the last`);
       check(!stored.chargingAttempt, "no attempt is in flight");
+      check(stored.retryMethod === line.retryMethod, "no newer payment method came");
+      delete stored.retryMethod;
       Object.assign(stored, {
         chargeAttempts: previous + 1,
         chargingAttempt: previous + 1,
@@ -69,11 +71,17 @@ export class FakeCharges implements ChargeStore {
     return failed === null;
   }
 
-  async requestChargeRetry(orderId: string, lineId: string, at: Date): Promise<boolean> {
+  async requestChargeRetry(
+    orderId: string,
+    lineId: string,
+    paymentMethodRef: string,
+    at: Date,
+  ): Promise<boolean> {
     const failed = await this.db.write("charges.requestChargeRetry", (t) => {
       const line = t.lines.get(lineKey(orderId, lineId));
       check(line?.status === "awaiting_payment", "the line awaits payment");
       line.retryCharge = true;
+      line.retryMethod = paymentMethodRef;
       markWake(t, orderId, lineId, at);
     });
     return failed === null;

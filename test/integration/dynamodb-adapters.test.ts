@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { DynamoDbCharges } from "../../shared/adapters/dynamodb/charges.ts";
 import { DynamoDbLineWaits } from "../../shared/adapters/dynamodb/line-waits.ts";
 import { DynamoDbLiveLines } from "../../shared/adapters/dynamodb/live-lines.ts";
 import { DynamoDbOutcomes } from "../../shared/adapters/dynamodb/outcomes.ts";
@@ -471,6 +472,32 @@ describe("line status writes", () => {
     expect(() => lineTransition("charged", AT, ["backordered" as never])).toThrow(
       "a line cannot go from backordered to charged",
     );
+  });
+});
+
+describe("charge attempts", () => {
+  const charges = () => new DynamoDbCharges(store.table);
+
+  it("an attempt begun on a line read before a newer payment method came is refused", async () => {
+    const { orderId, lineId } = await storedLine("awaiting_payment");
+    expect(await charges().requestChargeRetry(orderId, lineId, "pm_card_expired", AT)).toBe(true);
+    const stale = (await store.getLine(orderId, lineId)) as Line;
+    expect(stale.retryMethod).toBe("pm_card_expired");
+    expect(await charges().requestChargeRetry(orderId, lineId, "pm_card_visa", AT)).toBe(true);
+
+    expect(await charges().beginChargeAttempt(stale, "pm_card_expired")).toBeNull();
+    const fresh = (await store.getLine(orderId, lineId)) as Line;
+    expect(await charges().beginChargeAttempt(fresh, "pm_card_visa")).toBe(1);
+    const begun = await store.getLine(orderId, lineId);
+    expect(begun).toMatchObject({ chargingAttempt: 1, chargingMethod: "pm_card_visa" });
+    expect(begun?.retryCharge).toBe(false);
+    expect(begun?.retryMethod).toBeUndefined();
+  });
+
+  it("a method is not asked to be retried on a line that does not await payment", async () => {
+    const { orderId, lineId } = await storedLine("allocated");
+    expect(await charges().requestChargeRetry(orderId, lineId, "pm_card_visa", AT)).toBe(false);
+    expect((await store.getLine(orderId, lineId))?.retryMethod).toBeUndefined();
   });
 });
 

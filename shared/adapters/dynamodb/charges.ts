@@ -22,6 +22,13 @@ const attemptInFlight = (attempt: number): UpdateParts => ({
   values: { ":attempt": attempt },
 });
 
+/** No newer payment method was given since the line was read: an attempt begun on what
+ * was read would charge a method the customer has replaced. */
+const retryMethodAsRead = (line: Line): UpdateParts =>
+  line.retryMethod === undefined
+    ? { condition: ["attribute_not_exists(retryMethod)"] }
+    : { condition: ["retryMethod = :readMethod"], values: { ":readMethod": line.retryMethod } };
+
 /** A line's charge attempts, charges and refunds (fields of the line item). */
 export class DynamoDbCharges implements ChargeStore {
   constructor(private readonly table = new Table()) {}
@@ -40,6 +47,7 @@ export class DynamoDbCharges implements ChargeStore {
             "chargingMethod = :method",
             "retryCharge = :false",
           ],
+          remove: ["retryMethod"],
           condition: ["(attribute_not_exists(chargeAttempts) OR chargeAttempts = :previous)"],
           values: {
             ":n": previous + 1,
@@ -50,6 +58,7 @@ export class DynamoDbCharges implements ChargeStore {
         },
         statusIn("allocated", "awaiting_payment"),
         noAttemptInFlight,
+        retryMethodAsRead(line),
       ),
     );
     return started ? previous + 1 : null;
@@ -97,11 +106,19 @@ export class DynamoDbCharges implements ChargeStore {
     );
   }
 
-  requestChargeRetry(orderId: string, lineId: string, at: Date): Promise<boolean> {
+  requestChargeRetry(
+    orderId: string,
+    lineId: string,
+    paymentMethodRef: string,
+    at: Date,
+  ): Promise<boolean> {
     return this.table.updateIf(
       keys.line(orderId, lineId),
       mergeParts(
-        { set: ["retryCharge = :true"], values: { ":true": true } },
+        {
+          set: ["retryCharge = :true", "retryMethod = :retryMethod"],
+          values: { ":true": true, ":retryMethod": paymentMethodRef },
+        },
         statusIn("awaiting_payment"),
         wakeMark(at),
       ),

@@ -198,7 +198,7 @@ describe("cancelUnpaid", () => {
 
   it("leaves a line whose customer gave a new payment method", async () => {
     const { f, order, line } = await declined();
-    await f.charges.requestChargeRetry(order.orderId, line.lineId, f.clock.now());
+    await f.charges.requestChargeRetry(order.orderId, line.lineId, "pm_card_visa", f.clock.now());
     f.clock.advance({ hours: 100 });
     expect(await cancelUnpaid(f, order.orderId, line.lineId)).toEqual({ cancelled: false });
     expect((await f.given.line(line)).status).toBe("awaiting_payment");

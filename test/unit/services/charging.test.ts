@@ -137,6 +137,38 @@ describe("chargeLine", () => {
     expect(await f.given.emails(order.orderId)).toEqual(["payment_failed", "payment_failed"]);
   });
 
+  it("a new method given while the step that declined the last one runs is the one charged next", async () => {
+    const { f, order, line, charge } = await allocatedLine(DECLINING);
+    await charge();
+    await updatePaymentMethod(f, order.orderId, "pm_card_chargeDeclinedExpiredCard");
+    // The step charging the expired card has read the order; the customer gives a third
+    // method just before its decline is recorded. The step goes on with the line as it is
+    // now (to be charged again), but the order as it read it.
+    f.races.beforeNext("charges.recordDecline", () =>
+      updatePaymentMethod(f, order.orderId, "pm_card_visa"),
+    );
+    expect(await advanceLine(f, order.orderId, line.lineId)).toMatchObject({
+      status: "shipment_requested",
+    });
+    expect(f.gateway.charges().map((c) => c.paymentMethodRef)).toEqual(["pm_card_visa"]);
+    const charged = await f.given.line(line);
+    expect(charged.charge?.attempt).toBe(3);
+    expect(charged.retryMethod).toBeUndefined();
+  });
+
+  it("of two methods given at once, the later one is charged", async () => {
+    const { f, order, line, charge } = await allocatedLine(DECLINING);
+    await charge();
+    await updatePaymentMethod(f, order.orderId, "pm_card_chargeDeclinedExpiredCard");
+    // The step has read the line (to be charged with the expired card) when the visa comes.
+    f.races.beforeNext("charges.beginChargeAttempt", () =>
+      updatePaymentMethod(f, order.orderId, "pm_card_visa"),
+    );
+    await advanceLine(f, order.orderId, line.lineId);
+    expect(f.gateway.charges().map((c) => c.paymentMethodRef)).toEqual(["pm_card_visa"]);
+    expect((await f.given.line(line)).charge?.attempt).toBe(2);
+  });
+
   it("a line not awaiting payment is not retried by a new payment method", async () => {
     const { f, order, line } = await allocatedLine();
     expect(await updatePaymentMethod(f, order.orderId, "pm_card_mastercard")).toEqual([]);
