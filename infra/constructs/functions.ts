@@ -17,23 +17,51 @@ export { FUNCTION_METADATA_KEY };
 
 /**
  * Packages bundled only into the functions whose access can use them: the Stripe SDK
- * needs the payment provider's key, jose the link-signing secret (customer routes verify
- * links, emails carry them), standardwebhooks the suppliers' secrets. Elsewhere the
- * package is aliased to a stand-in that refuses (shared/adapters/absent/).
+ * where lines are charged or refunded (intake only checks the provider is set up), jose
+ * where links are signed or verified, standardwebhooks where suppliers' notices are, and
+ * each AWS SDK client where its service is granted. Elsewhere the package is aliased to a stand-in that refuses
+ * (shared/adapters/absent/), and the bundle carries none of it.
  */
 export const BUNDLED_ONLY_FOR: Readonly<Record<string, readonly Access[]>> = {
-  stripe: ["payments:read"],
+  stripe: ["payments:charge"],
   jose: ["links:read", "email:send"],
   standardwebhooks: ["suppliers:read"],
+  "@aws-sdk/client-dynamodb": ["table:read", "table:write"],
+  "@aws-sdk/lib-dynamodb": ["table:read", "table:write"],
+  "@aws-sdk/client-sfn": [
+    "workflow:start",
+    "workflow:signal",
+    "workflow:read",
+    "workflow:history",
+    "bulk:start",
+  ],
+  "@aws-sdk/client-sesv2": ["email:send"],
+  "@aws-sdk/client-secrets-manager": [
+    "api-keys:read",
+    "links:read",
+    "payments:read",
+    "payments:charge",
+    "suppliers:read",
+  ],
 };
 
-/** The esbuild aliases that leave out the packages a function's access has no use for. */
-export function absentPackageAliases(access: readonly Access[]): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(BUNDLED_ONLY_FOR)
-      .filter(([, needs]) => !needs.some((a) => access.includes(a)))
-      .map(([pkg]) => [`--alias:${pkg}`, `./shared/adapters/absent/${pkg}.ts`]),
-  );
+/** The stand-in module of a package left out (its name without the npm scope). */
+const standIn = (pkg: string) => `./shared/adapters/absent/${pkg.replace(/^@[^/]+\//, "")}.ts`;
+
+/**
+ * The esbuild aliases of a function's bundle: the packages its access has no use for are
+ * left out, and the AWS SDK's default credential chain gives way to the environment's
+ * credentials, all a Lambda function has (shared/adapters/env-credentials.ts).
+ */
+export function bundleAliases(access: readonly Access[]): Record<string, string> {
+  return {
+    ...Object.fromEntries(
+      Object.entries(BUNDLED_ONLY_FOR)
+        .filter(([, needs]) => !needs.some((a) => access.includes(a)))
+        .map(([pkg]) => [`--alias:${pkg}`, standIn(pkg)]),
+    ),
+    "--alias:@aws-sdk/credential-provider-node": "./shared/adapters/env-credentials.ts",
+  };
 }
 
 /** A function's timeout unless the function table says otherwise. */
@@ -84,8 +112,13 @@ export class Functions extends Construct {
             sourceMap: props.stage.sourceMaps,
             keepNames: true,
             forceDockerBundling: false,
+            // The AWS SDK is bundled, at the version package-lock.json pins, not taken from
+            // the runtime (whose version moves under us, and loads slower from its files).
+            externalModules: [],
+            // ES module builds first: esbuild can leave out what the function never uses.
+            mainFields: ["module", "main"],
             // Packages the function's access gives it no use for stay out of its bundle.
-            esbuildArgs: absentPackageAliases(spec.access),
+            esbuildArgs: bundleAliases(spec.access),
             // ESM bundles need a require shim for CommonJS dependencies.
             banner:
               "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);",

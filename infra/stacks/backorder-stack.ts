@@ -272,6 +272,7 @@ export class BackorderStack extends Stack {
       },
       "links:read": (fn) => linkSigningSecret.grantRead(functions.byName[fn]),
       "payments:read": (fn) => stripeKey.grantRead(functions.byName[fn]),
+      "payments:charge": (fn) => stripeKey.grantRead(functions.byName[fn]),
       "suppliers:read": (fn) => supplierSecrets.grantRead(functions.byName[fn]),
     };
     for (const [name, spec] of Object.entries(FUNCTIONS) as [

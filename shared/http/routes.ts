@@ -22,8 +22,10 @@ export type Access =
   | "api-keys:read"
   /** Read the secret customer links are signed with (customer routes verify tokens). */
   | "links:read"
-  /** Read the payment provider's credentials (charges, refunds, intake's provider check). */
+  /** Read the payment provider's credentials (intake's check that the provider is set up). */
   | "payments:read"
+  /** Charge and refund through the payment provider: its key, and its SDK in the bundle. */
+  | "payments:charge"
   /** Read the suppliers' webhook secrets. */
   | "suppliers:read";
 
@@ -55,7 +57,7 @@ const CANCELS_LINES = [
   "workflow:start",
   "workflow:signal",
   "email:send",
-  "payments:read",
+  "payments:charge",
 ] as const satisfies readonly Access[];
 
 export const FUNCTIONS = {

@@ -189,17 +189,20 @@ function report(results: Results, started: Date): string {
     );
   }
   if (results.bundles) {
-    const within = results.bundles.filter((b) => b["within target"] === "size yes, init yes");
+    const rows = results.bundles;
+    const within = rows.filter((b) => b["within target"] === "size yes, init yes");
+    const initWithin = rows.filter((b) => b["within target"].endsWith("init yes"));
     parts.push(
       "",
       "## Each function's bundle",
       "",
-      `The bundles \`cdk synth\` made (minified, the AWS SDK left to the Lambda runtime), and the`,
-      "milliseconds a fresh Node process takes to import one (module init, a cold start's",
-      "share before the handler runs), with the function's deployed NODE_OPTIONS.",
-      `Targets: ≤ ${BUNDLE_TARGET_KB} KB and ≤ ${INIT_TARGET_MS} ms; ${within.length} of ${results.bundles.length} functions within both.`,
+      "The bundles `cdk synth` made (minified; each carries the AWS SDK clients its access",
+      "uses, at the version package-lock.json pins), and the milliseconds a fresh Node process",
+      "takes to import one (module init, a cold start's share before the handler runs), with",
+      "the function's deployed NODE_OPTIONS.",
+      `Targets: ≤ ${BUNDLE_TARGET_KB} KB and ≤ ${INIT_TARGET_MS} ms; ${within.length} of ${rows.length} functions within both, ${initWithin.length} of ${rows.length} within the init target.`,
       "",
-      table(results.bundles.map((b) => ({ ...b }))),
+      table(rows.map((b) => ({ ...b }))),
     );
   }
   return `${parts.join("\n")}\n`;

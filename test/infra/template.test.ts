@@ -206,29 +206,48 @@ describe("functions", () => {
     expect(names.sort()).toEqual(Object.keys(FUNCTIONS).sort());
   });
 
-  it("bundles Stripe, jose and standardwebhooks only into the functions whose access can use them", () => {
-    // A string only each package's own code holds.
-    const signatures: Record<string, string> = {
-      stripe: "api.stripe.com",
-      jose: "ERR_JOSE_NOT_SUPPORTED",
-      standardwebhooks: "No matching signature found",
-    };
-    const bundles = ofType("AWS::Lambda::Function").flatMap(([, fn]) => {
+  /** Each function's bundle, as text. */
+  const bundles = () =>
+    ofType("AWS::Lambda::Function").flatMap(([, fn]) => {
       const name = fn.Metadata?.[FUNCTION_METADATA_KEY] as FunctionName | undefined;
       const asset = fn.Metadata?.["aws:asset:path"];
       if (!name || typeof asset !== "string") return [];
       return [{ name, text: readFileSync(join(assemblyDir, asset, "index.mjs"), "utf8") }];
     });
-    expect(bundles).toHaveLength(Object.keys(FUNCTIONS).length);
+
+  it("bundles Stripe, jose, standardwebhooks and each AWS SDK client only into the functions whose access can use them", () => {
+    // A string only each package's own code holds.
+    const signatures: Record<string, string> = {
+      stripe: "api.stripe.com",
+      jose: "ERR_JOSE_NOT_SUPPORTED",
+      standardwebhooks: "No matching signature found",
+      "@aws-sdk/client-dynamodb": "com.amazonaws.dynamodb",
+      "@aws-sdk/lib-dynamodb": "the dependency closure to instantiate DynamoDBDocumentClient",
+      "@aws-sdk/client-sfn": "com.amazonaws.sfn",
+      "@aws-sdk/client-sesv2": "com.amazonaws.sesv2",
+      "@aws-sdk/client-secrets-manager": "com.amazonaws.secretsmanager",
+    };
+    const all = bundles();
+    expect(all).toHaveLength(Object.keys(FUNCTIONS).length);
     for (const [pkg, needs] of Object.entries(BUNDLED_ONLY_FOR)) {
       const signature = signatures[pkg];
       if (!signature) throw new Error(`no signature string for ${pkg}`);
-      const holding = bundles.filter((b) => b.text.includes(signature)).map((b) => b.name);
+      const holding = all.filter((b) => b.text.includes(signature)).map((b) => b.name);
       const entitled = (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) =>
         needs.some((a) => (FUNCTIONS[name].access as readonly Access[]).includes(a)),
       );
       expect(entitled.length, pkg).toBeGreaterThan(0);
       expect(holding.sort(), pkg).toEqual(entitled.sort());
+    }
+  });
+
+  it("carries the AWS SDK's code itself, with no credential source but the environment", () => {
+    for (const { name, text } of bundles()) {
+      // The runtime's SDK is never asked for: the version package-lock.json pins is bundled.
+      expect(text, name).not.toMatch(/from\s*["']@aws-sdk\//);
+      // The default chain's other sources (container endpoint, SSO) are not there.
+      expect(text, name).not.toContain("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+      expect(text, name).not.toContain("sso_start_url");
     }
   });
 
@@ -374,6 +393,7 @@ describe("IAM", () => {
           has(name, "email:send") ||
           has(name, "links:read") ||
           has(name, "payments:read") ||
+          has(name, "payments:charge") ||
           has(name, "suppliers:read"),
       );
       expect(actions.includes("states:StartExecution"), `${name} start`).toBe(
