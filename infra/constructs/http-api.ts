@@ -1,10 +1,21 @@
-import { type CfnStage, DomainName, HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
+import {
+  type CfnStage,
+  DomainName,
+  HttpApi,
+  HttpMethod,
+  type HttpRoute,
+} from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import { Certificate } from "aws-cdk-lib/aws-certificatemanager";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { type FunctionName, ROUTES } from "../../shared/http/routes.ts";
+import {
+  type FunctionName,
+  ROUTE_THROTTLES,
+  ROUTES,
+  routeKeyOf,
+} from "../../shared/http/routes.ts";
 import type { Stage } from "../stage.ts";
 
 export interface BackorderApiProps {
@@ -40,6 +51,7 @@ export class BackorderApi extends Construct {
       ...(this.domainName ? { defaultDomainMapping: { domainName: this.domainName } } : {}),
     });
     const integrations = new Map<FunctionName, HttpLambdaIntegration>();
+    const routes: HttpRoute[] = [];
     for (const route of ROUTES) {
       let integration = integrations.get(route.fn);
       if (!integration) {
@@ -49,11 +61,13 @@ export class BackorderApi extends Construct {
         );
         integrations.set(route.fn, integration);
       }
-      this.api.addRoutes({
-        path: route.path,
-        methods: [HttpMethod[route.method]],
-        integration,
-      });
+      routes.push(
+        ...this.api.addRoutes({
+          path: route.path,
+          methods: [HttpMethod[route.method]],
+          integration,
+        }),
+      );
     }
 
     const accessLogs = new LogGroup(this, "AccessLogs", { retention: props.stage.logRetention });
@@ -70,6 +84,18 @@ export class BackorderApi extends Construct {
         integrationError: "$context.integrationErrorMessage",
       }),
     };
-    stage.defaultRouteSettings = { throttlingBurstLimit: 200, throttlingRateLimit: 100 };
+    // Each route throttled at its caller's rate (ROUTE_THROTTLES), in a bucket of its own;
+    // a route the table does not name gets the public rate.
+    const { perSecond, burst } = ROUTE_THROTTLES.public;
+    stage.defaultRouteSettings = { throttlingRateLimit: perSecond, throttlingBurstLimit: burst };
+    // RouteSettings is raw JSON to CDK: CloudFormation's own (PascalCase) names.
+    stage.routeSettings = Object.fromEntries(
+      ROUTES.map((route) => {
+        const { perSecond, burst } = ROUTE_THROTTLES[route.auth];
+        return [routeKeyOf(route), { ThrottlingRateLimit: perSecond, ThrottlingBurstLimit: burst }];
+      }),
+    );
+    // Route settings name routes that must exist before the stage refers to them.
+    for (const route of routes) stage.node.addDependency(route);
   }
 }

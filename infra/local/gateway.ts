@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { readMeter, resetMeter } from "../../shared/adapters/meter.ts";
 import { internalError, problemResponse, problems } from "../../shared/http/problem.ts";
-import { matchRoute, type RouteMatch } from "../../shared/http/routes.ts";
+import { matchRoute, type RouteMatch, routeKeyOf } from "../../shared/http/routes.ts";
 import { zodProblem } from "../../shared/http/validation.ts";
 import { API_REFERENCE_PATH, apiReference } from "./api-reference.ts";
 import type { VirtualClock } from "./clock.ts";
@@ -44,15 +44,23 @@ const INTERNAL_SERVER_ERROR: APIGatewayProxyStructuredResultV2 = {
   body: '{"message":"Internal Server Error"}',
 };
 
+/** What API Gateway answers when the route's throttle refused the request. */
+const TOO_MANY_REQUESTS: APIGatewayProxyStructuredResultV2 = {
+  statusCode: 429,
+  headers: { "content-type": "application/json" },
+  body: '{"message":"Too Many Requests"}',
+};
+
 /** Longest wait `GET /_local/idle?timeoutMs=` allows. */
 const MAX_IDLE_WAIT_MS = 120_000;
 
 /**
  * The local HTTP gateway: turns requests into API Gateway HTTP API (payload 2.0) events for
  * the handlers of the route table, and serves the local-only virtual clock, idle wait,
- * fault injection and limits. Like the HTTP API, it answers 503 when a handler has not
- * answered within the integration timeout (the handler goes on, as a Lambda does), and 500
- * when the function ran past its own timeout.
+ * fault injection and limits. Like the HTTP API, it answers 429 when a route's throttle
+ * refuses a request (no function runs), 503 when a handler has not answered within the
+ * integration timeout (the handler goes on, as a Lambda does), and 500 when the function
+ * ran past its own timeout.
  */
 export class LocalGateway {
   private server: Server | undefined;
@@ -139,6 +147,11 @@ export class LocalGateway {
       send(res, SERVICE_UNAVAILABLE);
       return;
     }
+    // The route's throttle, before any function runs (as the HTTP API's stage does).
+    if (this.options.limits && !this.options.limits.route(routeKeyOf(found.match.route))) {
+      send(res, TOO_MANY_REQUESTS);
+      return;
+    }
     const event = toEvent(req, url, method, raw, found.match);
     send(res, await this.integrate(found.match.route.fn, event));
   }
@@ -185,12 +198,19 @@ export class LocalGateway {
     if (method !== "GET") return problemResponse(problems.methodNotAllowed());
     const limits = this.options.limits;
     if (!limits) return problemResponse(problems.notFound("This stack enforces no limits."));
-    const { gatewayTimeoutMs, sfn, ses, payments } = limits.inForce;
+    const { gatewayTimeoutMs, routes, sfn, ses, payments } = limits.inForce;
     return {
       statusCode: 200,
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
-        limits: { gatewayTimeoutMs, lambda: this.options.runtime.limits(), sfn, ses, payments },
+        limits: {
+          gatewayTimeoutMs,
+          routes,
+          lambda: this.options.runtime.limits(),
+          sfn,
+          ses,
+          payments,
+        },
       }),
     };
   }

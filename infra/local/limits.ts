@@ -1,14 +1,20 @@
 /**
  * The limits the local stack enforces, so code meets locally what it meets on AWS: the
- * HTTP API's integration timeout, each function's own timeout, Step Functions' API
- * throttling, SES's sending rate and the payment provider's rate limit. Every one is on by
+ * HTTP API's integration timeout and route throttles, each function's own timeout, Step
+ * Functions' API throttling, SES's sending rate and the payment provider's rate limit. Every one is on by
  * default at the provider's value (below, with where each figure comes from) and can be
  * changed, or turned off with `false`, through `BACKORDER_LOCAL_LIMITS` (JSON) at start;
  * `GET /_local/limits` shows what is in force. Rates are token buckets on real time
  * (token-bucket.ts), never on the virtual clock.
  */
 import * as z from "zod";
-import { FUNCTION_NAMES, type FunctionName } from "../../shared/http/routes.ts";
+import {
+  FUNCTION_NAMES,
+  type FunctionName,
+  ROUTE_THROTTLES,
+  ROUTES,
+  routeKeyOf,
+} from "../../shared/http/routes.ts";
 import { type BucketSpec, TokenBucket } from "./token-bucket.ts";
 
 /** The Step Functions API operations the local endpoint serves, each throttled on its own
@@ -88,6 +94,9 @@ export const limitsSchema = z
       })
       .strict()
       .optional(),
+    /** The HTTP API's route throttles (ROUTE_THROTTLES, each route a bucket of its own):
+     * one rate for every route instead, or `false` to turn them off. */
+    routes: z.union([rateSchema, off]).optional(),
     /** Buckets by operation, over AWS's; `false` turns one (or, for `sfn`, all) off. */
     sfn: z
       .union([off, z.partialRecord(z.enum(SFN_OPERATIONS), z.union([bucketSchema, off]))])
@@ -107,6 +116,8 @@ type Rate = { perSecond: number; burst: number };
 /** The limits in force: AWS's, with the configuration's changes. `false`: not limited. */
 export interface LimitsInForce {
   gatewayTimeoutMs: number | false;
+  /** Each route's rate, by route key (`POST /v1/orders`); `false`: routes not throttled. */
+  routes: Record<string, Rate> | false;
   lambda: { timeouts: boolean; timeoutSeconds: Partial<Record<FunctionName, number>> };
   sfn: Partial<Record<SfnOperation, BucketSpec | false>>;
   ses: Rate | false;
@@ -134,8 +145,22 @@ export function parseLimits(value: unknown, where = "limits"): LimitsInForce {
     sfn[operation] =
       config.sfn === false ? false : (config.sfn?.[operation] ?? AWS_LIMITS.sfn[operation]);
   }
+  const routes: LimitsInForce["routes"] =
+    config.routes === false
+      ? false
+      : Object.fromEntries(
+          ROUTES.map((route) => {
+            const given = config.routes;
+            const own = ROUTE_THROTTLES[route.auth];
+            return [
+              routeKeyOf(route),
+              given ? { perSecond: given.perSecond, burst: given.burst ?? given.perSecond } : own,
+            ];
+          }),
+        );
   return {
     gatewayTimeoutMs: config.gatewayTimeoutMs ?? AWS_LIMITS.gatewayTimeoutMs,
+    routes,
     lambda: {
       timeouts: config.lambda?.timeouts ?? true,
       timeoutSeconds: config.lambda?.timeoutSeconds ?? {},
@@ -187,6 +212,7 @@ export function limitsFromEnv(raw: string | undefined): LimitsInForce {
  */
 export class LocalLimits {
   private readonly sfnBuckets = new Map<string, TokenBucket>();
+  private readonly routeBuckets = new Map<string, TokenBucket>();
   private readonly sesBucket: TokenBucket | undefined;
   private readonly paymentsBucket: TokenBucket | undefined;
 
@@ -199,12 +225,24 @@ export class LocalLimits {
     }
     const bucketOf = (rate: Rate | false) =>
       rate ? new TokenBucket({ bucket: rate.burst, perSecond: rate.perSecond }, now) : undefined;
+    for (const [key, rate] of Object.entries(inForce.routes || {})) {
+      this.routeBuckets.set(
+        key,
+        new TokenBucket({ bucket: rate.burst, perSecond: rate.perSecond }, now),
+      );
+    }
     this.sesBucket = bucketOf(inForce.ses);
     this.paymentsBucket = bucketOf(inForce.payments);
   }
 
   get gatewayTimeoutMs(): number | false {
     return this.inForce.gatewayTimeoutMs;
+  }
+
+  /** Whether a request on this route (its key, `POST /v1/orders`) may go ahead (else: the
+   * gateway answers 429). */
+  route(routeKey: string): boolean {
+    return this.routeBuckets.get(routeKey)?.take() ?? true;
   }
 
   /** Whether this call of a Step Functions operation may go ahead (else: throttled). */

@@ -4,7 +4,7 @@ import { CANCEL_REASONS, ORDER_STATUSES, SHIPMENT_STATUSES } from "../domain/mod
 import { NOTIFICATION_KINDS } from "../domain/notifications.ts";
 import { LATE_TIERS } from "../domain/outcomes.ts";
 import { timelineEventSchema } from "../domain/timeline.ts";
-import { type FunctionName, ROUTES, type Role, type Route } from "./routes.ts";
+import { type FunctionName, ROUTE_THROTTLES, ROUTES, type Role, type Route } from "./routes.ts";
 import {
   asnBody,
   idempotencyKey,
@@ -524,6 +524,25 @@ function parametersIn(where: "query" | "header", params: Operation["query"]) {
   }));
 }
 
+/** The gateway's own refusal past a route's rate (ROUTE_THROTTLES): no function ran. */
+function tooManyRequests(route: Pick<Route, "auth">) {
+  const { perSecond, burst } = ROUTE_THROTTLES[route.auth];
+  return {
+    description:
+      `past the route's rate (${perSecond} requests a second, a burst of ${burst}): ` +
+      "API Gateway's own answer, before anything ran; retry after a backoff",
+    content: {
+      "application/json": {
+        schema: {
+          type: "object",
+          properties: { message: { const: "Too Many Requests" } },
+          required: ["message"],
+        },
+      },
+    },
+  };
+}
+
 function operationOf(route: Route): Record<string, unknown> {
   const op = OPERATIONS[route.fn];
   if (!op) throw new Error(`no OpenAPI description for ${route.fn}`);
@@ -551,6 +570,7 @@ function operationOf(route: Route): Record<string, unknown> {
   for (const [status, description] of Object.entries(op.refusals ?? {})) {
     responses[status] = problemAnswer(description);
   }
+  responses["429"] = tooManyRequests(route);
   // A function serving several routes names each operation by its path parameters.
   const shared = ROUTES.filter((r) => r.fn === route.fn).length > 1;
   return {
@@ -590,6 +610,7 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
           description: "the OpenAPI 3.1 document",
           content: { "application/json": { schema: { type: "object" } } },
         },
+        "429": tooManyRequests({ auth: "public" }),
       },
     },
   };

@@ -269,6 +269,25 @@ export interface Route {
   auth: Role;
 }
 
+/**
+ * Requests a second each route takes, and the burst it absorbs, by who calls it: the HTTP
+ * API stage's route throttles (infra/constructs/http-api.ts), which the local gateway
+ * enforces too (infra/local/limits.ts). Each route has a bucket of its own, so a caller's
+ * flood (a supplier resending notices, a scraper on customer links) is refused on its own
+ * routes with 429 before any function runs, and never takes the storefront's share.
+ */
+export const ROUTE_THROTTLES: Readonly<Record<Role, { perSecond: number; burst: number }>> = {
+  storefront: { perSecond: 500, burst: 1000 },
+  warehouse: { perSecond: 100, burst: 200 },
+  supplier: { perSecond: 50, burst: 100 },
+  customer: { perSecond: 100, burst: 200 },
+  public: { perSecond: 50, burst: 100 },
+};
+
+/** A route's key, as API Gateway names it: `POST /v1/orders`. */
+export const routeKeyOf = (route: Pick<Route, "method" | "path">) =>
+  `${route.method} ${route.path}`;
+
 export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/health", fn: "get-health", auth: "public" },
   { method: "GET", path: "/openapi.json", fn: "get-openapi", auth: "public" },

@@ -10,7 +10,10 @@ import {
   eventFunctions,
   FUNCTIONS,
   type FunctionName,
+  ROUTE_THROTTLES,
   ROUTES,
+  type Role,
+  routeKeyOf,
   scheduledFunctions,
 } from "../../shared/http/routes.ts";
 import {
@@ -25,6 +28,7 @@ interface Resource {
   Metadata?: Json;
   DeletionPolicy?: string;
   UpdateReplacePolicy?: string;
+  DependsOn?: string[];
 }
 interface Statement {
   Effect: string;
@@ -318,12 +322,29 @@ describe("HTTP API", () => {
     }
   });
 
-  it("logs access on the default stage and throttles it", () => {
-    template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
-      StageName: "$default",
-      AccessLogSettings: { DestinationArn: {} },
-      DefaultRouteSettings: { ThrottlingBurstLimit: 200, ThrottlingRateLimit: 100 },
+  it("logs access on the default stage and throttles each route at its caller's rate", () => {
+    const [[stageId, stage] = []] = ofType("AWS::ApiGatewayV2::Stage");
+    const props = stage?.Properties ?? {};
+    expect(props.StageName).toBe("$default");
+    expect(props.AccessLogSettings).toMatchObject({ DestinationArn: {} });
+    const throttle = (role: Role) => ({
+      ThrottlingRateLimit: ROUTE_THROTTLES[role].perSecond,
+      ThrottlingBurstLimit: ROUTE_THROTTLES[role].burst,
     });
+    expect(props.DefaultRouteSettings).toEqual(throttle("public"));
+    const settings = props.RouteSettings as Record<string, unknown>;
+    expect(Object.keys(settings).sort()).toEqual(ROUTES.map(routeKeyOf).sort());
+    for (const route of ROUTES) {
+      expect(settings[routeKeyOf(route)], routeKeyOf(route)).toEqual(throttle(route.auth));
+    }
+    // The storefront's routes take the most: no other caller's rate comes near theirs.
+    const others = (["warehouse", "supplier", "customer", "public"] as const).map(
+      (role) => ROUTE_THROTTLES[role].perSecond,
+    );
+    expect(ROUTE_THROTTLES.storefront.perSecond).toBeGreaterThan(Math.max(...others));
+    // The routes the settings name exist before the stage is made.
+    const routeIds = ofType("AWS::ApiGatewayV2::Route").map(([id]) => id);
+    expect(resources[stageId as string]?.DependsOn).toEqual(expect.arrayContaining(routeIds));
   });
 });
 

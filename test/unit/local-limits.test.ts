@@ -7,6 +7,7 @@ import {
   SFN_OPERATIONS,
 } from "../../infra/local/limits.ts";
 import { TokenBucket } from "../../infra/local/token-bucket.ts";
+import { ROUTE_THROTTLES, ROUTES, routeKeyOf } from "../../shared/http/routes.ts";
 
 /** A real-time clock a test moves by hand. */
 function manualTime(startMs = 1_000_000) {
@@ -175,6 +176,31 @@ describe("LocalLimits", () => {
     expect(takes(4, () => limits.payments())).toEqual([true, true, true, false]);
     time.pass(500);
     expect(takes(2, () => limits.ses())).toEqual([true, false]);
+  });
+
+  it("throttles each route on a bucket of its own, at its caller's rate, as the stage does", () => {
+    const inForce = parseLimits({});
+    const routes = inForce.routes as Record<string, unknown>;
+    expect(Object.keys(routes).sort()).toEqual(ROUTES.map(routeKeyOf).sort());
+    for (const route of ROUTES) {
+      expect(routes[routeKeyOf(route)], routeKeyOf(route)).toEqual(ROUTE_THROTTLES[route.auth]);
+    }
+
+    const time = manualTime();
+    const limits = new LocalLimits(parseLimits({ routes: { perSecond: 2, burst: 3 } }), time.now);
+    // A supplier's flood empties its own route's bucket...
+    const asn = "POST /v1/suppliers/{supplierId}/asns";
+    expect(takes(4, () => limits.route(asn))).toEqual([true, true, true, false]);
+    // ...and the storefront's routes still have all of theirs.
+    expect(takes(4, () => limits.route("POST /v1/orders"))).toEqual([true, true, true, false]);
+    time.pass(500);
+    expect(takes(2, () => limits.route(asn))).toEqual([true, false]);
+    // A key the table does not have is not the gateway's to throttle.
+    expect(limits.route("GET /no-such")).toBe(true);
+
+    const off = new LocalLimits(parseLimits({ routes: false }));
+    expect(off.inForce.routes).toBe(false);
+    expect(takes(5000, () => off.route("POST /v1/orders")).every(Boolean)).toBe(true);
   });
 
   it("with a limit off, lets every call through", () => {

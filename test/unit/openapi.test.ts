@@ -65,6 +65,10 @@ describe("the OpenAPI document", () => {
         security: Record<string, unknown>[];
         responses: Record<string, { content?: Record<string, unknown> }>;
       };
+      // Every route may be refused by its throttle, with the gateway's own JSON.
+      expect(Object.keys(op.responses["429"]?.content ?? {}), route.path).toEqual([
+        "application/json",
+      ]);
       if (route.auth === "public") {
         expect(op.security, route.path).toEqual([]);
         continue;
