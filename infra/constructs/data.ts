@@ -7,6 +7,7 @@ import {
   TableEncryption,
 } from "aws-cdk-lib/aws-dynamodb";
 import { Construct } from "constructs";
+import { WAITING_QUEUE_FIELDS } from "../../shared/adapters/dynamodb/queue-index.ts";
 import type { Stage } from "../stage.ts";
 
 /**
@@ -30,7 +31,8 @@ export class DataTable extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
       timeToLiveAttribute: "expiresAt",
     });
-    // A SKU's waiting lines, oldest first: one Query on gsi1pk = WAITING#<sku>.
+    // Lists read whole items: an order's emails, shipments by status, orders by ref,
+    // intake's pending idempotency records.
     this.table.addGlobalSecondaryIndex({
       indexName: "gsi1",
       partitionKey: { name: "gsi1pk", type: AttributeType.STRING },
@@ -53,6 +55,17 @@ export class DataTable extends Construct {
       sortKey: { name: "gsi3sk", type: AttributeType.STRING },
       projectionType: ProjectionType.INCLUDE,
       nonKeyAttributes: ["orderId", "lineId", "executionName", "createdAt"],
+    });
+    // A SKU's waiting lines, oldest first: gsi4pk = WAITING#<sku>. Only what the queue is
+    // read for is projected (the order, the units, the age); the lines being filled are
+    // read whole from the table. A waiting line is written often (its task token, wake
+    // marks, dates, last contact): none of those writes touches this index.
+    this.table.addGlobalSecondaryIndex({
+      indexName: "gsi4",
+      partitionKey: { name: "gsi4pk", type: AttributeType.STRING },
+      sortKey: { name: "gsi4sk", type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...WAITING_QUEUE_FIELDS],
     });
   }
 }

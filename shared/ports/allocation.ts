@@ -52,14 +52,15 @@ export type AllocateOutcome = { outcome: "allocated"; remainders: Line[] } | { o
 export interface WaitingPage {
   lines: Line[];
   next: string | null;
-  /** The task token each line was parked with, as the index had it (it may be stale:
-   * a wake-up tries it first, then the token the line has now). */
+  /** The task token each line was parked with, as it was read (it may be stale by the
+   * time the line is woken: a wake-up tries it first, then the token the line has now). */
   tokens?: ReadonlyMap<string, string>;
 }
 
 /** The waiting queue of each SKU, allocation from it, and the receipts that feed it. */
 export interface AllocationStore {
-  /** A SKU's backordered lines, oldest first: one Query on the waiting-queue index. */
+  /** A SKU's backordered lines, oldest first: a page of the waiting-queue index, each line
+   * then read whole (and still waiting) from the table. */
   waitingLines(sku: string, limit?: number, after?: string): Promise<WaitingPage>;
   /** Where a queue read goes on after `line` (an opaque cursor for `waitingLines`). */
   waitingCursor(line: Line): string;

@@ -154,7 +154,7 @@ describe("data table", () => {
     expect(id).toMatch(/^Data/);
   });
 
-  it("is keyed by pk/sk with the gsi1 waiting-queue, gsi2 wake-outbox and gsi3 live-lines indexes", () => {
+  it("is keyed by pk/sk with the gsi1 lists, gsi2 wake-outbox, gsi3 live-lines and gsi4 waiting-queue indexes", () => {
     template.hasResourceProperties("AWS::DynamoDB::Table", {
       KeySchema: [
         { AttributeName: "pk", KeyType: "HASH" },
@@ -190,6 +190,19 @@ describe("data table", () => {
           Projection: {
             ProjectionType: "INCLUDE",
             NonKeyAttributes: ["orderId", "lineId", "executionName", "createdAt"],
+          },
+        },
+        {
+          IndexName: "gsi4",
+          KeySchema: [
+            { AttributeName: "gsi4pk", KeyType: "HASH" },
+            { AttributeName: "gsi4sk", KeyType: "RANGE" },
+          ],
+          // The queue's order, units and ages: not the task token, history or dates a
+          // waiting line is written with again and again.
+          Projection: {
+            ProjectionType: "INCLUDE",
+            NonKeyAttributes: ["orderId", "lineId", "qty", "createdAt"],
           },
         },
       ],

@@ -3,8 +3,10 @@ import { DynamoDbCharges } from "../../shared/adapters/dynamodb/charges.ts";
 import { DynamoDbLineWaits } from "../../shared/adapters/dynamodb/line-waits.ts";
 import { DynamoDbLiveLines } from "../../shared/adapters/dynamodb/live-lines.ts";
 import { DynamoDbOutcomes } from "../../shared/adapters/dynamodb/outcomes.ts";
+import { WAITING_QUEUE_FIELDS } from "../../shared/adapters/dynamodb/queue-index.ts";
 import { DynamoDbRateLimiter } from "../../shared/adapters/dynamodb/rates.ts";
 import {
+  type Item,
   keys,
   lineItem,
   lineTransition,
@@ -281,6 +283,71 @@ describe("createOrder", () => {
       await store.transitionLine(waiting.orderId, waiting.lineId, "backordered", "allocated", AT),
     ).toBe(true);
     expect((await store.waitingLines(sku)).lines.map((l) => l.qty)).toEqual([3]);
+  });
+});
+
+describe("the waiting queue (gsi4)", () => {
+  /** A line item as stored, written as it is given (index keys included). */
+  async function putRaw(item: Item) {
+    await store.table.transact([{ Put: { TableName: TABLE, Item: item } }]);
+  }
+
+  it("projects only what the queue is read for; a waiting line's other writes leave it alone", async () => {
+    const sku = unique("SKU");
+    const input = newOrder(sku, { allocate: 0, backorder: 2 });
+    await store.putSkuPolicy(
+      { sku, name: "W", onHand: 0, backorder: { allowed: true }, substitutes: [] },
+      AT,
+    );
+    expect(await store.createOrder(input)).toBe("created");
+    const [line] = input.lines as [Line];
+    expect(
+      await new DynamoDbLineWaits(store.table).parkLine(line.orderId, line.lineId, "tok", "stock"),
+    ).toBe(true);
+
+    const entries = await store.table.queryPage({
+      IndexName: "gsi4",
+      KeyConditionExpression: "gsi4pk = :pk",
+      ExpressionAttributeValues: { ":pk": `WAITING#${sku}` },
+    });
+    expect(entries.items).toHaveLength(1);
+    expect(Object.keys(entries.items[0] ?? {}).sort()).toEqual(
+      ["pk", "sk", "gsi4pk", "gsi4sk", ...WAITING_QUEUE_FIELDS].sort(),
+    );
+    // The queue hands out the line whole, read from the table, with the token it parked on.
+    const queue = await store.waitingLines(sku);
+    expect(queue.lines).toHaveLength(1);
+    expect(queue.lines[0]).toMatchObject({ lineId: line.lineId, qty: 2, history: line.history });
+    expect(queue.tokens?.get(line.lineId)).toBe("tok");
+  });
+
+  it("skips entries of lines that moved on (the index a moment behind) and reads on", async () => {
+    const sku = unique("SKU");
+    const stale = newOrder(sku, { allocate: 0, backorder: 1 });
+    const waiting = newOrder(sku, { allocate: 0, backorder: 4 });
+    const [moved] = stale.lines as [Line];
+    const [live] = waiting.lines as [Line];
+    live.createdAt = new Date(AT.getTime() + 1000).toISOString();
+    // As an index that has not caught up would show it: allocated, still on the queue.
+    await putRaw({ ...lineItem({ ...moved, status: "backordered" }), status: "allocated" });
+    await putRaw(lineItem(live));
+    const first = await store.waitingLines(sku, 1);
+    expect(first.lines.map((l) => l.lineId)).toEqual([live.lineId]);
+  });
+
+  it("moves lines queued on gsi1 before the queue had its own index onto it, once", async () => {
+    const sku = unique("SKU");
+    const input = newOrder(sku, { allocate: 0, backorder: 3 });
+    const [line] = input.lines as [Line];
+    const { gsi4pk: _pk, gsi4sk: _sk, ...item } = lineItem(line);
+    await putRaw({ ...item, gsi1pk: `WAITING#${sku}`, gsi1sk: `${line.createdAt}#${line.lineId}` });
+
+    const ages = await store.allocation.waitingAges(sku);
+    expect(ages.lines).toEqual([{ qty: 3, createdAt: line.createdAt }]);
+    const moved = await store.table.get(keys.line(line.orderId, line.lineId));
+    expect(moved).toMatchObject({ gsi4pk: `WAITING#${sku}` });
+    expect(moved).not.toHaveProperty("gsi1pk");
+    expect((await store.waitingLines(sku)).lines.map((l) => l.lineId)).toEqual([line.lineId]);
   });
 });
 

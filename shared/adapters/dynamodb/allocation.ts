@@ -15,6 +15,7 @@ import { fillFromFree, receiveUnits } from "./stock.ts";
 import {
   decodeCursor,
   encodeCursor,
+  forEachLimited,
   type Item,
   keys,
   lineItem,
@@ -30,40 +31,62 @@ import {
 
 const ALLOCATIONS_PREFIX = "ALLOC#";
 
-/** The waiting queue (index gsi1, WAITING#<sku>, oldest first), allocation, receipts. */
+/** The partition of a SKU's waiting queue on gsi4. */
+const waitingPartition = (sku: string) => keys.waiting({ sku, createdAt: "", lineId: "" }).gsi4pk;
+
+/** The waiting queue (index gsi4, WAITING#<sku>, oldest first), allocation, receipts. */
 export class DynamoDbAllocation implements AllocationStore {
   constructor(private readonly table = new Table()) {}
 
   async waitingLines(sku: string, limit = 100, after?: string): Promise<WaitingPage> {
-    const page = await this.table.queryPage(
-      {
-        IndexName: "gsi1",
-        KeyConditionExpression: "gsi1pk = :pk",
-        ExpressionAttributeValues: {
-          ":pk": keys.waiting({ sku, createdAt: "", lineId: "" }).gsi1pk,
+    if (!after) await this.requeueLegacy(sku);
+    let cursor: string | null | undefined = after;
+    for (;;) {
+      // The queue's order and units from the narrow index; the lines themselves read whole
+      // and consistently from the table (what the index had may be a moment behind).
+      const page = await this.table.queryPage(
+        {
+          IndexName: "gsi4",
+          KeyConditionExpression: "gsi4pk = :pk",
+          ExpressionAttributeValues: { ":pk": waitingPartition(sku) },
+          ScanIndexForward: true,
+          Limit: limit,
         },
-        ScanIndexForward: true,
-        Limit: limit,
-      },
-      after,
-    );
-    const tokens = new Map(
-      page.items.flatMap((item) =>
-        typeof item.waitToken === "string" ? [[String(item.lineId), item.waitToken] as const] : [],
-      ),
-    );
-    return { lines: page.items.map(readLine), next: page.next, tokens };
+        cursor,
+      );
+      const stored = await this.table.getMany(
+        page.items.map((i) => keys.line(String(i.orderId), String(i.lineId))),
+      );
+      const byId = new Map(stored.map((item) => [String(item.lineId), item]));
+      const items = page.items.flatMap((entry) => {
+        const item = byId.get(String(entry.lineId));
+        // Filled or cancelled since the index was written: no longer waiting.
+        return item?.status === "backordered" ? [item] : [];
+      });
+      // A page of lines that all moved on says nothing of the rest: read on.
+      if (items.length === 0 && page.next) {
+        cursor = page.next;
+        continue;
+      }
+      const tokens = new Map(
+        items.flatMap((item) =>
+          typeof item.waitToken === "string"
+            ? [[String(item.lineId), item.waitToken] as const]
+            : [],
+        ),
+      );
+      return { lines: items.map(readLine), next: page.next, tokens };
+    }
   }
 
   async waitingAges(sku: string, after?: string) {
+    if (!after) await this.requeueLegacy(sku);
     // No Limit: DynamoDB's 1 MB a page; only what the reports read comes back, unparsed.
     const page = await this.table.queryPage(
       {
-        IndexName: "gsi1",
-        KeyConditionExpression: "gsi1pk = :pk",
-        ExpressionAttributeValues: {
-          ":pk": keys.waiting({ sku, createdAt: "", lineId: "" }).gsi1pk,
-        },
+        IndexName: "gsi4",
+        KeyConditionExpression: "gsi4pk = :pk",
+        ExpressionAttributeValues: { ":pk": waitingPartition(sku) },
         ProjectionExpression: "qty, createdAt",
         ScanIndexForward: true,
       },
@@ -73,6 +96,49 @@ export class DynamoDbAllocation implements AllocationStore {
       lines: page.items.map((i) => ({ qty: Number(i.qty), createdAt: String(i.createdAt) })),
       next: page.next,
     };
+  }
+
+  /**
+   * Moves lines queued before the queue had its own index (on gsi1) onto it: each still
+   * waiting gets its gsi4 keys and leaves gsi1, in one conditional write. Once a SKU has
+   * none left this is one empty Query where its queue is read from the start.
+   */
+  private async requeueLegacy(sku: string): Promise<void> {
+    let cursor: string | null = null;
+    do {
+      const page: { items: Item[]; next: string | null } = await this.table.queryPage(
+        {
+          IndexName: "gsi1",
+          KeyConditionExpression: "gsi1pk = :pk",
+          ExpressionAttributeValues: { ":pk": keys.legacyWaiting(sku).gsi1pk },
+          ProjectionExpression: "pk, sk, sku, createdAt, lineId",
+        },
+        cursor,
+      );
+      await forEachLimited(page.items, async (item) => {
+        const queued = keys.waiting({
+          sku: String(item.sku),
+          createdAt: String(item.createdAt),
+          lineId: String(item.lineId),
+        });
+        await this.table.updateIf(
+          { pk: String(item.pk), sk: String(item.sk) },
+          {
+            set: ["gsi4pk = :queuePk", "gsi4sk = :queueSk"],
+            remove: ["gsi1pk", "gsi1sk"],
+            condition: ["#status = :waiting", "gsi1pk = :legacyPk"],
+            names: { "#status": "status" },
+            values: {
+              ":queuePk": queued.gsi4pk,
+              ":queueSk": queued.gsi4sk,
+              ":waiting": "backordered",
+              ":legacyPk": keys.legacyWaiting(sku).gsi1pk,
+            },
+          },
+        );
+      });
+      cursor = page.next;
+    } while (cursor);
   }
 
   waitingCursor(line: Line): string {

@@ -59,10 +59,15 @@ export const keys = {
     gsi2sk: `${createdAt}#${orderId}`,
   }),
   line: (orderId: string, lineId: string) => ({ pk: `ORDER#${orderId}`, sk: `LINE#${lineId}` }),
+  /** A backordered line on its SKU's waiting queue (gsi4), oldest first. The index
+   * projects only what the queue is read for (infra/constructs/data.ts), so the many
+   * writes a waiting line gets (its task token, wake marks, dates, emails) never write it. */
   waiting: (line: Pick<Line, "sku" | "createdAt" | "lineId">) => ({
-    gsi1pk: `WAITING#${line.sku}`,
-    gsi1sk: `${line.createdAt}#${line.lineId}`,
+    gsi4pk: `WAITING#${line.sku}`,
+    gsi4sk: `${line.createdAt}#${line.lineId}`,
   }),
+  /** Where a waiting line was queued before the queue had its own index (gsi1). */
+  legacyWaiting: (sku: string) => ({ gsi1pk: `WAITING#${sku}` }),
   /** Until its execution finishes, a line is on the sparse live-lines index (gsi3). */
   live: (line: Pick<Line, "lineId">) => ({
     gsi3pk: `LIVE#${shardOf(line.lineId, LIVE_SHARDS)}`,
@@ -280,7 +285,8 @@ export function lineTransition<To extends LineStatus>(
   const fromValues = Object.fromEntries(from.map((f, i) => [`:statusFrom${i}`, f]));
   return {
     set: ["#status = :statusTo", "history = list_append(history, :statusEntry)"],
-    remove: ["gsi1pk", "gsi1sk"],
+    // Off the waiting queue (and off gsi1, where lines queued before gsi4 existed were).
+    remove: ["gsi4pk", "gsi4sk", "gsi1pk", "gsi1sk"],
     condition: [`#status IN (${Object.keys(fromValues).join(", ")})`],
     names: { "#status": "status" },
     values: {
@@ -369,7 +375,7 @@ const MAX_CURSOR_LENGTH = 12_288;
  */
 export interface CursorShape {
   /** The index the list queries; the table when absent. */
-  index?: "gsi1" | "gsi2" | "gsi3";
+  index?: "gsi1" | "gsi2" | "gsi3" | "gsi4";
   /** The value of the queried partition key. */
   partition: string;
 }
