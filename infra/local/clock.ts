@@ -13,6 +13,12 @@ interface Timer {
 /** Longest real setTimeout we arm at once (Node overflows past 2^31-1 ms). */
 const MAX_REAL_DELAY_MS = 60 * 60 * 1000;
 
+/** The furthest one advance moves the clock: ten years (a line's longest wait is months). */
+export const MAX_ADVANCE_SECONDS = 10 * 366 * 24 * 60 * 60;
+/** The clock never passes this: every date it gives must stay one an ISO string can hold
+ * and DynamoDB's TTL takes (year 2200 leaves a line's furthest dates far inside both). */
+export const CLOCK_LIMIT_MS = Date.UTC(2200, 0, 1);
+
 /**
  * The local stack's clock: real time plus an offset that only grows. Timers scheduled on
  * it fire when real time reaches them or when `advance` moves past them; `advance`
@@ -29,8 +35,16 @@ export class VirtualClock implements Clock {
 
   constructor(private readonly stateFile?: string) {
     if (stateFile && existsSync(stateFile)) {
-      const saved = JSON.parse(readFileSync(stateFile, "utf8")) as { offsetMs?: number };
-      this.offsetMs = typeof saved.offsetMs === "number" ? saved.offsetMs : 0;
+      const saved = JSON.parse(readFileSync(stateFile, "utf8")) as { offsetMs?: unknown };
+      // An offset past the clock's limit (written before it was bounded) is not taken up.
+      const offsetMs = saved.offsetMs;
+      this.offsetMs =
+        typeof offsetMs === "number" &&
+        Number.isFinite(offsetMs) &&
+        offsetMs >= 0 &&
+        Date.now() + offsetMs < CLOCK_LIMIT_MS
+          ? offsetMs
+          : 0;
     }
   }
 
@@ -42,10 +56,18 @@ export class VirtualClock implements Clock {
     return new Date(this.nowMs());
   }
 
+  /** How far the clock may still be moved, in seconds (at most one advance's worth). */
+  advanceRoom(): number {
+    return Math.max(0, Math.min(MAX_ADVANCE_SECONDS, (CLOCK_LIMIT_MS - this.nowMs()) / 1000));
+  }
+
   /** Moves time forward by `seconds` and waits for every timer that fell due. */
   async advance(seconds: number): Promise<void> {
     if (!Number.isFinite(seconds) || seconds < 0) {
       throw new RangeError("seconds must be a non-negative number");
+    }
+    if (seconds > this.advanceRoom()) {
+      throw new RangeError(`seconds must be at most ${Math.floor(this.advanceRoom())}`);
     }
     this.offsetMs += Math.round(seconds * 1000);
     this.persist();

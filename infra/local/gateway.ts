@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { readMeter, resetMeter } from "../../shared/adapters/meter.ts";
 import { internalError, problemResponse, problems } from "../../shared/http/problem.ts";
@@ -75,6 +76,14 @@ export class LocalGateway {
         // Like API Gateway when an integration fails: a generic 500, no internals.
         send(res, problemResponse(internalError));
       });
+    });
+    // CONNECT asks for a tunnel: Node hands it over as a socket, which no one would answer.
+    // API Gateway refuses it; so does this gateway, and closes the connection.
+    this.server.on("connect", (_req: IncomingMessage, socket: Duplex) => {
+      const body = '{"message":"Method Not Allowed"}';
+      socket.end(
+        `HTTP/1.1 405 Method Not Allowed\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+      );
     });
     await new Promise<void>((resolve) => this.server?.listen(port, host, resolve));
     return `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
@@ -322,6 +331,15 @@ export class LocalGateway {
           problems.badRequest('Send {"seconds": N} with N a positive number.', [
             { path: "/seconds", message: "must be a positive number" },
           ]),
+        );
+      }
+      const room = Math.floor(clock.advanceRoom());
+      if (seconds > room) {
+        return problemResponse(
+          problems.badRequest(
+            `The clock moves at most ${room} seconds in one step (ten years, and never past 2200).`,
+            [{ path: "/seconds", message: `must be at most ${room}` }],
+          ),
         );
       }
       await clock.advance(seconds);

@@ -344,6 +344,9 @@ const OPERATIONS: Partial<Record<FunctionName, Operation>> = {
         schema: z.object({ asnId: z.string(), status: z.literal("accepted") }),
       },
     },
+    refusals: {
+      409: "the webhook-id was taken by a delivery of another notice (a redelivery of the same notice answers as before)",
+    },
   },
   "get-shipments": {
     summary: "Shipments to send, oldest first (paged)",

@@ -174,7 +174,9 @@ export const asnBody = z.object({
   lines: z
     .array(
       z.object({
-        sku: z.string().min(1).max(255),
+        // A notice may come before its SKU is in the catalog, but only for a code the
+        // catalog could hold.
+        sku: skuCode,
         qty: z.number().int().positive().max(1_000_000),
         lot: z.string().max(100).optional(),
       }),

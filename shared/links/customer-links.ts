@@ -10,6 +10,68 @@ export type TokenCheck =
 
 const keyOf = (secret: string) => new TextEncoder().encode(secret);
 
+/**
+ * The secrets links are signed and checked with. New links are signed with `current`; a
+ * link signed with `previous` still opens until `previousUntil`, so the secret can be
+ * rotated (links leaked, a person who left) without breaking every email already sent.
+ */
+export interface LinkKeys {
+  current: string;
+  previous?: { secret: string; until: Date } | undefined;
+}
+
+/** Shortest secret taken: HS256 wants a key of 16 bytes at the least. */
+export const MIN_LINK_SECRET_LENGTH = 16;
+
+/**
+ * The configured secret: a plain string (one secret), or, to rotate it, JSON
+ * `{"current":"…","previous":"…","previousUntil":"2027-01-31T00:00:00Z"}`.
+ */
+export function parseLinkKeys(raw: string): LinkKeys {
+  const trimmed = raw.trim();
+  if (!trimmed.startsWith("{")) return { current: checkedSecret(raw, "the link signing secret") };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(trimmed);
+  } catch {
+    throw new Error("the link signing secret starts with { but is not JSON");
+  }
+  const { current, previous, previousUntil } = (parsed ?? {}) as Record<string, unknown>;
+  const keys: LinkKeys = { current: checkedSecret(current, "current") };
+  if (previous === undefined) return keys;
+  const until = typeof previousUntil === "string" ? new Date(previousUntil) : null;
+  if (!until || Number.isNaN(until.getTime())) {
+    throw new Error("the link signing secret's previousUntil must be an ISO date and time");
+  }
+  return { ...keys, previous: { secret: checkedSecret(previous, "previous"), until } };
+}
+
+function checkedSecret(value: unknown, name: string): string {
+  if (typeof value !== "string" || value.length < MIN_LINK_SECRET_LENGTH) {
+    throw new Error(
+      `missing configuration: ${name} (a string of ${MIN_LINK_SECRET_LENGTH} characters at least)`,
+    );
+  }
+  return value;
+}
+
+/**
+ * A compact JWS whose every part is canonical base64url. Decoders are lenient (padding,
+ * stray characters, and the unused low bits of the last character are all let through),
+ * so without this one link would have many spellings that all verify.
+ */
+function isCanonicalJws(token: string): boolean {
+  const parts = token.split(".");
+  return (
+    parts.length === 3 &&
+    parts.every(
+      (part) =>
+        /^[A-Za-z0-9_-]+$/.test(part) &&
+        Buffer.from(part, "base64url").toString("base64url") === part,
+    )
+  );
+}
+
 export function signOrderToken(secret: string, orderId: string, expiresAt: Date): Promise<string> {
   return new SignJWT({ o: orderId })
     .setProtectedHeader({ alg: "HS256" })
@@ -17,12 +79,24 @@ export function signOrderToken(secret: string, orderId: string, expiresAt: Date)
     .sign(keyOf(secret));
 }
 
-/** Checks a token's signature and expiry; it says nothing of which order is asked for. */
+/** Checks a token's signature and expiry; it says nothing of which order is asked for. A
+ * token signed with the previous secret passes until that secret's `until`. */
 export async function verifyOrderToken(
-  secret: string,
+  keys: LinkKeys | string,
   token: string,
   now: Date,
 ): Promise<TokenCheck> {
+  const { current, previous } =
+    typeof keys === "string" ? { current: keys, previous: undefined } : keys;
+  if (!isCanonicalJws(token)) return { ok: false, reason: "malformed" };
+  const check = await verifyWith(current, token, now);
+  if (check.ok || check.reason !== "bad-signature" || !previous || now >= previous.until) {
+    return check;
+  }
+  return verifyWith(previous.secret, token, now);
+}
+
+async function verifyWith(secret: string, token: string, now: Date): Promise<TokenCheck> {
   try {
     const { payload } = await jwtVerify(token, keyOf(secret), {
       algorithms: ["HS256"],

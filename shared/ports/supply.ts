@@ -6,6 +6,13 @@ import type { AdvanceShippingNotice, StoredAsn } from "../domain/supply.ts";
 export const deliveryAnswerSchema = z.object({ asnId: z.string(), status: z.string() });
 export type DeliveryAnswer = z.infer<typeof deliveryAnswerSchema>;
 
+/** A delivery taken: its answer, and the hash of the notice it carried (none on deliveries
+ * recorded before the hash was kept). */
+export interface Delivery {
+  answer: DeliveryAnswer;
+  requestHash: string | null;
+}
+
 /** A notice stored (or found stored and not settled): the SKUs whose inbound it changed. */
 export interface SavedAsn {
   revision: number;
@@ -14,14 +21,9 @@ export interface SavedAsn {
 
 /** Supplier notices, what they bring per SKU, and the answers to webhook deliveries. */
 export interface SupplyStore {
-  /** The answer given to an earlier delivery of this webhook, if any. */
-  getDelivery(supplierId: string, webhookId: string): Promise<DeliveryAnswer | null>;
-  saveDelivery(
-    supplierId: string,
-    webhookId: string,
-    answer: DeliveryAnswer,
-    at: Date,
-  ): Promise<void>;
+  /** An earlier delivery of this webhook, if any. */
+  getDelivery(supplierId: string, webhookId: string): Promise<Delivery | null>;
+  saveDelivery(supplierId: string, webhookId: string, delivery: Delivery, at: Date): Promise<void>;
   getAsn(supplierId: string, asnId: string): Promise<StoredAsn | null>;
   /**
    * Stores a notice if it is new or a higher revision, and its inbound quantities in place

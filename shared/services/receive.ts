@@ -130,7 +130,15 @@ async function inboundUsed(
   const used: InboundUse[] = [];
   for (const [sku, qty] of qtyBySku(request.lines)) {
     const notice = (await deps.supply.inbound(sku)).find((i) => i.asnId === request.asnId);
-    if (notice) used.push({ sku, supplierId: notice.supplierId, asnId: notice.asnId, qty });
+    // More may come than was noticed: what is on its way ends at none, not below.
+    if (notice) {
+      used.push({
+        sku,
+        supplierId: notice.supplierId,
+        asnId: notice.asnId,
+        qty: Math.min(qty, notice.qty),
+      });
+    }
   }
   return used;
 }

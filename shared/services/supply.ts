@@ -1,4 +1,5 @@
 import { toIsoDate } from "../domain/dates.ts";
+import { refusals } from "../domain/errors.ts";
 import { waitingEtas } from "../domain/inbound.ts";
 import type { Line } from "../domain/model.ts";
 import type { AdvanceShippingNotice } from "../domain/supply.ts";
@@ -9,6 +10,7 @@ import { waitingQueue } from "./allocate.ts";
 import { type BulkDeps, workInlineThenHandOver } from "./bulk.ts";
 import { delayNow, type EscalateDeps, willMissPromise } from "./escalate.ts";
 import { notifyCustomer } from "./notify.ts";
+import { requestHash } from "./place-order.ts";
 
 export type EtaDeps = Pick<AppPorts, "allocation" | "supply"> &
   EscalateDeps &
@@ -33,8 +35,20 @@ export async function receiveAsn(
   deps: BulkDeps,
   { supplierId, webhookId, asn }: AsnDelivery,
 ): Promise<AsnAnswer> {
+  const hash = requestHash(asn);
   const earlier = await deps.supply.getDelivery(supplierId, webhookId);
-  if (earlier) return earlier;
+  if (earlier) {
+    // A redelivery carries the same notice. Another notice under a webhook-id already
+    // taken would be dropped if answered as one: refused, so the supplier knows.
+    if (earlier.requestHash !== null && earlier.requestHash !== hash) {
+      throw refusals.conflict(
+        "webhook-id-reused",
+        "Webhook id reused",
+        "A delivery with this webhook-id and another notice was already taken: send a new notice under a new webhook-id.",
+      );
+    }
+    return earlier.answer;
+  }
   const now = deps.clock.now();
   // Also when the notice was stored by an earlier attempt that was cut off before it
   // settled it: the inbound, dates and emails it owed are finished here. Many lines to
@@ -47,7 +61,7 @@ export async function receiveAsn(
   // Its inbound is written and its re-dating done or in a bulk job's hands.
   if (saved.skus.length > 0) await deps.supply.settleAsn(supplierId, asn.asnId, saved.revision);
   const answer: AsnAnswer = { asnId: asn.asnId, status: "accepted" };
-  await deps.supply.saveDelivery(supplierId, webhookId, answer, now);
+  await deps.supply.saveDelivery(supplierId, webhookId, { answer, requestHash: hash }, now);
   return answer;
 }
 

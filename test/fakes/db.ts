@@ -18,7 +18,7 @@ import type { NotificationStore } from "../../shared/ports/notifications.ts";
 import type { IdempotencyRecord, OrderStore } from "../../shared/ports/orders.ts";
 import { InvalidCursorError, type Page, type PageRequest } from "../../shared/ports/paging.ts";
 import type { ShipmentStore } from "../../shared/ports/shipments.ts";
-import type { SupplyStore } from "../../shared/ports/supply.ts";
+import type { Delivery, SupplyStore } from "../../shared/ports/supply.ts";
 import { Races } from "./races.ts";
 
 /**
@@ -76,7 +76,7 @@ export interface Tables {
   /** By `<sku>#<supplierId>#<asnId>`. */
   inbound: Map<string, Inbound & { sku: string; revision: number }>;
   /** Webhook answers by `<supplierId>#<webhookId>`. */
-  deliveries: Map<string, unknown>;
+  deliveries: Map<string, Delivery>;
 }
 
 const emptyTables = (): Tables => ({

@@ -2,7 +2,7 @@ import type { Inbound } from "../../shared/domain/inbound.ts";
 import { qtyBySku } from "../../shared/domain/model.ts";
 import type { AdvanceShippingNotice, StoredAsn } from "../../shared/domain/supply.ts";
 import {
-  type DeliveryAnswer,
+  type Delivery,
   deliveryAnswerSchema,
   type SavedAsn,
   type SupplyStore,
@@ -16,16 +16,21 @@ export class FakeSupply implements SupplyStore {
 
   constructor(private readonly db: FakeDb) {}
 
-  async getDelivery(supplierId: string, webhookId: string): Promise<DeliveryAnswer | null> {
-    const answer = this.db.tables.deliveries.get(`${supplierId}#${webhookId}`);
-    return answer ? deliveryAnswerSchema.parse(clone(answer)) : null;
+  async getDelivery(supplierId: string, webhookId: string): Promise<Delivery | null> {
+    const delivery = this.db.tables.deliveries.get(`${supplierId}#${webhookId}`);
+    return delivery
+      ? {
+          answer: deliveryAnswerSchema.parse(clone(delivery.answer)),
+          requestHash: delivery.requestHash,
+        }
+      : null;
   }
 
-  async saveDelivery(supplierId: string, webhookId: string, answer: DeliveryAnswer): Promise<void> {
+  async saveDelivery(supplierId: string, webhookId: string, delivery: Delivery): Promise<void> {
     // A concurrent delivery of the same webhook saved the same answer first: fine.
     await this.db.write("supply.saveDelivery", (t) => {
       check(!t.deliveries.has(`${supplierId}#${webhookId}`), "the delivery is new");
-      t.deliveries.set(`${supplierId}#${webhookId}`, clone(answer));
+      t.deliveries.set(`${supplierId}#${webhookId}`, clone(delivery));
     });
   }
 

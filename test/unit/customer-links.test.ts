@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   customerLinks,
+  parseLinkKeys,
   signOrderToken,
   verifyOrderToken,
 } from "../../shared/links/customer-links.ts";
@@ -68,5 +69,72 @@ describe("customer link tokens", () => {
     expect(cancel.searchParams.get("token")).toBe(token);
     expect(cancel.searchParams.get("action")).toBe("cancel");
     expect(cancel.searchParams.get("lineId")).toBe("ln_9");
+  });
+});
+
+describe("one spelling per token", () => {
+  /** The same bytes, spelled otherwise: each would verify with a lenient decoder. */
+  function respellings(token: string): string[] {
+    const [header, payload, signature] = token.split(".") as [string, string, string];
+    const last = signature.at(-1) ?? "A";
+    // 32 bytes take 43 characters whose last carries 4 bits: its 2 low bits are unused.
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const sameBits = alphabet[alphabet.indexOf(last) ^ 1] ?? "A";
+    return [
+      `${header}.${payload}.${signature}==`,
+      `${header}.${payload}.${signature.slice(0, 10)}!${signature.slice(10)}`,
+      `${header}.${payload}.${signature.slice(0, -1)}${sameBits}`,
+      `${header}=.${payload}.${signature}`,
+      `${header}.${payload}.${signature.replaceAll("-", "+").replaceAll("_", "/")}`,
+      ` ${token}`,
+    ].filter((t) => t !== token);
+  }
+
+  it("refuses a signature or part written in any but its canonical base64url", async () => {
+    const token = await signOrderToken(SECRET, "ord_1", LATER);
+    const variants = respellings(token);
+    expect(variants.length).toBeGreaterThanOrEqual(5);
+    for (const variant of variants) {
+      expect(await verifyOrderToken(SECRET, variant, NOW), variant).toEqual({
+        ok: false,
+        reason: "malformed",
+      });
+    }
+    expect((await verifyOrderToken(SECRET, token, NOW)).ok).toBe(true);
+  });
+});
+
+describe("rotating the link signing secret", () => {
+  const OLD = "the-old-link-signing-secret";
+  const NEW = "the-new-link-signing-secret";
+  const until = new Date("2026-12-01T00:00:00Z");
+  const keys = parseLinkKeys(
+    JSON.stringify({ current: NEW, previous: OLD, previousUntil: until.toISOString() }),
+  );
+
+  it("reads one secret or JSON with the previous one and its end", () => {
+    expect(parseLinkKeys(SECRET)).toEqual({ current: SECRET });
+    expect(keys).toEqual({ current: NEW, previous: { secret: OLD, until } });
+    expect(() => parseLinkKeys("short")).toThrow(/16 characters/);
+    expect(() => parseLinkKeys(JSON.stringify({ current: NEW, previous: OLD }))).toThrow(
+      /previousUntil/,
+    );
+    expect(() => parseLinkKeys("{not json")).toThrow(/not JSON/);
+  });
+
+  it("opens links signed with the previous secret until its end, then no more", async () => {
+    const old = await signOrderToken(OLD, "ord_1", LATER);
+    expect(await verifyOrderToken(keys, old, NOW)).toMatchObject({ ok: true, orderId: "ord_1" });
+    expect(await verifyOrderToken(keys, old, until)).toEqual({
+      ok: false,
+      reason: "bad-signature",
+    });
+    const fresh = await signOrderToken(keys.current, "ord_1", LATER);
+    expect(await verifyOrderToken(keys, fresh, until)).toMatchObject({ ok: true });
+    // A secret no longer configured opens nothing.
+    expect(await verifyOrderToken({ current: NEW }, old, NOW)).toEqual({
+      ok: false,
+      reason: "bad-signature",
+    });
   });
 });

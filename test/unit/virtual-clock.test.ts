@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { VirtualClock } from "../../infra/local/clock.ts";
+import { CLOCK_LIMIT_MS, MAX_ADVANCE_SECONDS, VirtualClock } from "../../infra/local/clock.ts";
 
 const HOUR = 3_600_000;
 const clocks: VirtualClock[] = [];
@@ -148,5 +148,28 @@ describe("VirtualClock", () => {
     dirs.push(dir);
     const clock = newClock(join(dir, "absent.json"));
     expect(Math.abs(clock.nowMs() - Date.now())).toBeLessThan(1_000);
+  });
+
+  it("moves at most ten years a step and never past its limit", async () => {
+    const clock = newClock();
+    const before = clock.nowMs();
+    await expect(clock.advance(1e13)).rejects.toThrow(RangeError);
+    await expect(clock.advance(MAX_ADVANCE_SECONDS + 1)).rejects.toThrow(RangeError);
+    expect(clock.nowMs() - before).toBeLessThan(1_000);
+    // Step by step toward the limit: each step allowed, the last one only as far as it.
+    while (clock.advanceRoom() >= MAX_ADVANCE_SECONDS) await clock.advance(MAX_ADVANCE_SECONDS);
+    await expect(clock.advance(clock.advanceRoom() + 3600)).rejects.toThrow(RangeError);
+    expect(clock.nowMs()).toBeLessThan(CLOCK_LIMIT_MS);
+    expect(() => clock.now().toISOString()).not.toThrow();
+  });
+
+  it("does not take up a saved offset past its limit (written before it was bounded)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "virtual-clock-"));
+    dirs.push(dir);
+    const file = join(dir, "clock.json");
+    writeFileSync(file, JSON.stringify({ offsetMs: 1e16 }));
+    const clock = newClock(file);
+    expect(Math.abs(clock.nowMs() - Date.now())).toBeLessThan(1_000);
+    expect(() => clock.now().toISOString()).not.toThrow();
   });
 });

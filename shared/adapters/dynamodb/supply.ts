@@ -6,7 +6,7 @@ import {
   storedAsnSchema,
 } from "../../domain/supply.ts";
 import {
-  type DeliveryAnswer,
+  type Delivery,
   deliveryAnswerSchema,
   type SavedAsn,
   type SupplyStore,
@@ -27,17 +27,22 @@ const DELIVERY_TTL_SECONDS = 30 * 86_400;
 export class DynamoDbSupply implements SupplyStore {
   constructor(private readonly table = new Table()) {}
 
-  async getDelivery(supplierId: string, webhookId: string): Promise<DeliveryAnswer | null> {
+  async getDelivery(supplierId: string, webhookId: string): Promise<Delivery | null> {
     const item = await this.table.get(keys.delivery(supplierId, webhookId));
-    return item ? parseItem(deliveryAnswerSchema, item.response) : null;
+    if (!item) return null;
+    return {
+      answer: parseItem(deliveryAnswerSchema, item.response),
+      requestHash: typeof item.requestHash === "string" ? item.requestHash : null,
+    };
   }
 
-  async saveDelivery(supplierId: string, webhookId: string, answer: DeliveryAnswer, at: Date) {
+  async saveDelivery(supplierId: string, webhookId: string, delivery: Delivery, at: Date) {
     // A concurrent delivery of the same webhook saved the same answer first: fine.
     await this.table.putIf({
       ...keys.delivery(supplierId, webhookId),
       type: "webhook-delivery",
-      response: answer,
+      response: delivery.answer,
+      requestHash: delivery.requestHash,
       at: at.toISOString(),
       expiresAt: Math.floor(at.getTime() / 1000) + DELIVERY_TTL_SECONDS,
     });

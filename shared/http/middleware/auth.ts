@@ -1,5 +1,5 @@
 import { clock } from "../../adapters/clock.ts";
-import { linkSigningSecret } from "../../adapters/link-secret.ts";
+import { linkSigningKeys } from "../../adapters/link-secret.ts";
 import { supplierSecrets } from "../../adapters/supplier-secrets.ts";
 import { verifyOrderToken } from "../../links/customer-links.ts";
 import { MAX_WEBHOOK_ID_LENGTH, verifyWebhook } from "../../links/standard-webhooks.ts";
@@ -28,7 +28,7 @@ export function customerToken(): HttpMiddleware {
       const token = query.token;
       if (!token)
         throw problems.unauthorized("This link needs its token: open it from your email.");
-      const check = await verifyOrderToken(await linkSigningSecret(), token, clock().now());
+      const check = await verifyOrderToken(await linkSigningKeys(), token, clock().now());
       if (!check.ok) {
         throw problems.unauthorized(
           check.reason === "expired"

@@ -68,10 +68,13 @@ describe("POST /v1/suppliers/{supplierId}/asns", () => {
     const first = asn(sku, 10, 1);
     const id = `msg_${randomUUID()}`;
     expect((await post("acme", first, { id })).status).toBe(202);
-    // Same webhook-id: the first answer again, even with another body.
-    const again = await post("acme", { ...first, revision: 2, lines: [{ sku, qty: 99 }] }, { id });
+    // Same webhook-id and notice: the first answer again.
+    const again = await post("acme", first, { id });
     expect(again.status).toBe(202);
     expect(again.json).toEqual({ asnId: first.asnId, status: "accepted" });
+    // Same webhook-id, another notice: refused, not answered as if taken.
+    const other = await post("acme", { ...first, revision: 2, lines: [{ sku, qty: 99 }] }, { id });
+    expect(other.status, other.text).toBe(409);
     expect((await getSku(sku)).inbound).toMatchObject([{ qty: 10 }]);
 
     const revised = {

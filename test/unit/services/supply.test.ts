@@ -34,7 +34,7 @@ describe("an ETA email that cannot be recorded", () => {
     const answer = await receiveAsn(f, { supplierId: "acme", webhookId: "msg_1", asn: notice(5) });
 
     expect(answer).toEqual({ asnId: "ASN-1", status: "accepted" });
-    expect(await f.supply.getDelivery("acme", "msg_1")).toEqual(answer);
+    expect((await f.supply.getDelivery("acme", "msg_1"))?.answer).toEqual(answer);
     expect(await f.given.line(line)).toMatchObject({ eta: "2027-01-15" });
     expect(await f.given.emails(order.orderId)).toEqual([]);
 
@@ -160,5 +160,28 @@ describe("a notice that shows a waiting line will miss its promise", () => {
     });
     expect(f.mailer.sent.map((e) => e.subject)).toEqual([`Order ${order.orderRef} is delayed`]);
     expect((await f.given.line(line)).owedNotice).toBeNull();
+  });
+});
+
+describe("a webhook-id delivered again", () => {
+  it("answers a redelivery of the same notice as before and changes nothing", async () => {
+    const f = fakePorts();
+    await f.given.sku("W", { backorder: { leadTimeDays: 60 } });
+    const first = await receiveAsn(f, { supplierId: "acme", webhookId: "msg_1", asn: notice(5) });
+    const again = await receiveAsn(f, { supplierId: "acme", webhookId: "msg_1", asn: notice(5) });
+    expect(again).toEqual(first);
+    expect((await f.supply.inbound("W")).map((i) => i.qty)).toEqual([5]);
+  });
+
+  it("refuses another notice under a webhook-id already taken (409), storing nothing of it", async () => {
+    const f = fakePorts();
+    await f.given.sku("W", { backorder: { leadTimeDays: 60 } });
+    await receiveAsn(f, { supplierId: "acme", webhookId: "msg_1", asn: notice(5) });
+    const other = { ...notice(9), asnId: "ASN-2" };
+    await expect(
+      receiveAsn(f, { supplierId: "acme", webhookId: "msg_1", asn: other }),
+    ).rejects.toMatchObject({ kind: "conflict", code: "webhook-id-reused" });
+    expect(await f.supply.getAsn("acme", "ASN-2")).toBeNull();
+    expect((await f.supply.inbound("W")).map((i) => i.qty)).toEqual([5]);
   });
 });
