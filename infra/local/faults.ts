@@ -16,10 +16,59 @@ const span = {
   count: z.number().int().positive().optional(),
   /** Fail calls for this many seconds of real time from when the fault is set. */
   forSeconds: z.number().positive().optional(),
+  /** Fail each call it applies to with this chance (0 < rate ≤ 1; default every call),
+   * drawn from the faults' `seed`. */
+  rate: z.number().gt(0).max(1).optional(),
 };
+
+/** Services whose SDK calls can be failed or crashed after (and the payment provider). */
+export const FAULT_SERVICES = ["dynamodb", "sfn", "ses", "secretsmanager", "payments"] as const;
+
+/** What a failed SDK call answers, as the services do when throttled or failing. */
+export const SDK_ERROR_NAMES = [
+  "InternalServerError",
+  "ProvisionedThroughputExceededException",
+  "ThrottlingException",
+  "ServiceUnavailable",
+] as const;
+
+const functions = z.array(z.enum(FUNCTION_NAMES)).min(1).optional();
 
 export const faultsSchema = z
   .object({
+    /** Seeds the draws of every `rate` (a run can be repeated); default 1. */
+    seed: z.number().int().optional(),
+    /** Outside calls fail before they are made: AWS SDK calls (and the payment provider's)
+     * of the services, operations and functions named (default: all). The function sees
+     * the error after the SDK's own retries, as when a service is down or throttles on. */
+    sdk: z
+      .object({
+        services: z.array(z.enum(FAULT_SERVICES)).min(1).optional(),
+        operations: z.array(z.string().min(1)).min(1).optional(),
+        functions,
+        error: z.enum(SDK_ERROR_NAMES).default("InternalServerError"),
+        ...span,
+      })
+      .strict()
+      .optional(),
+    /** The function crashes right after one of these calls succeeded (its write is done,
+     * what came next is not): e.g. `TransactWriteItems` (after allocating, before the wake),
+     * `charge` (after the charge, before it is recorded), `SendEmail` (after the email,
+     * before it is marked sent). The invocation ends as a runtime that died. */
+    crash: z
+      .object({
+        after: z.array(z.string().min(1)).min(1),
+        services: z.array(z.enum(FAULT_SERVICES)).min(1).optional(),
+        functions,
+        ...span,
+      })
+      .strict()
+      .optional(),
+    /** The payment provider answers 429 rate_limit (the sandbox; Stripe's is the same). */
+    payments: z
+      .object({ ...span })
+      .strict()
+      .optional(),
     /** SES v2 SendEmail is refused as SES does: throttled (429), over a quota (400), or an
      * internal failure (500); see ses-front.ts. */
     ses: z
@@ -55,20 +104,27 @@ export const faultsSchema = z
 /** The faults as written (PUT body, `BACKORDER_LOCAL_FAULTS`). */
 export type FaultsConfig = z.input<typeof faultsSchema>;
 type ParsedFaults = z.output<typeof faultsSchema>;
-export type FaultKind = keyof ParsedFaults;
+export type FaultKind = Exclude<keyof ParsedFaults, "seed">;
 type FaultSpec<K extends FaultKind> = NonNullable<ParsedFaults[K]>;
 
 /** For how long a fault still fails calls: calls left, and when it ends (real time). */
 export class FaultSchedule {
   private remaining: number | undefined;
   private readonly untilMs: number | undefined;
+  private readonly rate: number | undefined;
 
   constructor(
-    spec: { count?: number | undefined; forSeconds?: number | undefined },
+    spec: {
+      count?: number | undefined;
+      forSeconds?: number | undefined;
+      rate?: number | undefined;
+    },
     nowMs: number,
+    private readonly draw: () => number = Math.random,
   ) {
     this.remaining = spec.count;
     this.untilMs = spec.forSeconds === undefined ? undefined : nowMs + spec.forSeconds * 1000;
+    this.rate = spec.rate;
   }
 
   /** Whether it still fails calls at `nowMs`. */
@@ -80,6 +136,7 @@ export class FaultSchedule {
   /** True when this call is to fail; counts it. */
   take(nowMs: number): boolean {
     if (!this.active(nowMs)) return false;
+    if (this.rate !== undefined && this.draw() >= this.rate) return false;
     if (this.remaining !== undefined) this.remaining--;
     return true;
   }
@@ -133,6 +190,7 @@ export function faultsFromEnv(raw: string | undefined): ParsedFaults {
  */
 export class LocalFaults {
   private active: Active = {};
+  private readonly counts = new Map<string, number>();
 
   constructor(
     initial: ParsedFaults = {},
@@ -144,19 +202,16 @@ export class LocalFaults {
   /** Replaces every fault with these (PUT /_local/faults). */
   replace(faults: ParsedFaults): void {
     const at = this.now();
+    const draw = seeded(faults.seed ?? 1);
     const active: Active = {};
-    if (faults.ses) active.ses = { spec: faults.ses, schedule: new FaultSchedule(faults.ses, at) };
-    if (faults.sendTaskSuccess) {
-      active.sendTaskSuccess = {
-        spec: faults.sendTaskSuccess,
-        schedule: new FaultSchedule(faults.sendTaskSuccess, at),
-      };
-    }
-    if (faults.lambda) {
-      active.lambda = { spec: faults.lambda, schedule: new FaultSchedule(faults.lambda, at) };
-    }
-    if (faults.latency) {
-      active.latency = { spec: faults.latency, schedule: new FaultSchedule(faults.latency, at) };
+    for (const kind of FAULT_KINDS) {
+      const spec = faults[kind];
+      if (spec) {
+        (active as Record<string, unknown>)[kind] = {
+          spec,
+          schedule: new FaultSchedule(spec, at, draw),
+        };
+      }
     }
     this.active = active;
   }
@@ -166,14 +221,55 @@ export class LocalFaults {
     this.active = {};
   }
 
+  /** Faults injected since the stack started, by kind (and service and operation). */
+  injected(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
+
+  /** The error an outside call is to fail with before it is made, or undefined. */
+  sdk(call: { service: string; operation: string; fn: string | undefined }): string | undefined {
+    const fault = this.active.sdk;
+    if (!fault || !applies(fault.spec, call)) return undefined;
+    const spec = this.take("sdk");
+    if (spec) this.count(`sdk ${call.service} ${call.operation}`);
+    return spec?.error;
+  }
+
+  /** True when the function is to crash right after this call, which succeeded. */
+  crash(call: { service: string; operation: string; fn: string | undefined }): boolean {
+    const fault = this.active.crash;
+    if (!fault?.spec.after.includes(call.operation) || !applies(fault.spec, call)) {
+      return false;
+    }
+    const crashed = this.take("crash") !== undefined;
+    if (crashed) this.count(`crash after ${call.service} ${call.operation}`);
+    return crashed;
+  }
+
+  /** True when the payment provider is to answer this call with its rate limit. */
+  payments(): boolean {
+    const limited = this.take("payments") !== undefined;
+    if (limited) this.count("payments rate_limit");
+    return limited;
+  }
+
+  /** Counts an injected fault of another part of the stack (SES, Step Functions, Lambda). */
+  count(what: string): void {
+    this.counts.set(what, (this.counts.get(what) ?? 0) + 1);
+  }
+
   /** The error SES is to answer this SendEmail with, or undefined to let it through. */
   ses(): SesErrorName | undefined {
-    return this.take("ses")?.error;
+    const error = this.take("ses")?.error;
+    if (error) this.count(`ses ${error}`);
+    return error;
   }
 
   /** The error Step Functions is to answer this SendTask* call with, or undefined. */
   sendTaskSuccess(): SfnRefusal | undefined {
-    return this.take("sendTaskSuccess")?.error;
+    const error = this.take("sendTaskSuccess")?.error;
+    if (error) this.count(`sfn SendTask* ${error}`);
+    return error;
   }
 
   /** True when this Step Functions invocation of `functionName` is to be throttled. */
@@ -182,7 +278,9 @@ export class LocalFaults {
     if (!fault) return false;
     const named = fault.spec.functions;
     if (named && !named.some((n) => n === functionName)) return false;
-    return this.take("lambda") !== undefined;
+    const throttled = this.take("lambda") !== undefined;
+    if (throttled) this.count("lambda throttled");
+    return throttled;
   }
 
   /** Milliseconds this invocation of `functionName` is to be slowed by (0: none). */
@@ -191,7 +289,9 @@ export class LocalFaults {
     if (!fault) return 0;
     const named = fault.spec.functions;
     if (named && !named.some((n) => n === functionName)) return 0;
-    return this.take("latency")?.ms ?? 0;
+    const ms = this.take("latency")?.ms ?? 0;
+    if (ms > 0) this.count("latency");
+    return ms;
   }
 
   /** The faults still in force, with what is left of each (GET /_local/faults). */
@@ -214,4 +314,52 @@ export class LocalFaults {
     if (!fault.schedule.active(at)) delete this.active[kind];
     return undefined;
   }
+}
+
+const FAULT_KINDS = [
+  "sdk",
+  "crash",
+  "payments",
+  "ses",
+  "sendTaskSuccess",
+  "lambda",
+  "latency",
+] as const satisfies readonly FaultKind[];
+
+/** Whether a fault naming services, operations and functions applies to a call. */
+function applies(
+  spec: {
+    services?: readonly string[];
+    operations?: readonly string[];
+    functions?: readonly string[];
+  },
+  call: { service: string; operation: string; fn: string | undefined },
+): boolean {
+  if (spec.services && !spec.services.includes(call.service)) return false;
+  if (spec.operations && !spec.operations.includes(call.operation)) return false;
+  if (spec.functions && !(call.fn && spec.functions.includes(call.fn))) return false;
+  return true;
+}
+
+/** A seeded draw in [0, 1) (mulberry32): the same seed, the same faults for the same calls. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** An AWS SDK service error as a client throws it once its retries are spent. */
+export function sdkError(name: string, service: string, operation: string): Error {
+  const error = new Error(`${name}: ${service} ${operation} failed (a local fault)`);
+  error.name = name;
+  const status = name === "InternalServerError" ? 500 : name === "ServiceUnavailable" ? 503 : 400;
+  return Object.assign(error, {
+    $fault: status >= 500 ? "server" : "client",
+    $metadata: { httpStatusCode: status, attempts: 3 },
+  });
 }

@@ -12,6 +12,7 @@ import { faultsSchema, type LocalFaults } from "./faults.ts";
 import type { IdleResult } from "./idle.ts";
 import { LAMBDA_TIMED_OUT, type LocalLambdaRuntime } from "./lambda-runtime.ts";
 import type { LocalLimits } from "./limits.ts";
+import type { LedgerEntry } from "./payments-ledger.ts";
 import { assertPortFree } from "./ports.ts";
 
 /** API Gateway's own payload limit; the handlers refuse anything over 256 KB themselves. */
@@ -29,6 +30,8 @@ export interface GatewayOptions {
   /** The limits in force (see limits.ts): the integration timeout, and what
    * `GET /_local/limits` shows. */
   limits?: LocalLimits;
+  /** What the local payment provider charged and refunded (`GET /_local/payments`). */
+  payments?(): LedgerEntry[];
 }
 
 /** What API Gateway answers when the integration did not answer within its timeout. */
@@ -123,6 +126,10 @@ export class LocalGateway {
     }
     if (url.pathname === "/_local/faults") {
       send(res, this.faultsRoute(method, raw));
+      return;
+    }
+    if (url.pathname === "/_local/payments") {
+      send(res, this.paymentsRoute(method));
       return;
     }
     if (url.pathname === "/_local/limits") {
@@ -253,6 +260,16 @@ export class LocalGateway {
    * execution step is in flight (executions parked on a task token count as idle), or 503
    * with what is still busy after N ms (default 30 s).
    */
+  /** `GET /_local/payments`: the local payment provider's charges and refunds. */
+  private paymentsRoute(method: string): APIGatewayProxyStructuredResultV2 {
+    if (method !== "GET") return problemResponse(problems.methodNotAllowed());
+    return {
+      statusCode: 200,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ payments: this.options.payments?.() ?? [] }),
+    };
+  }
+
   private async idleRoute(method: string, url: URL): Promise<APIGatewayProxyStructuredResultV2> {
     if (method !== "GET") return problemResponse(problems.methodNotAllowed());
     const raw = url.searchParams.get("timeoutMs");
@@ -284,7 +301,7 @@ export class LocalGateway {
     const current = () => ({
       statusCode: 200,
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ faults: faults.describe() }),
+      body: JSON.stringify({ faults: faults.describe(), injected: faults.injected() }),
     });
     if (method === "GET") return current();
     if (method === "DELETE") {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Context } from "aws-lambda";
+import { type Invocation, invocation } from "../../shared/adapters/local-hooks.ts";
 import { meterScope } from "../../shared/adapters/meter.ts";
 import { type FunctionName, functionEntry } from "../../shared/http/routes.ts";
 import { logger } from "../../shared/logger.ts";
@@ -95,11 +96,28 @@ export class LocalLambdaRuntime {
     const limits = this.functions.get(name) ?? UNKNOWN_FUNCTION;
     const timeoutMs = limits.timeoutSeconds * 1000;
     const context = this.context(name, limits, Date.now() + timeoutMs);
-    const run = (async () => {
-      const delay = this.options.latencyMs?.(name) ?? 0;
-      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-      return meterScope.run(name, () => handler(event, context));
-    })();
+    // A fault may crash the invocation right after one of its calls (local-hooks.ts): it
+    // then ends there, as a runtime that died, and the rest of it never runs.
+    let crashed: (error: Error) => void = () => {};
+    const crash = new Promise<never>((_, reject) => {
+      crashed = reject;
+    });
+    const running: Invocation = {
+      fn: name,
+      crashed: false,
+      crash(reason) {
+        running.crashed = true;
+        crashed(runtimeCrash(reason));
+      },
+    };
+    const run = Promise.race([
+      crash,
+      (async () => {
+        const delay = this.options.latencyMs?.(name) ?? 0;
+        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+        return invocation.run(running, () => meterScope.run(name, () => handler(event, context)));
+      })(),
+    ]);
     // In flight until the handler is done, also when its caller was told it timed out.
     void run.then(
       () => {
@@ -189,5 +207,13 @@ function timeoutError(requestId: string, timeoutSeconds: number): Error {
     `RequestId: ${requestId} Error: Task timed out after ${timeoutSeconds.toFixed(2)} seconds`,
   );
   error.name = LAMBDA_TIMED_OUT;
+  return error;
+}
+
+/** A runtime that died mid-invocation (a crash injected after a call; local-hooks.ts), as
+ * Lambda reports it. */
+function runtimeCrash(reason: string): Error {
+  const error = new Error(`Runtime exited without providing a reason (local fault: ${reason})`);
+  error.name = "Runtime.ExitError";
   return error;
 }

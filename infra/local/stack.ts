@@ -1,9 +1,11 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { installClock } from "../../shared/adapters/clock.ts";
+import { setLocalHooks } from "../../shared/adapters/local-hooks.ts";
 import { limitSandboxPayments } from "../../shared/adapters/sandbox-payment.ts";
 import { scheduledFunctions } from "../../shared/http/routes.ts";
 import { logger } from "../../shared/logger.ts";
+import { PaymentRateLimitedError } from "../../shared/ports/payment-gateway.ts";
 import { CUSTOMER_CONTEXT_ENV } from "../assembly.ts";
 import { repoRoot } from "../paths.ts";
 import { VirtualClock } from "./clock.ts";
@@ -15,12 +17,13 @@ import {
 } from "./dynamodb/process.ts";
 import { createTablesFromTemplate } from "./dynamodb/tables.ts";
 import { LocalEventBus } from "./events.ts";
-import { type FaultsConfig, LocalFaults, parseFaults } from "./faults.ts";
+import { type FaultsConfig, LocalFaults, parseFaults, sdkError } from "./faults.ts";
 import { LocalGateway } from "./gateway.ts";
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from "./identity.ts";
 import { type Activity, type IdleResult, waitUntilIdle } from "./idle.ts";
 import { LocalLambdaRuntime } from "./lambda-runtime.ts";
 import { type LimitsInForce, LocalLimits, parseLimits } from "./limits.ts";
+import { PaymentsLedger } from "./payments-ledger.ts";
 import { type LocalSes, startLocalSes } from "./ses.ts";
 import type { BusEvent } from "./stepfunctions/events.ts";
 import { LocalStepFunctions } from "./stepfunctions/server.ts";
@@ -131,6 +134,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const clock = new VirtualClock(join(options.dataDir, "clock.json"));
   installClock(clock);
   const faults = new LocalFaults(parseFaults(options.faults ?? {}));
+  const ledger = new PaymentsLedger(join(options.dataDir, "payments.jsonl"));
+  // Faults step into the functions' outside calls (local-hooks.ts); the sandbox's
+  // payments are written to its ledger.
+  setLocalHooks({
+    beforeCall(call) {
+      if (call.service === "payments" && faults.payments()) {
+        throw new PaymentRateLimitedError(
+          "Too many requests hit the sandbox payment provider too quickly (rate_limit, HTTP 429; a local fault).",
+        );
+      }
+      const error = faults.sdk(call);
+      if (error) throw sdkError(error, call.service, call.operation);
+    },
+    afterCall(call) {
+      if (call.payment) ledger.record(call.payment, new Date());
+      return faults.crash(call);
+    },
+  });
   const limits = new LocalLimits(options.limits ?? parseLimits({}));
   // Function timeouts and memory come from the template, once it is read (configure below).
   const runtime = new LocalLambdaRuntime({ latencyMs: (name) => faults.latencyMs(name) });
@@ -156,6 +177,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     waitForIdle,
     faults,
     limits,
+    payments: () => ledger.entries(),
   });
   const stops: (() => Promise<void>)[] = [];
   let dynamodbStarting: Promise<DynamoDbLocalHandle> | undefined;
@@ -203,6 +225,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // The sandbox payment provider runs in this process: Stripe's rate, for every invocation.
     limitSandboxPayments(limits.inForce.payments ? () => limits.payments() : undefined);
     stops.push(async () => limitSandboxPayments(undefined));
+    stops.push(async () => setLocalHooks(undefined));
 
     // The shop's settings may be given in the environment locally; they win over the
     // template's (from cdk.json's context).

@@ -4,9 +4,11 @@
  * for their consumed capacity (`ReturnConsumedCapacity: TOTAL`) and add it up. Switched on
  * by `BACKORDER_METER=on` (the local stack sets it); the benchmarks read the counters
  * through `GET /_local/meter`. Nothing here estimates: a figure is what the calls said.
+ * The same middleware is where the local stack injects faults (local-hooks.ts).
  */
 
 import { AsyncLocalStorage } from "node:async_hooks";
+import { afterOutsideCall, beforeOutsideCall } from "./local-hooks.ts";
 
 export interface MeterReading {
   /** SDK calls by service and operation: `{ dynamodb: { UpdateItem: 3 } }`. */
@@ -114,7 +116,10 @@ export function metered<C extends { middlewareStack: unknown }>(client: C, servi
       }
       const kind = service === "dynamodb" ? CAPACITY[operation] : undefined;
       if (kind) Object.assign(args.input, { ReturnConsumedCapacity: "TOTAL" });
+      // The local stack's faults (none on AWS, where the meter is off too).
+      await beforeOutsideCall({ service, operation });
       const result = await next(args);
+      await afterOutsideCall({ service, operation });
       if (kind) {
         addCapacity(
           operation,

@@ -7,6 +7,7 @@ import {
   type RefundRequest,
   type RefundResult,
 } from "../ports/payment-gateway.ts";
+import { afterOutsideCall, beforeOutsideCall } from "./local-hooks.ts";
 
 /**
  * The `sandbox` payment provider: no money moves. It answers like Stripe's test payment
@@ -56,13 +57,38 @@ function admitOrRefuse(): void {
 
 export const sandboxPayments: PaymentGateway = {
   async charge(request: ChargeRequest): Promise<ChargeResult> {
+    await beforeOutsideCall({ service: "payments", operation: "charge" });
     admitOrRefuse();
     const decline = DECLINES[request.payment.paymentMethodRef];
     if (decline) return decline;
-    return { outcome: "succeeded", chargeId: `sbx_ch_${idOf(request.idempotencyKey)}` };
+    const chargeId = `sbx_ch_${idOf(request.idempotencyKey)}`;
+    // Charged: the local stack keeps a ledger of it, and may crash the caller right here.
+    await afterOutsideCall({
+      service: "payments",
+      operation: "charge",
+      payment: {
+        kind: "charge",
+        id: chargeId,
+        idempotencyKey: request.idempotencyKey,
+        amount: request.amount,
+      },
+    });
+    return { outcome: "succeeded", chargeId };
   },
   async refund(request: RefundRequest): Promise<RefundResult> {
+    await beforeOutsideCall({ service: "payments", operation: "refund" });
     admitOrRefuse();
-    return { refundId: `sbx_re_${idOf(request.idempotencyKey)}` };
+    const refundId = `sbx_re_${idOf(request.idempotencyKey)}`;
+    await afterOutsideCall({
+      service: "payments",
+      operation: "refund",
+      payment: {
+        kind: "refund",
+        id: refundId,
+        idempotencyKey: request.idempotencyKey,
+        amount: request.amount,
+      },
+    });
+    return { refundId };
   },
 };

@@ -10,7 +10,13 @@ export async function supplierSecrets(): Promise<Record<string, string>> {
     valueEnv: "BACKORDER_SUPPLIER_SECRETS",
   });
   if (!raw) return {};
-  const parsed = JSON.parse(raw) as unknown;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    // Not the parser's message: it quotes the text, which is secret.
+    throw new Error("supplier secrets must be a JSON object of supplier id to secret");
+  }
   if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
     throw new Error("supplier secrets must be a JSON object of supplier id to secret");
   }

@@ -161,7 +161,15 @@ export const FUNCTIONS = {
   },
   "post-asn": {
     description: "POST /v1/suppliers/{supplierId}/asns: a supplier's signed shipping notice",
-    access: ["table:read", "table:write", "suppliers:read", "email:send", "bulk:start"],
+    // A notice that shows a line will miss its promise wakes the line to tell it at once.
+    access: [
+      "table:read",
+      "table:write",
+      "suppliers:read",
+      "email:send",
+      "bulk:start",
+      "workflow:signal",
+    ],
     timeoutSeconds: 30,
   },
   "get-customer-order": {
