@@ -341,8 +341,9 @@ function applies(
   return true;
 }
 
-/** A seeded draw in [0, 1) (mulberry32): the same seed, the same faults for the same calls. */
-function seeded(seed: number): () => number {
+/** A seeded draw in [0, 1) (mulberry32): the same seed, the same faults for the same calls
+ * (and the same requests for the fuzzer and the soak's driver). */
+export function seeded(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { request } from "node:http";
+import { seeded } from "../../infra/local/faults.ts";
 import { ROUTES, type Route, routeKeyOf } from "../../shared/http/routes.ts";
 import { signOrderToken } from "../../shared/links/customer-links.ts";
 import { signWebhook } from "../../shared/links/standard-webhooks.ts";
@@ -50,17 +51,8 @@ export interface FuzzReport {
   failures: string[];
 }
 
-/** Seeded PRNG (mulberry32): the same seed makes the same requests. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** Seeded PRNG (mulberry32, the local faults' own): the same seed makes the same requests. */
+export const prng = seeded;
 
 type Rand = () => number;
 const pick = <T>(rand: Rand, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
