@@ -49,16 +49,17 @@ describe("fault injection on the local stack", () => {
   it("starts with the faults of BACKORDER_LOCAL_FAULTS, and says what is in force", async () => {
     const res = await faults.get();
     expect(res.status).toBe(200);
-    expect(res.json).toEqual({
-      faults: { ses: { error: "LimitExceededException", count: 1, remainingCalls: 1 } },
+    expect(res.json.faults).toEqual({
+      ses: { error: "LimitExceededException", count: 1, remainingCalls: 1 },
     });
+    expect(res.json.injected).toEqual({});
     const to = `start-${randomUUID()}@example.com`;
     await expect(sendEmail(to)).rejects.toMatchObject({
       name: "LimitExceededException",
       $metadata: { httpStatusCode: 400 },
     });
     // Its one call is used up.
-    expect((await faults.get()).json).toEqual({ faults: {} });
+    expect((await faults.get()).json.faults).toEqual({});
     await sendEmail(to);
     expect(await emailsTo(to)).toHaveLength(1);
   });
@@ -80,7 +81,7 @@ describe("fault injection on the local stack", () => {
       expect((res.json.errors as unknown[]).length).toBeGreaterThan(0);
     }
     expect((await api("/_local/faults", { method: "POST", body: {} })).status).toBe(405);
-    expect((await faults.get()).json).toEqual({ faults: {} });
+    expect((await faults.get()).json.faults).toEqual({});
   });
 
   it("SES answers SendEmail as when throttled while told to, and sends again after DELETE", async () => {
@@ -107,7 +108,7 @@ describe("fault injection on the local stack", () => {
     expect((await fetch(`${stack.urls.ses}/`)).status).toBe(200);
     expect(await emailsTo(to)).toEqual([]);
 
-    expect((await faults.clear()).json).toEqual({ faults: {} });
+    expect((await faults.clear()).json.faults).toEqual({});
     const sent = await sendEmail(to);
     expect(sent.MessageId).toBeTruthy();
     expect((await emailsTo(to)).map((e) => e.messageId)).toEqual([sent.MessageId]);
@@ -158,6 +159,6 @@ describe("fault injection on the local stack", () => {
       { what: "the line to go on once Lambda takes calls again", intervalMs: 300 },
     );
     expect(await throttledTasks()).toBe(2);
-    expect((await faults.get()).json).toEqual({ faults: {} });
+    expect((await faults.get()).json.faults).toEqual({});
   });
 });
