@@ -6,7 +6,7 @@ import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import type { IStateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
-import { FEEDBACK_DETAIL_TYPES, SES_SOURCE } from "../../shared/domain/email-feedback.ts";
+import { SES_DETAIL_TYPES, SES_SOURCE } from "../../shared/domain/email-feedback.ts";
 import { type EventTrigger, eventFunctions, type FunctionName } from "../../shared/http/routes.ts";
 import {
   EXECUTION_STATUS_CHANGE,
@@ -29,10 +29,11 @@ const PATTERNS: Record<EventTrigger, (props: EventTriggersProps) => EventPattern
       stateMachineArn: [lineStateMachine.stateMachineArn],
     },
   }),
-  // The engine's configuration set sends only bounces, complaints and rejects to the bus.
+  // The engine's configuration set sends only sends, bounces, complaints and rejects to the
+  // bus.
   "email-feedback": () => ({
     source: [SES_SOURCE],
-    detailType: Object.keys(FEEDBACK_DETAIL_TYPES),
+    detailType: [...SES_DETAIL_TYPES],
   }),
 };
 

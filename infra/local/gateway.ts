@@ -30,6 +30,9 @@ export interface GatewayOptions {
   /** The limits in force (see limits.ts): the integration timeout, and what
    * `GET /_local/limits` shows. */
   limits?: LocalLimits;
+  /** Resolves once what is on its way within seconds has arrived (the event bus's
+   * deliveries), before the virtual clock moves. */
+  beforeClockMoves?(): Promise<void>;
   /** What the local payment provider charged and refunded (`GET /_local/payments`). */
   payments?(): LedgerEntry[];
 }
@@ -359,6 +362,9 @@ export class LocalGateway {
           ),
         );
       }
+      // What AWS delivers within seconds (an SES event on the bus) has been delivered before
+      // hours or days pass: time does not jump past a delivery still on its way.
+      await this.options.beforeClockMoves?.();
       await clock.advance(seconds);
       return now();
     }

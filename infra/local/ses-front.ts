@@ -5,10 +5,11 @@
  * answers, before it reaches the mail store: faults are injected here (faults.ts), and a send
  * above the account's maximum sending rate (limits.ts) is refused as SES refuses it.
  *
- * It also plays SES's mailbox simulator: a send to `bounce@simulator.amazonses.com` bounces
- * and one to `complaint@simulator.amazonses.com` is complained of, and, as SES does for a
- * configuration set with an EventBridge destination, the "Email Bounced" or "Email
- * Complaint Received" event (with the send's tags) is handed to `onFeedback`.
+ * As SES does for a configuration set with an EventBridge destination, it hands the "Email
+ * Sent" event of every send it passed (with the send's tags) to `onFeedback`. It also plays
+ * SES's mailbox simulator: a send to `bounce@simulator.amazonses.com` bounces and one to
+ * `complaint@simulator.amazonses.com` is complained of, with the "Email Bounced" or "Email
+ * Complaint Received" event.
  */
 import { randomUUID } from "node:crypto";
 import {
@@ -43,6 +44,9 @@ export interface SesFrontOptions {
   beforeSend?: () => SesErrorName | undefined;
   /** Given SES's feedback event of a send to the mailbox simulator (see above). */
   onFeedback?: (event: Record<string, unknown>) => void;
+  /** Given every email the local SES took, as soon as it took it (the local stack keeps
+   * them on disk: the mail store itself is in memory and gone with a kill). */
+  onSent?: (mail: SentMail) => void;
   /** The time its events carry (the local stack's virtual clock). */
   now?: () => Date;
 }
@@ -58,6 +62,63 @@ interface SendRequest {
   Destination?: { ToAddresses?: string[] };
   ConfigurationSetName?: string;
   EmailTags?: { Name: string; Value: string }[];
+  Content?: {
+    Simple?: { Subject?: { Data?: string }; Headers?: { Name: string; Value: string }[] };
+  };
+}
+
+/** An email the local SES took, as the mail store has it (`GET /store`'s shape). */
+export interface SentMail {
+  messageId: string;
+  destination: { to: string[] };
+  subject: string;
+  headers: { name: string; value: string }[];
+  at: number;
+}
+
+/** An SES sending event of `send` as SES puts it on EventBridge. */
+function sesEvent(
+  detailType: string,
+  eventType: string,
+  send: SendRequest,
+  messageId: string,
+  time: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const tags = Object.fromEntries((send.EmailTags ?? []).map((t) => [t.Name, [t.Value]]));
+  return {
+    version: "0",
+    id: randomUUID(),
+    "detail-type": detailType,
+    source: "aws.ses",
+    time,
+    region: "us-east-1",
+    resources: [],
+    detail: {
+      eventType,
+      mail: {
+        timestamp: time,
+        source: send.FromEmailAddress ?? "",
+        messageId,
+        destination: send.Destination?.ToAddresses ?? [],
+        tags: { "ses:configuration-set": [send.ConfigurationSetName ?? ""], ...tags },
+      },
+      ...extra,
+    },
+  };
+}
+
+/** The SEND event SES puts for every email it took under a configuration set whose
+ * EventBridge destination has SEND (the engine's does). */
+export function sentEvent(
+  send: SendRequest,
+  messageId: string,
+  now: Date,
+): Record<string, unknown> | null {
+  if (!send.ConfigurationSetName) return null;
+  return sesEvent("Email Sent", "Send", send, messageId, now.toISOString(), {
+    send: {},
+  });
 }
 
 /** The EventBridge event SES puts for a simulated bounce or complaint of `send`. */
@@ -72,43 +133,30 @@ export function simulatorFeedback(
     | undefined;
   if (!address || !send.ConfigurationSetName) return null;
   const detailType = SIMULATOR[address.toLowerCase() as keyof typeof SIMULATOR];
-  const tags = Object.fromEntries((send.EmailTags ?? []).map((t) => [t.Name, [t.Value]]));
   const time = now.toISOString();
-  return {
-    version: "0",
-    id: randomUUID(),
-    "detail-type": detailType,
-    source: "aws.ses",
+  return sesEvent(
+    detailType,
+    detailType === "Email Bounced" ? "Bounce" : "Complaint",
+    send,
+    messageId,
     time,
-    region: "us-east-1",
-    resources: [],
-    detail: {
-      eventType: detailType === "Email Bounced" ? "Bounce" : "Complaint",
-      mail: {
-        timestamp: time,
-        source: send.FromEmailAddress ?? "",
-        messageId,
-        destination: to,
-        tags: { "ses:configuration-set": [send.ConfigurationSetName], ...tags },
-      },
-      ...(detailType === "Email Bounced"
-        ? {
-            bounce: {
-              bounceType: "Permanent",
-              bounceSubType: "General",
-              bouncedRecipients: [{ emailAddress: address }],
-              timestamp: time,
-            },
-          }
-        : {
-            complaint: {
-              complainedRecipients: [{ emailAddress: address }],
-              complaintFeedbackType: "abuse",
-              timestamp: time,
-            },
-          }),
-    },
-  };
+    detailType === "Email Bounced"
+      ? {
+          bounce: {
+            bounceType: "Permanent",
+            bounceSubType: "General",
+            bouncedRecipients: [{ emailAddress: address }],
+            timestamp: time,
+          },
+        }
+      : {
+          complaint: {
+            complainedRecipients: [{ emailAddress: address }],
+            complaintFeedbackType: "abuse",
+            timestamp: time,
+          },
+        },
+  );
 }
 
 /** An HTTP server in front of the local SES (see the module comment); not yet listening. */
@@ -131,6 +179,7 @@ export function createSesFront(options: SesFrontOptions): Server {
         options.upstream,
         options.onFeedback,
         options.now ?? (() => new Date()),
+        options.onSent,
       );
       return;
     }
@@ -188,6 +237,7 @@ function forwardSend(
   upstream: SesFrontOptions["upstream"],
   onFeedback: (event: Record<string, unknown>) => void,
   now: () => Date,
+  onSent?: (mail: SentMail) => void,
 ): void {
   const chunks: Buffer[] = [];
   req.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -212,8 +262,21 @@ function forwardSend(
           try {
             const send = JSON.parse(body.toString("utf8")) as SendRequest;
             const { MessageId } = JSON.parse(answered.toString("utf8")) as { MessageId?: string };
-            // SES tells bounces and complaints a moment after it accepted the send.
-            const event = simulatorFeedback(send, MessageId ?? randomUUID(), now());
+            const messageId = MessageId ?? randomUUID();
+            // SES tells the send at once, bounces and complaints a moment after.
+            const sent = sentEvent(send, messageId, now());
+            if (sent) onFeedback(sent);
+            onSent?.({
+              messageId,
+              destination: { to: send.Destination?.ToAddresses ?? [] },
+              subject: send.Content?.Simple?.Subject?.Data ?? "",
+              headers: (send.Content?.Simple?.Headers ?? []).map((h) => ({
+                name: h.Name,
+                value: h.Value,
+              })),
+              at: Date.now(),
+            });
+            const event = simulatorFeedback(send, messageId, now());
             if (event) setTimeout(() => onFeedback(event), 50);
           } catch {
             // Not a send this front can read: nothing to simulate.

@@ -11,8 +11,10 @@ export interface LocalSes {
 export interface LocalSesOptions {
   /** Asked before each SendEmail: an SES error to answer instead (ses-front.ts). */
   beforeSend?: SesFrontOptions["beforeSend"];
-  /** SES's feedback events of sends to the mailbox simulator (ses-front.ts). */
+  /** SES's events: every send's, and the mailbox simulator's feedback (ses-front.ts). */
   onFeedback?: SesFrontOptions["onFeedback"];
+  /** Every email taken (ses-front.ts). */
+  onSent?: SesFrontOptions["onSent"];
   now?: SesFrontOptions["now"];
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { installClock } from "../../shared/adapters/clock.ts";
 import { setLocalHooks } from "../../shared/adapters/local-hooks.ts";
@@ -178,6 +178,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     faults,
     limits,
     payments: () => ledger.entries(),
+    beforeClockMoves: async () => {
+      // Deliveries retry with back-off of at most 5 s: 15 s lets a few retries finish.
+      const until = Date.now() + 15_000;
+      while ((bus?.pending() ?? 0) > 0 && Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
   });
   const stops: (() => Promise<void>)[] = [];
   let dynamodbStarting: Promise<DynamoDbLocalHandle> | undefined;
@@ -264,8 +271,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const ses: LocalSes = await startLocalSes(options.sesPort, host, {
       // An injected fault first, then the account's sending rate.
       beforeSend: () => faults.ses() ?? (limits.ses() ? undefined : "TooManyRequestsException"),
-      // The mailbox simulator's bounces and complaints, onto the event bus as SES puts them.
+      // Every send's SEND event, and the mailbox simulator's bounces and complaints, onto the
+      // event bus as SES puts them.
       now: () => clock.now(),
+      // Every email taken, on disk: the mail store is in memory and gone with a kill.
+      onSent: (mail) =>
+        appendFileSync(join(options.dataDir, "ses-sent.jsonl"), `${JSON.stringify(mail)}\n`),
       onFeedback: (event) => {
         const put = { account: LOCAL_ACCOUNT, ...event } as unknown as BusEvent;
         bus

@@ -82,7 +82,13 @@ export class BackorderStack extends Stack {
       destination: EventDestination.eventBus(
         EventBus.fromEventBusName(this, "DefaultBus", "default"),
       ),
-      events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.REJECT],
+      // SEND too: an email a step sent and died before marking is marked by it (notify.ts).
+      events: [
+        EmailSendingEvent.SEND,
+        EmailSendingEvent.BOUNCE,
+        EmailSendingEvent.COMPLAINT,
+        EmailSendingEvent.REJECT,
+      ],
     });
     if (props.emailDomain) {
       // Easy DKIM: in a Route 53 zone of this account the records are made; otherwise the

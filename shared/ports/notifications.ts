@@ -52,6 +52,18 @@ export interface NotificationStore {
   /** Records what became of a sent email after the provider took it (SES's bounce,
    * complaint or reject), found by its message key; false when the order has no such email. */
   markDelivery(orderId: string, messageKey: string, delivery: Delivery): Promise<boolean>;
+  /**
+   * SES says it took the email with this message key: an email still `sending` (its sender
+   * may have died between the send and its mark) is marked sent, so no later attempt sends
+   * it again. `confirmed`; `already` when it was marked (by its sender, or an earlier
+   * event); `unknown` when the order has no such email.
+   */
+  confirmSent(
+    orderId: string,
+    messageKey: string,
+    messageId: string,
+    at: Date,
+  ): Promise<"confirmed" | "already" | "unknown">;
   /** Notes when the customer was last written to about these lines. */
   touchLastContact(orderId: string, lineIds: string[], at: Date): Promise<void>;
 }

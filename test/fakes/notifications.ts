@@ -102,6 +102,24 @@ export class FakeNotifications implements NotificationStore {
     return failed === null;
   }
 
+  async confirmSent(
+    orderId: string,
+    messageKey: string,
+    messageId: string,
+    at: Date,
+  ): Promise<"confirmed" | "already" | "unknown"> {
+    const found = [...this.db.tables.notifications].find(
+      ([key, n]) => key.startsWith(`${orderId}#`) && n.messageKey === messageKey,
+    );
+    if (!found) return "unknown";
+    const failed = await this.db.write("notifications.confirmSent", (t) => {
+      const claim = t.notifications.get(found[0]);
+      check(claim?.state === "sending", "the email is being sent");
+      Object.assign(claim, { state: "sent", messageId, sentAt: at.toISOString() });
+    });
+    return failed === null ? "confirmed" : "already";
+  }
+
   async notificationsPage(orderId: string, request: PageRequest): Promise<Page<Notification>> {
     const listed = await this.listNotifications(orderId);
     return pageOf(`notifications#${orderId}`, listed, (n) => `${n.sentAt}#${n.kind}`, request);

@@ -154,7 +154,7 @@ describe("SES on a fresh account", () => {
     expect(() => build({ emailFrom: "orders@lamps.shop" })).not.toThrow();
   });
 
-  it("suppresses bounced and complaining addresses and sends bounces, complaints and rejects to the event bus", () => {
+  it("suppresses bounced and complaining addresses and sends sends, bounces, complaints and rejects to the event bus", () => {
     const { template } = dev;
     template.hasResourceProperties("AWS::SES::ConfigurationSet", {
       Name: "backorder-dev-email",
@@ -166,13 +166,18 @@ describe("SES on a fresh account", () => {
     }[];
     expect(destination?.Properties.EventDestination).toMatchObject({
       Enabled: true,
-      MatchingEventTypes: ["bounce", "complaint", "reject"],
+      MatchingEventTypes: ["send", "bounce", "complaint", "reject"],
       EventBridgeDestination: { EventBusArn: expect.anything() },
     });
     template.hasResourceProperties("AWS::Events::Rule", {
       EventPattern: {
         source: ["aws.ses"],
-        "detail-type": ["Email Bounced", "Email Complaint Received", "Email Rejected"],
+        "detail-type": [
+          "Email Bounced",
+          "Email Complaint Received",
+          "Email Rejected",
+          "Email Sent",
+        ],
       },
     });
   });

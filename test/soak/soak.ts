@@ -1,4 +1,5 @@
-import { rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import type { FaultsConfig } from "../../infra/local/faults.ts";
 import { type RunningStack, startStackProcess } from "../e2e/stack-process.ts";
 import { TestTable } from "../support/table.ts";
@@ -6,7 +7,6 @@ import { type DriverStats, SoakDriver } from "./driver.ts";
 import {
   checkInvariants,
   type InvariantResult,
-  type MailRecord,
   mailsFromSesStore,
   type PaymentRecord,
 } from "./invariants.ts";
@@ -60,13 +60,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const { ports, dataDir } = stack;
   const api = stack.manifest.urls.api;
   const faultsInjected: Record<string, number> = {};
-  // The local SES keeps its mail in memory: what it held is taken before each kill.
-  const mailsBefore = new Map<string, MailRecord>();
-  const takeMails = async () => {
-    for (const mail of mailsFromSesStore(await json(`${stack.manifest.urls.ses}/store`))) {
-      mailsBefore.set(mail.messageId ?? `${mail.subject}#${mailsBefore.size}`, mail);
-    }
-  };
   const setFaults = () =>
     json(`${api}/_local/faults`, {
       method: "PUT",
@@ -110,7 +103,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         ((killEvery > 0 && done % killEvery === 0) || Date.now() >= nextKillAt);
       if (killNow) {
         await takeInjected();
-        await takeMails();
         log(`  SIGKILL of the whole stack after ${done} operations; starting it on the same data`);
         await stack.kill();
         stack = await startStackProcess({ ports, dataDir });
@@ -140,8 +132,22 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     process.env.AWS_SECRET_ACCESS_KEY = "local";
     process.env.AWS_ENDPOINT_URL_DYNAMODB = stack.manifest.urls.dynamodb;
     const items = await new TestTable(stack.manifest.tableName).scanAll();
-    await takeMails();
-    const mails = [...mailsBefore.values()];
+    // Every email the local SES took, across kills (its store is in memory; the stack keeps
+    // them on disk as it takes them).
+    const sentFile = join(dataDir, "ses-sent.jsonl");
+    const emails = existsSync(sentFile)
+      ? readFileSync(sentFile, "utf8")
+          .split("\n")
+          .filter((l) => l.trim() !== "")
+          .flatMap((l) => {
+            try {
+              return [JSON.parse(l) as unknown];
+            } catch {
+              return []; // a line cut off by a kill
+            }
+          })
+      : [];
+    const mails = mailsFromSesStore({ emails });
     const { payments } = (await json(`${api}/_local/payments`)) as { payments: PaymentRecord[] };
     const { now } = (await json(`${api}/_local/clock`)) as { now: string };
     const invariants = checkInvariants({ items, mails, payments }, { quiescent: true, now });

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { simulatorFeedback } from "../../infra/local/ses-front.ts";
+import { sentEvent, simulatorFeedback } from "../../infra/local/ses-front.ts";
 import {
   type FeedbackEvent,
   feedbackEventSchema,
   feedbackOf,
 } from "../../shared/domain/email-feedback.ts";
-import { messageKeyOf } from "../../shared/domain/notifications.ts";
+import { EMAIL_CLAIM_LEASE_MS, messageKeyOf } from "../../shared/domain/notifications.ts";
 import { lineTimeline } from "../../shared/domain/timeline.ts";
 import { recordEmailFeedback } from "../../shared/services/email-feedback.ts";
-import { notifyCustomer } from "../../shared/services/notify.ts";
+import { notifyCustomer, notifyOnce } from "../../shared/services/notify.ts";
 import { fakePorts } from "../fakes/index.ts";
 
 /** SES's event for a send with these tags, as the local SES's mailbox simulator makes it
@@ -99,5 +99,63 @@ describe("SES feedback", () => {
     expect(await recordEmailFeedback(f, sesEvent("bounce@simulator.amazonses.com", {}))).toBe(
       "not-ours",
     );
+  });
+});
+
+describe("SES's SEND event", () => {
+  /** A step that sends and dies before it marks the email sent (a crash, a kill). */
+  async function sentThenDied() {
+    const f = fakePorts();
+    await f.given.sku("W", { backorder: { leadTimeDays: 5 } });
+    const { order, line } = await f.given.order([{ sku: "W", qty: 1 }]);
+    const mark = f.notifications.markNotificationSent;
+    f.notifications.markNotificationSent = async () => {
+      throw new Error("the function died here");
+    };
+    await expect(notifyOnce(f.notify, "backordered", order, [line])).rejects.toThrow(/died/);
+    f.notifications.markNotificationSent = mark;
+    expect(f.mailer.sent).toHaveLength(1);
+    expect(f.notifications.stored(order.orderId, "backordered")).toMatchObject({
+      state: "sending",
+    });
+    const [mail] = f.mailer.sent;
+    const event = feedbackEventSchema.parse(
+      sentEvent(
+        {
+          FromEmailAddress: "orders@shop.example",
+          Destination: { ToAddresses: [order.customer.email] },
+          ConfigurationSetName: "backorder-dev-email",
+          EmailTags: [
+            { Name: "backorder-order-id", Value: order.orderId },
+            { Name: "backorder-message-key", Value: mail?.messageKey ?? "" },
+          ],
+        },
+        "ses-msg-1",
+        f.clock.now(),
+      ),
+    );
+    return { f, order, line, event };
+  }
+
+  it("marks an email its sender never marked sent, so the step's retry does not send it again", async () => {
+    const { f, order, line, event } = await sentThenDied();
+    expect(await recordEmailFeedback(f, event)).toBe("confirmed");
+    expect(f.notifications.stored(order.orderId, "backordered")).toMatchObject({
+      state: "sent",
+      messageId: "ses-msg-1",
+    });
+    // The step's retry, after the claim's lease: nothing goes twice.
+    f.clock.advance({ ms: EMAIL_CLAIM_LEASE_MS + 1 });
+    expect(await notifyOnce(f.notify, "backordered", order, [line])).toBe("already-sent");
+    expect(f.mailer.sent).toHaveLength(1);
+    // A second delivery of the event changes nothing.
+    expect(await recordEmailFeedback(f, event)).toBe("already-marked");
+  });
+
+  it("is what stands between a sender's death and a second email (without it, the lease runs out and the email goes again)", async () => {
+    const { f, order, line } = await sentThenDied();
+    f.clock.advance({ ms: EMAIL_CLAIM_LEASE_MS + 1 });
+    expect(await notifyOnce(f.notify, "backordered", order, [line])).toBe("sent");
+    expect(f.mailer.sent).toHaveLength(2);
   });
 });

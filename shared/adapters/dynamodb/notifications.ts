@@ -162,6 +162,40 @@ export class DynamoDbNotifications implements NotificationStore {
     return true;
   }
 
+  async confirmSent(
+    orderId: string,
+    messageKey: string,
+    messageId: string,
+    at: Date,
+  ): Promise<"confirmed" | "already" | "unknown"> {
+    const items = await this.table.queryAll(keys.order(orderId).pk, "NOTIF#");
+    const item = items.find((i) => i.messageKey === messageKey);
+    if (!item) return "unknown";
+    const key = String(item.sk).slice("NOTIF#".length);
+    const marked = await this.table.updateIf(
+      { pk: String(item.pk), sk: String(item.sk) },
+      {
+        set: [
+          "#state = :sent",
+          "messageId = :messageId",
+          "sentAt = :at",
+          "gsi1pk = :listPk",
+          "gsi1sk = :listSk",
+        ],
+        condition: ["#state = :sending"],
+        names: { "#state": "state" },
+        values: {
+          ":sent": "sent",
+          ":sending": "sending",
+          ":messageId": messageId,
+          ":at": at.toISOString(),
+          ...listed(orderId, key, at.toISOString()),
+        },
+      },
+    );
+    return marked ? "confirmed" : "already";
+  }
+
   async touchLastContact(orderId: string, lineIds: string[], at: Date): Promise<void> {
     for (const lineId of lineIds) {
       // Only forwards: an older send finishing late does not move it back.
