@@ -1,3 +1,4 @@
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { FunctionName } from "../../shared/http/routes.ts";
 import type { BusEvent } from "./stepfunctions/events.ts";
 
@@ -19,6 +20,12 @@ export interface LocalEventBusOptions {
   backoffMs?: number;
   maxBackoffMs?: number;
   log?: (entry: Record<string, unknown>) => void;
+  /**
+   * A file the bus keeps what it was given in, as EventBridge keeps an event it accepted:
+   * an event put and not yet delivered when the process died (a SIGKILL) is delivered
+   * again by the next bus on the same file (`resume`).
+   */
+  journal?: string;
 }
 
 /** The bus was closed before the event was delivered. */
@@ -53,11 +60,49 @@ export class LocalEventBus {
     const deliveries = this.options.rules
       .filter((rule) => matches(rule.pattern, event))
       .flatMap((rule) => rule.targets.map((target) => ({ rule, target })));
-    await Promise.all(
-      deliveries.map(({ rule, target }) =>
-        this.deliver(event, target.fn, target.retryAttempts + 1, rule.logicalId),
-      ),
-    );
+    if (deliveries.length === 0) return;
+    const journal = this.options.journal;
+    const id = String((event as { id?: unknown }).id ?? "");
+    if (journal && id) appendFileSync(journal, `${JSON.stringify({ put: event })}\n`);
+    try {
+      await Promise.all(
+        deliveries.map(({ rule, target }) =>
+          this.deliver(event, target.fn, target.retryAttempts + 1, rule.logicalId),
+        ),
+      );
+    } finally {
+      // Delivered, or given up on (EventBridge's dead-letter queue): not to be sent again.
+      // Closed first: the next bus delivers it.
+      if (journal && id && !this.closed)
+        appendFileSync(journal, `${JSON.stringify({ done: id })}\n`);
+    }
+  }
+
+  /**
+   * Delivers again what an earlier bus on the same journal was given and had not delivered
+   * when its process died; the journal keeps only those. Resolves once they are put.
+   */
+  resume(): void {
+    const journal = this.options.journal;
+    if (!journal || !existsSync(journal)) return;
+    const pending = new Map<string, BusEvent>();
+    for (const line of readFileSync(journal, "utf8").split("\n")) {
+      if (!line.trim()) continue;
+      let entry: { put?: BusEvent; done?: string };
+      try {
+        entry = JSON.parse(line) as typeof entry;
+      } catch {
+        continue; // a line cut off by the kill
+      }
+      if (entry.put) pending.set(String((entry.put as { id?: unknown }).id), entry.put);
+      if (entry.done) pending.delete(entry.done);
+    }
+    writeFileSync(journal, "");
+    for (const event of pending.values()) {
+      this.put(event).catch((error: unknown) =>
+        this.options.log?.({ msg: "a resumed event was not delivered", error: String(error) }),
+      );
+    }
   }
 
   /** Deliveries not done yet: queued, in flight, or waiting to be retried. */

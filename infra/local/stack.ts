@@ -341,8 +341,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       rules: model.rules,
       invoke: (fn, event) => runtime.invoke(fn, event),
       log: (entry) => logger.warn("local event bus", entry),
+      // Kept on disk: an event put before a kill is delivered after the restart.
+      journal: join(options.dataDir, "events.jsonl"),
     });
     bus = events;
+    events.resume();
     stops.push(async () => events.close());
     sfn.startAnnouncing((event) => events.put(event));
     return { urls, clock, faults, limits, waitForIdle, stop };

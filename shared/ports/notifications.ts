@@ -27,6 +27,12 @@ export interface NotificationStore {
     draft: Notification,
     at: Date,
   ): Promise<NotificationClaim>;
+  /**
+   * Moves a claim's start to `at`, if it is still this one (made at `claimedAt`): a sender
+   * that waited long for its turn renews its lease before it sends, and does not send when
+   * another attempt took the claim over meanwhile (false).
+   */
+  renewClaim(orderId: string, key: string, claimedAt: Date, at: Date): Promise<boolean>;
   /** The provider refused the send of this claim (made `at` claimedAt): the email is owed
    * still, and may be claimed again at once. `unsent`: the claim did not send at all (its
    * turn at the email rate is later), so its send is not counted. */

@@ -1,6 +1,7 @@
 import type { Line, Order } from "../domain/model.ts";
 import {
   EMAIL_SEND_ATTEMPTS,
+  EMAIL_SEND_TIMEOUT_MS,
   messageKeyOf,
   type Notification,
   type NotificationKind,
@@ -128,17 +129,30 @@ async function sendOnce(p: Prepared, turn: () => Promise<void>): Promise<Tried> 
     await deps.notifications.releaseNotification(orderId, key, now, reason, { unsent: true });
     throw error;
   }
+  // A turn that came late (a busy rate; on the local stack, the clock moved on meanwhile):
+  // the claim's lease is renewed before the send, and if another attempt took the claim
+  // over while this one waited, it sends and this one does not.
+  let claimedAt = now;
+  const sendAt = deps.clock.now();
+  if (sendAt.getTime() - now.getTime() > EMAIL_SEND_TIMEOUT_MS) {
+    if (!(await deps.notifications.renewClaim(orderId, key, now, sendAt))) {
+      return { done: "in-flight" };
+    }
+    claimedAt = sendAt;
+  }
   let messageId: string;
   try {
     messageId = await deps.mailer.send(p.email);
   } catch (error) {
     if (!deps.mailer.definitelyNotSent(error)) return { done: "in-flight" };
     const refused = error instanceof Error ? error.name : "send failed";
-    return { refused, attempt: claim.attempt, claimedAt: now };
+    return { refused, attempt: claim.attempt, claimedAt };
   }
-  await deps.notifications.markNotificationSent(orderId, key, messageId, now);
+  await deps.notifications.markNotificationSent(orderId, key, messageId, claimedAt);
   // Only a waiting line's timers run from its last contact (lines never wait again).
-  if (p.waitingIds.length) await deps.notifications.touchLastContact(orderId, p.waitingIds, now);
+  if (p.waitingIds.length) {
+    await deps.notifications.touchLastContact(orderId, p.waitingIds, claimedAt);
+  }
   return { done: "sent" };
 }
 

@@ -48,6 +48,16 @@ export class FakeNotifications implements NotificationStore {
     return state === "sent" ? "already-sent" : "in-flight";
   }
 
+  async renewClaim(orderId: string, key: string, claimedAt: Date, at: Date): Promise<boolean> {
+    const failed = await this.db.write("notifications.renewClaim", (t) => {
+      const claim = t.notifications.get(keyOf(orderId, key));
+      check(claim?.state === "sending", "the email is being sent");
+      check(claim.claimedAt === claimedAt.toISOString(), "by this claim");
+      claim.claimedAt = at.toISOString();
+    });
+    return failed === null;
+  }
+
   async releaseNotification(
     orderId: string,
     key: string,

@@ -92,7 +92,6 @@ export class SoakDriver {
   readonly stats: DriverStats = { operations: {}, answers: {}, acceptedOrders: [] };
   private readonly rand: Rand;
   private readonly catalog: ReturnType<typeof soakCatalog>;
-  private readonly onHand = new Map<string, number>();
   private readonly lines: KnownLine[] = [];
   private readonly declinedOrders: string[] = [];
   private readonly notices: Notice[] = [];
@@ -119,7 +118,6 @@ export class SoakDriver {
         {},
         10,
       );
-      this.onHand.set(sku, body.onHand);
     }
   }
 
@@ -135,7 +133,8 @@ export class SoakDriver {
     else if (r < 0.72) await this.customerAction();
     else if (r < 0.77) await this.replaceCard();
     else if (r < 0.8) await this.countStock();
-    else if (r < 0.86) await this.advanceClock();
+    else if (r < 0.83) await this.rush();
+    else if (r < 0.88) await this.advanceClock();
     else await this.readBack();
   }
 
@@ -288,7 +287,7 @@ export class SoakDriver {
     const sku = pick(this.rand, this.catalog).sku;
     const qty = large ? between(this.rand, 30, 80) : between(this.rand, 1, 10);
     if (large) this.count("receipt large");
-    const res = await this.call(
+    await this.call(
       "receipt",
       "POST",
       "/v1/receipts",
@@ -301,8 +300,6 @@ export class SoakDriver {
       {},
       6,
     );
-    if (res.status === 200 || res.status === 202)
-      this.onHand.set(sku, (this.onHand.get(sku) ?? 0) + qty);
   }
 
   private async ship(): Promise<void> {
@@ -404,19 +401,61 @@ export class SoakDriver {
     );
   }
 
-  /** Stock counted by hand: the count is set a few units off what the driver last knew. */
+  /**
+   * Stock counted by hand, at rest: a few units off what is on hand, but never below what is
+   * allocated (so that only allocations can make a SKU allocate more than it holds, which
+   * the checker then looks for: `countsNeverBelowAllocated`).
+   */
   private async countStock(): Promise<void> {
     this.count("stock count");
     const entry = pick(this.rand, this.catalog);
-    const onHand = Math.max(0, (this.onHand.get(entry.sku) ?? 0) + between(this.rand, -2, 6));
-    const res = await this.call(
+    await fetch(`${this.target.apiUrl}/_local/idle?timeoutMs=10000`).then((r) => r.text());
+    const read = await this.call(
       "catalog",
-      "PUT",
+      "GET",
       `/v1/skus/${entry.sku}`,
       this.target.keys.storefront,
-      { ...entry.body, onHand },
     );
-    if (res.status < 300) this.onHand.set(entry.sku, onHand);
+    if (read.status !== 200) return;
+    const allocated = Number(read.json.allocated ?? 0);
+    const onHand = Math.max(allocated, Number(read.json.onHand ?? 0) + between(this.rand, -2, 6));
+    await this.call("catalog", "PUT", `/v1/skus/${entry.sku}`, this.target.keys.storefront, {
+      ...entry.body,
+      onHand,
+    });
+  }
+
+  /**
+   * A busy moment on one SKU: receipts at two docks and cancels of its lines at once. Each
+   * gives units to the waiting lines (a receipt its own, a cancel what its line held), so
+   * allocations race for the SKU's free units.
+   */
+  private async rush(): Promise<void> {
+    this.count("rush");
+    const sku = pick(
+      this.rand,
+      this.catalog.filter((c) => c.body.backorder.allowed),
+    ).sku;
+    const receipts = Array.from({ length: between(this.rand, 2, 3) }, () => ({
+      receiptId: `RCV-${randomUUID()}`,
+      lines: [{ sku, qty: between(this.rand, 1, 6) }],
+    }));
+    const ofSku = this.lines.filter((l) => l.sku === sku);
+    const cancels = Array.from({ length: Math.min(2, ofSku.length) }, () => pick(this.rand, ofSku));
+    await Promise.all([
+      ...receipts.map((body) =>
+        this.call("receipt", "POST", "/v1/receipts", this.target.keys.warehouse, body, {}, 6),
+      ),
+      ...cancels.map((line) =>
+        this.call(
+          "cancel",
+          "POST",
+          `/v1/orders/${line.orderId}/lines/${line.lineId}/cancel`,
+          this.target.keys.storefront,
+          {},
+        ),
+      ),
+    ]);
   }
 
   private async advanceClock(): Promise<void> {

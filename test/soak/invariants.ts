@@ -134,6 +134,13 @@ export interface InvariantOptions {
    */
   onHandBaseline?: Readonly<Record<string, number>>;
   /**
+   * No hand count set a SKU's `onHand` below what it had allocated (the soak's driver counts
+   * only at rest and never below it): then allocations alone decide whether `allocated`
+   * passes `onHand`, and it may not (no SKU allocated more than it received plus counted
+   * stock). Without it, a count below the reserved units may leave `free` negative.
+   */
+  countsNeverBelowAllocated?: boolean;
+  /**
    * Slack (ms) on the times FIFO compares: an older line counts as skipped only if it
    * had waited this long before the younger line's allocation and left this long after it.
    * Intake stamps a line with the time its request started, before its transaction commits,
@@ -575,10 +582,21 @@ function stockConservation({ m, options }: Context, f: Findings): void {
     }
   }
 
+  if (options.countsNeverBelowAllocated) {
+    for (const [code, { sku }] of m.skus) {
+      if (sku.onHand - sku.allocated < 0) {
+        f.fail(
+          `SKU ${code}: ${sku.allocated} allocated, more than the ${sku.onHand} received and counted`,
+        );
+      }
+    }
+  }
   const baseline = options.onHandBaseline;
   if (!baseline) {
     f.note(
-      "no onHandBaseline: onHand against receipts and shipments, onHand >= 0 and free >= 0 not checked",
+      options.countsNeverBelowAllocated
+        ? "no onHandBaseline: onHand against receipts and shipments not checked"
+        : "no onHandBaseline: onHand against receipts and shipments, onHand >= 0 and free >= 0 not checked",
     );
     return;
   }

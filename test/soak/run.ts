@@ -13,6 +13,7 @@ const { values } = parseArgs({
     seed: { type: "string", default: "7" },
     kills: { type: "string", default: "3" },
     operations: { type: "string" },
+    keep: { type: "boolean", default: false },
   },
 });
 const minutes = Number(values.minutes);
@@ -31,6 +32,7 @@ const result = await runSoak({
   minutes,
   ...(operations === undefined ? {} : { operations }),
   kills,
+  keepData: values.keep,
   faults: { ...SOAK_FAULTS, seed },
   log: (line) => console.log(line),
 });

@@ -159,3 +159,30 @@ describe("SES's SEND event", () => {
     expect(f.mailer.sent).toHaveLength(2);
   });
 });
+
+describe("a sender whose turn came late", () => {
+  it("does not send once another attempt took its claim over while it waited; that one sends, once", async () => {
+    const f = fakePorts();
+    await f.given.sku("W", { backorder: { leadTimeDays: 5 } });
+    const { order, line } = await f.given.order([{ sku: "W", qty: 1 }]);
+    const reserve = f.rates.reserve.bind(f.rates);
+    let competed = false;
+    // While the first attempt waits for its turn at the email rate, time passes beyond its
+    // claim's lease (a busy rate; on the local stack, the clock moved), and another attempt
+    // (the step's retry) takes the claim over and sends.
+    f.rates.reserve = async (...args) => {
+      if (!competed) {
+        competed = true;
+        f.clock.advance({ ms: EMAIL_CLAIM_LEASE_MS + 1 });
+        f.rates.reserve = reserve;
+        expect(await notifyOnce(f.notify, "backordered", order, [line])).toBe("sent");
+      }
+      return reserve(...args);
+    };
+    await expect(notifyOnce(f.notify, "backordered", order, [line])).rejects.toMatchObject({
+      name: "NotificationInFlight",
+    });
+    expect(f.mailer.sent).toHaveLength(1);
+    expect(f.notifications.stored(order.orderId, "backordered")).toMatchObject({ state: "sent" });
+  });
+});

@@ -67,6 +67,19 @@ export class DynamoDbNotifications implements NotificationStore {
     return existing?.state === "sent" ? "already-sent" : "in-flight";
   }
 
+  renewClaim(orderId: string, key: string, claimedAt: Date, at: Date): Promise<boolean> {
+    return this.table.updateIf(keys.notification(orderId, key), {
+      set: ["claimedAt = :at"],
+      condition: ["#state = :sending", "claimedAt = :claimedAt"],
+      names: { "#state": "state" },
+      values: {
+        ":at": at.toISOString(),
+        ":sending": "sending",
+        ":claimedAt": claimedAt.toISOString(),
+      },
+    });
+  }
+
   async releaseNotification(
     orderId: string,
     key: string,
