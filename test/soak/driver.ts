@@ -432,16 +432,53 @@ export class SoakDriver {
    */
   private async rush(): Promise<void> {
     this.count("rush");
-    const sku = pick(
+    const entry = pick(
       this.rand,
       this.catalog.filter((c) => c.body.backorder.allowed),
-    ).sku;
+    );
+    const sku = entry.sku;
+    if (this.rand() < 0.5) {
+      // Two people count the same shelf at once, and say the same number: each count gives
+      // what it frees to the waiting lines, and together they may not give more than it.
+      this.count("rush counts");
+      await fetch(`${this.target.apiUrl}/_local/idle?timeoutMs=10000`).then((r) => r.text());
+      const read = await this.call(
+        "catalog",
+        "GET",
+        `/v1/skus/${sku}`,
+        this.target.keys.storefront,
+      );
+      if (read.status !== 200) return;
+      const onHand =
+        Math.max(Number(read.json.onHand ?? 0), Number(read.json.allocated ?? 0)) +
+        between(this.rand, 3, 8);
+      await Promise.all(
+        [1, 2, 3].map(() =>
+          this.call("catalog", "PUT", `/v1/skus/${sku}`, this.target.keys.storefront, {
+            ...entry.body,
+            onHand,
+          }),
+        ),
+      );
+      return;
+    }
     const receipts = Array.from({ length: between(this.rand, 2, 3) }, () => ({
       receiptId: `RCV-${randomUUID()}`,
       lines: [{ sku, qty: between(this.rand, 1, 6) }],
     }));
-    const ofSku = this.lines.filter((l) => l.sku === sku);
-    const cancels = Array.from({ length: Math.min(2, ofSku.length) }, () => pick(this.rand, ofSku));
+    // Cancels of lines holding units (what they free goes to the next waiting lines at once).
+    const recent = this.lines.filter((l) => l.sku === sku).slice(-30);
+    const statuses = await Promise.all(
+      [...new Set(recent.map((l) => l.orderId))].map((orderId) =>
+        this.call("read", "GET", `/v1/orders/${orderId}`, this.target.keys.storefront),
+      ),
+    );
+    const holding = statuses.flatMap((res) =>
+      ((res.json.lines as { lineId: string; sku: string; status: string }[] | undefined) ?? [])
+        .filter((l) => l.sku === sku && l.status === "allocated")
+        .map((l) => ({ orderId: String(res.json.orderId), lineId: l.lineId, sku })),
+    );
+    const cancels = holding.slice(0, 3);
     await Promise.all([
       ...receipts.map((body) =>
         this.call("receipt", "POST", "/v1/receipts", this.target.keys.warehouse, body, {}, 6),
