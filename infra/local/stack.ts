@@ -149,7 +149,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     },
     afterCall(call) {
       if (call.payment) ledger.record(call.payment, new Date());
-      return faults.crash(call);
+      // Only a function's call can crash it (the stack's own calls run in no invocation).
+      return call.fn !== undefined && faults.crash(call);
     },
   });
   const limits = new LocalLimits(options.limits ?? parseLimits({}));

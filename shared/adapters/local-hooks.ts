@@ -62,8 +62,3 @@ export async function afterOutsideCall(call: Omit<OutsideCall, "fn">): Promise<v
     await never;
   }
 }
-
-/** Whether any hook is registered (the SDK middleware is added only then, or to meter). */
-export function localHooksSet(): boolean {
-  return hooks.beforeCall !== undefined || hooks.afterCall !== undefined;
-}

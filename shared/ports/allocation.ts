@@ -76,7 +76,10 @@ export interface AllocationStore {
    * `allocated` (a partly filled one is split, the remainder a new waiting line keeping the
    * original's place), the SKU's counters move, and the receipt (if any) records the fills
    * and claims their units from its `unitsLeft`. `changed`: a line, the SKU or the
-   * receipt's units moved since they were read; read again.
+   * receipt's units moved since they were read; read again. `allocatedWas`: the SKU's
+   * allocated units as read before the queue was: another allocation since (which may
+   * have put a split's remainder in the queue, ahead of the lines chosen) refuses this one,
+   * so two allocations of a SKU never choose from one stale view of its queue.
    */
   allocateLines(
     sku: string,
@@ -84,6 +87,7 @@ export interface AllocationStore {
     at: Date,
     newLineId: () => string,
     receiptId?: string,
+    allocatedWas?: number,
   ): Promise<AllocateOutcome>;
   /** A receipt with its whole cross-dock list. */
   getReceipt(receiptId: string): Promise<ReceiptRecord | null>;

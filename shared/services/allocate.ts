@@ -99,6 +99,8 @@ export async function allocateWaitingUntil(
           now,
           () => `ln_${nextUlid(now.getTime())}`,
           options.receiptId,
+          // Oldest first across allocations at once: the queue was read after the SKU.
+          current?.allocated,
         );
         if (result.outcome === "allocated") {
           return { fills, remainders: result.remainders, tokens: page.tokens };

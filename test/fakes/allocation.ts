@@ -44,11 +44,15 @@ export class FakeAllocation implements AllocationStore {
     at: Date,
     newLineId: () => string,
     receiptId?: string,
+    allocatedWas?: number,
   ): Promise<AllocateOutcome> {
     const total = fills.reduce((n, f) => n + f.qty, 0);
     if (total === 0) return { outcome: "allocated", remainders: [] };
     const remainders: Line[] = [];
     const failed = await this.db.write("allocation.allocateLines", (t) => {
+      if (allocatedWas !== undefined) {
+        check(t.skus.get(sku)?.allocated === allocatedWas, "no other allocation since the read");
+      }
       fillFromFree(t.skus.get(sku), total);
       for (const { line, qty, remainder } of fills) {
         const stored = moveLine(t.lines.get(lineKey(line.orderId, line.lineId)), "allocated", at);

@@ -713,6 +713,41 @@ describe("receipts", () => {
     expect((await store.getSku(sku))?.allocated).toBe(2);
   });
 
+  it("refuses an allocation chosen from a view of the SKU another allocation changed since, though units are free", async () => {
+    const sku = unique("SKU");
+    await store.putSkuPolicy(
+      { sku, name: "W", onHand: 0, backorder: { allowed: true }, substitutes: [] },
+      AT,
+    );
+    const first = newOrder(sku, { allocate: 0, backorder: 2 });
+    const second = newOrder(sku, { allocate: 0, backorder: 2 });
+    expect(await store.createOrder(first)).toBe("created");
+    expect(await store.createOrder(second)).toBe("created");
+    await store.putSkuPolicy(
+      { sku, name: "W", onHand: 10, backorder: { allowed: true }, substitutes: [] },
+      AT,
+    );
+    // Two allocations read the SKU (nothing allocated) and choose a line each.
+    const read = (await store.getSku(sku))?.allocated;
+    expect(read).toBe(0);
+    const [a] = first.lines as [Line];
+    const [b] = second.lines as [Line];
+    const fill = (line: Line) =>
+      store.allocation.allocateLines(
+        sku,
+        [{ line, qty: line.qty, remainder: 0 }],
+        AT,
+        () => unique("ln"),
+        undefined,
+        read,
+      );
+    expect((await fill(a)).outcome).toBe("allocated");
+    // The other chose from the same view: refused, to read the queue again (a remainder
+    // the first put back in its place would have been ahead of its line).
+    expect(await fill(b)).toEqual({ outcome: "changed" });
+    expect((await store.getSku(sku))?.allocated).toBe(2);
+  });
+
   it("pages a cross-dock list across its batches, each fill once", async () => {
     const receiptId = unique("rc");
     expect(await store.allocation.recordReceipt(receiptOf(receiptId, "X", 7))).toBe(true);

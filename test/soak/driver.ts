@@ -96,6 +96,7 @@ export class SoakDriver {
   private readonly declinedOrders: string[] = [];
   private readonly notices: Notice[] = [];
   private readonly shipped: string[] = [];
+  private readonly unfinished: Record<string, unknown>[] = [];
 
   constructor(
     private readonly target: DriverTarget,
@@ -287,19 +288,35 @@ export class SoakDriver {
     const sku = pick(this.rand, this.catalog).sku;
     const qty = large ? between(this.rand, 30, 80) : between(this.rand, 1, 10);
     if (large) this.count("receipt large");
-    await this.call(
+    await this.postReceipt({
+      receiptId: `RCV-${randomUUID()}`,
+      ...(notice ? { asnId: notice.asnId } : {}),
+      lines: [{ sku, qty }],
+    });
+  }
+
+  /** A receipt, retried as a warehouse's system does: one still failing is sent again
+   * once the faults are over (`finish`). */
+  private async postReceipt(body: Record<string, unknown>): Promise<void> {
+    const res = await this.call(
       "receipt",
       "POST",
       "/v1/receipts",
       this.target.keys.warehouse,
-      {
-        receiptId: `RCV-${randomUUID()}`,
-        ...(notice ? { asnId: notice.asnId } : {}),
-        lines: [{ sku, qty }],
-      },
+      body,
       {},
       6,
     );
+    if (res.status === 0 || res.status >= 500 || res.status === 429) this.unfinished.push(body);
+  }
+
+  /** What the shop's systems still owe the API once the faults are over: receipts answered
+   * with a 5xx every time are sent again until taken (the same receiptId: it resumes). */
+  async finish(): Promise<void> {
+    for (const body of this.unfinished.splice(0)) {
+      this.count("receipt resent");
+      await this.call("receipt", "POST", "/v1/receipts", this.target.keys.warehouse, body, {}, 10);
+    }
   }
 
   private async ship(): Promise<void> {
@@ -480,9 +497,7 @@ export class SoakDriver {
     );
     const cancels = holding.slice(0, 3);
     await Promise.all([
-      ...receipts.map((body) =>
-        this.call("receipt", "POST", "/v1/receipts", this.target.keys.warehouse, body, {}, 6),
-      ),
+      ...receipts.map((body) => this.postReceipt(body)),
       ...cancels.map((line) =>
         this.call(
           "cancel",

@@ -117,6 +117,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await takeInjected();
     log(`  ${done} operations done; faults off, letting the system settle`);
     await json(`${api}/_local/faults`, { method: "DELETE" });
+    await driver.finish();
     // Settle: nothing in flight, then time for the wake deliverer and the backstops (their
     // schedules run on the virtual clock), twice.
     for (let round = 0; round < 3; round++) {

@@ -151,12 +151,13 @@ export class DynamoDbAllocation implements AllocationStore {
     at: Date,
     newLineId: () => string,
     receiptId?: string,
+    allocatedWas?: number,
   ): Promise<AllocateOutcome> {
     const total = fills.reduce((n, f) => n + f.qty, 0);
     if (total === 0) return { outcome: "allocated", remainders: [] };
     const remainders: Line[] = [];
     const items: TransactItem[] = [
-      { Update: this.table.update(keys.sku(sku), fillFromFree(total)) },
+      { Update: this.table.update(keys.sku(sku), fillFromFree(total, allocatedWas)) },
     ];
     for (const { line, qty, remainder } of fills) {
       const filled = mergeParts(lineTransition("allocated", at), wakeMark(at));

@@ -53,17 +53,18 @@ export function takeStock(delta: StockTake): UpdateParts {
   };
 }
 
-/** Waiting lines are given `n` free units: owed becomes reserved. */
-export function fillFromFree(n: number): UpdateParts {
+/** Waiting lines are given `n` free units: owed becomes reserved. With `allocatedWas`, only
+ * if no other allocation moved the SKU's allocated units since they were read. */
+export function fillFromFree(n: number, allocatedWas?: number): UpdateParts {
   return {
     set: [
       "allocated = allocated + :n",
       "backorderedQty = backorderedQty - :n",
       "#free = #free - :n",
     ],
-    condition: ["#free >= :n"],
+    condition: ["#free >= :n", ...(allocatedWas === undefined ? [] : ["allocated = :was"])],
     names: FREE,
-    values: { ":n": n },
+    values: { ":n": n, ...(allocatedWas === undefined ? {} : { ":was": allocatedWas }) },
   };
 }
 
