@@ -70,6 +70,9 @@ export class Monitoring extends Construct {
       description: `Encrypts the ${props.stage.prefix} alarm topic`,
       enableKeyRotation: true,
     });
+    // The key policy AWS documents for alarms to an encrypted topic: `GenerateDataKey*` is
+    // GenerateDataKey and GenerateDataKeyWithoutPlaintext, both of which SNS may ask for on
+    // CloudWatch's behalf; the grant is to CloudWatch's service principal and this key only.
     key.grant(
       new ServicePrincipal("cloudwatch.amazonaws.com"),
       "kms:Decrypt",

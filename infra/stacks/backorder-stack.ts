@@ -361,6 +361,11 @@ export class BackorderStack extends Stack {
         Token.isUnresolved(this.region) ? "<AWS::Region>" : this.region
       }:<AWS::AccountId>:stateMachine:*${machineId}*`,
       machineLogicalId: machineId,
+      sesSandboxFinding: props.sesSandbox
+        ? `arn:<AWS::Partition>:ses:${
+            Token.isUnresolved(this.region) ? "<AWS::Region>" : this.region
+          }:<AWS::AccountId>:identity/*`
+        : undefined,
       tableLogicalId: logicalId(table),
       workflowFunctionLogicalIds: [...WORKFLOW_FUNCTIONS, "run-bulk-job" as const].map((name) =>
         logicalId(functions.byName[name]),
@@ -381,6 +386,7 @@ function suppressReviewedFindings(
   refs: {
     ownMachineFinding: string;
     machineLogicalId: string;
+    sesSandboxFinding: string | undefined;
     tableLogicalId: string;
     workflowFunctionLogicalIds: string[];
   },
@@ -397,6 +403,12 @@ function suppressReviewedFindings(
     `AwsSolutions-IAM5[Resource::${refs.ownMachineFinding}]`,
     "The line machine's own tasks start and wake executions of that machine only. They cannot name its ARN (the machine names them: a dependency cycle), so the grant matches the machine's name, which CloudFormation derives from its logical id.",
   );
+  if (refs.sesSandboxFinding) {
+    ack(
+      `AwsSolutions-IAM5[Resource::${refs.sesSandboxFinding}]`,
+      "In the SES sandbox (-c sesSandbox=on) SES authorizes a send against the recipient's verified identity too, and recipients are not known at deploy: sending is allowed on every identity of this account and region, ses:SendEmail only, until the account leaves the sandbox.",
+    );
+  }
   ack(
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
     "Lambda functions use the AWS managed AWSLambdaBasicExecutionRole, which only lets a function write its own CloudWatch logs.",
@@ -425,6 +437,6 @@ function suppressReviewedFindings(
   );
   ack(
     "AwsSolutions-SMG4",
-    "The API keys are shared with the merchant's storefront and warehouse systems; the operator rotates them (comma-separated overlap) rather than a rotation Lambda that would break those clients. The customer-link signing secret is not rotated automatically because rotating it invalidates every link already emailed; the operator rotates it deliberately.",
+    "The API keys are shared with the merchant's storefront and warehouse systems; the operator rotates them (comma-separated overlap) rather than a rotation Lambda that would break those clients. The customer-link signing secret is not rotated automatically: the operator rotates it deliberately, keeping the previous secret until a set time so links already emailed still open (README, deploying).",
   );
 }
