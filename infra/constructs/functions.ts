@@ -104,6 +104,9 @@ export class Functions extends Construct {
             ...(props.stage.sourceMaps ? { NODE_OPTIONS: "--enable-source-maps" } : {}),
             POWERTOOLS_SERVICE_NAME: "backorder-engine",
             ...props.environment,
+            // Never the incoming event in the logs (it carries customers' addresses); the
+            // handlers pin this too, whatever the variable says.
+            POWERTOOLS_LOGGER_LOG_EVENT: "false",
           },
           bundling: {
             format: OutputFormat.ESM,

@@ -2,7 +2,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import type * as z from "zod";
-import { logger } from "../logger.ts";
+import { LOG_CONTEXT_OPTIONS, logger } from "../logger.ts";
 
 /**
  * The middy stack of functions EventBridge invokes: structured logs and validation. An
@@ -14,7 +14,7 @@ export function eventTask<TEvent, TResult>(
   impl: (event: TEvent) => Promise<TResult>,
 ) {
   return middy<unknown, TResult | { dropped: true }, Error, Context>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(injectLambdaContext(logger, LOG_CONTEXT_OPTIONS))
     .handler(async (event) => {
       const parsed = schema.safeParse(event);
       if (!parsed.success) {

@@ -2,7 +2,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import type * as z from "zod";
-import { logger } from "../logger.ts";
+import { LOG_CONTEXT_OPTIONS, logger } from "../logger.ts";
 import { authFor } from "./middleware/auth.ts";
 import { correlationId } from "./middleware/correlation.ts";
 import { errorMapping } from "./middleware/errors.ts";
@@ -45,7 +45,7 @@ export function httpHandler<TBody = undefined>(
 ) {
   const auth = authFor(roleOf(fn));
   const stack = middy<HttpEvent, HttpResponse, Error, Context>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(injectLambdaContext(logger, LOG_CONTEXT_OPTIONS))
     .use(correlationId())
     .use(errorMapping())
     .use(httpRequest());

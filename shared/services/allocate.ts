@@ -1,6 +1,7 @@
 import { monotonicFactory } from "ulid";
 import { fillOldestFirst } from "../domain/allocation.ts";
 import type { Line } from "../domain/model.ts";
+import { describeError } from "../log-redaction.ts";
 import { logger } from "../logger.ts";
 import type { AllocationStore, LineFill } from "../ports/allocation.ts";
 import type { CatalogStore } from "../ports/catalog.ts";
@@ -149,7 +150,7 @@ async function startRemainders(deps: AllocateDeps, lines: readonly Line[]) {
     .catch((error: unknown) => {
       logger.warn("could not start split remainders' executions; recovery starts them", {
         lineIds: lines.map((l) => l.lineId),
-        error: error instanceof Error ? error.message : String(error),
+        error: describeError(error),
       });
     });
 }
@@ -179,7 +180,7 @@ async function wakeFilled(
     .catch((error: unknown) => {
       logger.warn("could not start allocated lines' executions; recovery starts them", {
         lineIds: idle.map((l) => l.lineId),
-        error: error instanceof Error ? error.message : String(error),
+        error: describeError(error),
       });
     });
 }

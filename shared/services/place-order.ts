@@ -12,6 +12,7 @@ import {
   planOrder,
   type SkuSnapshot,
 } from "../domain/order-intake.ts";
+import { describeError } from "../log-redaction.ts";
 import { logger } from "../logger.ts";
 import type { AppPorts } from "../ports/app.ts";
 import type { IdempotencyRecord } from "../ports/orders.ts";
@@ -186,7 +187,7 @@ export async function finishPendingOrders(
     } catch (error) {
       logger.error("could not finish an order's follow-up", {
         orderId: record.orderId,
-        error: error instanceof Error ? error.message : String(error),
+        error: describeError(error),
       });
     }
   }
@@ -310,7 +311,7 @@ async function followUp(
     } catch (error) {
       logger.warn("backordered email not sent; the line workflow will send it", {
         orderId: order.orderId,
-        error: error instanceof Error ? error.message : String(error),
+        error: describeError(error),
       });
     }
   }
@@ -328,7 +329,7 @@ async function followUp(
     // the scheduled reconciler starts its lines. The storefront is told it is placed.
     logger.warn("line executions not started; a retry or the reconciler will start them", {
       orderId: order.orderId,
-      error: error instanceof Error ? error.message : String(error),
+      error: describeError(error),
     });
     return;
   }

@@ -1,4 +1,5 @@
 import type { Line } from "../domain/model.ts";
+import { describeError } from "../log-redaction.ts";
 import { logger } from "../logger.ts";
 import type { AppPorts } from "../ports/app.ts";
 import type { LiveLine } from "../ports/live-lines.ts";
@@ -205,7 +206,7 @@ export async function sweepLiveLines(
           logger.warn("could not check a live line; the next sweep looks again", {
             orderId: live.orderId,
             lineId: live.lineId,
-            error: error instanceof Error ? error.message : String(error),
+            error: describeError(error),
           });
         }
       });

@@ -3,6 +3,7 @@ import { refusals } from "../domain/errors.ts";
 import { waitingEtas } from "../domain/inbound.ts";
 import type { Line } from "../domain/model.ts";
 import type { AdvanceShippingNotice } from "../domain/supply.ts";
+import { describeError } from "../log-redaction.ts";
 import { logger } from "../logger.ts";
 import type { AppPorts } from "../ports/app.ts";
 import type { DeliveryAnswer } from "../ports/supply.ts";
@@ -147,7 +148,7 @@ async function tellDelay(
     logger.warn("a delay could not be told early; the line's timer tells it on its date", {
       orderId: line.orderId,
       lineId: line.lineId,
-      error: error instanceof Error ? error.message : String(error),
+      error: describeError(error),
     });
     return null;
   }
@@ -186,7 +187,7 @@ async function tellNewEtas(
     logger.warn("eta_updated email not sent; the next re-dating of the SKU sends it", {
       orderId,
       lineIds: lines.map((l) => l.lineId),
-      error: error instanceof Error ? error.message : String(error),
+      error: describeError(error),
     });
   }
 }

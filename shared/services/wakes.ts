@@ -1,4 +1,5 @@
 import type { Line } from "../domain/model.ts";
+import { describeError } from "../log-redaction.ts";
 import { logger } from "../logger.ts";
 import type { AppPorts } from "../ports/app.ts";
 import type { OwedWake } from "../ports/line-waits.ts";
@@ -73,7 +74,7 @@ async function wakeChunk(
           orderId,
           lineId,
           reason,
-          error: error instanceof Error ? error.name : String(error),
+          error: describeError(error),
         });
         outcomes.set(lineId, "later");
       }
@@ -142,7 +143,7 @@ async function deliver(deps: WakeDeps, wake: OwedWake): Promise<boolean> {
     logger.warn("owed wake-up failed again", {
       lineId: wake.lineId,
       attempts: wake.attempts + 1,
-      error: error instanceof Error ? error.name : String(error),
+      error: describeError(error),
     });
     return false;
   }

@@ -3,7 +3,7 @@ import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import * as z from "zod";
 import { useLineStateMachine } from "../config.ts";
-import { logger } from "../logger.ts";
+import { LOG_CONTEXT_OPTIONS, logger } from "../logger.ts";
 
 /** What every task of the line state machine receives: the line it drives. */
 export const lineTaskInput = z.object({
@@ -24,7 +24,7 @@ export function lineTask<TInput extends LineTaskInput, TResult>(
   impl: (input: TInput) => Promise<TResult>,
 ) {
   return middy<unknown, TResult, Error, Context>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(injectLambdaContext(logger, LOG_CONTEXT_OPTIONS))
     .handler(async (event) => {
       const input = schema.parse(event);
       if (input.stateMachineArn) useLineStateMachine(input.stateMachineArn);

@@ -1,4 +1,5 @@
 import { DomainError, type DomainErrorKind } from "../../domain/errors.ts";
+import { describeError } from "../../log-redaction.ts";
 import { logger } from "../../logger.ts";
 import { InvalidCursorError } from "../../ports/paging.ts";
 import { HttpProblem, internalError, problemResponse, problems } from "../problem.ts";
@@ -41,7 +42,9 @@ export function errorMapping(): HttpMiddleware {
         return;
       }
       const error = request.error;
-      logger.error("request failed", error instanceof Error ? error : String(error));
+      logger.error("request failed", {
+        error: error instanceof Error ? error : describeError(error),
+      });
       request.response = problemResponse(internalError);
     },
   };
