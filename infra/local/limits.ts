@@ -105,6 +105,9 @@ export const limitsSchema = z
     ses: z.union([rateSchema, off]).optional(),
     /** The `sandbox` payment provider: Stripe's rate limit. */
     payments: z.union([rateSchema, off]).optional(),
+    /** Refuse a function every call and secret its role in the template does not allow,
+     * with AccessDeniedException (iam.ts; default true). */
+    iam: z.boolean().optional(),
   })
   .strict();
 
@@ -122,6 +125,7 @@ export interface LimitsInForce {
   sfn: Partial<Record<SfnOperation, BucketSpec | false>>;
   ses: Rate | false;
   payments: Rate | false;
+  iam: boolean;
 }
 
 /** Parses a limits configuration; throws a readable Error when it is not one. */
@@ -168,6 +172,7 @@ export function parseLimits(value: unknown, where = "limits"): LimitsInForce {
     sfn,
     ses: rate(config.ses, AWS_LIMITS.ses),
     payments: rate(config.payments, AWS_LIMITS.payments),
+    iam: config.iam ?? true,
   };
 }
 

@@ -19,6 +19,7 @@ import { createTablesFromTemplate } from "./dynamodb/tables.ts";
 import { LocalEventBus } from "./events.ts";
 import { type FaultsConfig, LocalFaults, parseFaults, sdkError } from "./faults.ts";
 import { LocalGateway } from "./gateway.ts";
+import { LocalIam } from "./iam.ts";
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from "./identity.ts";
 import { type Activity, type IdleResult, waitUntilIdle } from "./idle.ts";
 import { LocalLambdaRuntime } from "./lambda-runtime.ts";
@@ -137,8 +138,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const ledger = new PaymentsLedger(join(options.dataDir, "payments.jsonl"));
   // Faults step into the functions' outside calls (local-hooks.ts); the sandbox's
   // payments are written to its ledger.
+  // Local IAM (iam.ts): the functions' roles, once the template is read.
+  let iam: LocalIam | undefined;
   setLocalHooks({
     beforeCall(call) {
+      iam?.check(call);
       if (call.service === "payments" && faults.payments()) {
         throw new PaymentRateLimitedError(
           "Too many requests hit the sandbox payment provider too quickly (rate_limit, HTTP 429; a local fault).",
@@ -151,6 +155,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       if (call.payment) ledger.record(call.payment, new Date());
       // Only a function's call can crash it (the stack's own calls run in no invocation).
       return call.fn !== undefined && faults.crash(call);
+    },
+    beforeSecretRead(fn, arnEnv) {
+      iam?.checkSecret(fn, arnEnv);
     },
   });
   const limits = new LocalLimits(options.limits ?? parseLimits({}));
@@ -230,6 +237,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const stateMachine = model.stateMachines.find((m) => m.logicalId.startsWith("LineWorkflow"));
     if (!stateMachine) throw new Error("the synthesized template has no line state machine");
     runtime.configure(model.functions, limits.inForce.lambda);
+    if (limits.inForce.iam) iam = new LocalIam(model.permissions, model.secretArnsByEnv);
     // The sandbox payment provider runs in this process: Stripe's rate, for every invocation.
     limitSandboxPayments(limits.inForce.payments ? () => limits.payments() : undefined);
     stops.push(async () => limitSandboxPayments(undefined));

@@ -17,6 +17,7 @@ import { repoRoot } from "../paths.ts";
 import { sourceHash } from "../source-hash.ts";
 import type { CfnTemplate } from "./cfn.ts";
 import type { LocalRule } from "./events.ts";
+import type { Permission } from "./iam.ts";
 import { LOCAL_ACCOUNT, LOCAL_REGION } from "./identity.ts";
 
 /**
@@ -127,6 +128,10 @@ export interface LocalModel {
   environment: Record<string, string>;
   /** EventBridge rules on events (not schedules: routes.ts runs those), for the local bus. */
   rules: LocalRule[];
+  /** Each function's role: the Allow statements of the policies attached to it (local IAM). */
+  permissions: Record<string, Permission[]>;
+  /** Secret ARNs by the function environment variable naming them (`…_SECRET_ARN`). */
+  secretArnsByEnv: Record<string, string>;
 }
 
 type Resolved = string | number | boolean | null | Resolved[] | { [k: string]: Resolved };
@@ -237,7 +242,74 @@ export function localModel(template: CfnTemplate, names: LocalNames): LocalModel
       }),
     });
   }
-  return { tables, functions, stateMachines, environment, rules };
+  const { permissions, secretArnsByEnv } = localRoles(template, functions, refs, attrs);
+  return { tables, functions, stateMachines, environment, rules, permissions, secretArnsByEnv };
+}
+
+/**
+ * What each function's role allows, read off the template as IAM would: the Allow
+ * statements of every AWS::IAM::Policy attached to the role, resolved to local ARNs. Here
+ * secrets resolve to ARNs of their own (the functions' environment gets "" for them), so a
+ * grant on one secret is told from a grant on another.
+ */
+function localRoles(
+  template: CfnTemplate,
+  functions: LocalFunction[],
+  refs: Record<string, string>,
+  attrs: Record<string, string>,
+): Pick<LocalModel, "permissions" | "secretArnsByEnv"> {
+  const secretRefs = { ...refs };
+  for (const [id, res] of Object.entries(template.Resources)) {
+    if (res.Type === "AWS::SecretsManager::Secret") {
+      secretRefs[id] = `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:${id}`;
+    }
+  }
+  // Resources the local stack does not run (queues, topics, keys) stand for themselves: no
+  // function's call names them, so a grant on one allows nothing here.
+  const orPlaceholder = (known: Record<string, string>) =>
+    new Proxy(known, {
+      get: (target, key) => (typeof key === "string" ? (target[key] ?? `<${key}>`) : undefined),
+    });
+  const resolve = (value: unknown) =>
+    resolveIntrinsics(value, orPlaceholder(secretRefs), orPlaceholder(attrs));
+  const statementsByRole = new Map<string, Permission[]>();
+  for (const res of Object.values(template.Resources)) {
+    if (res.Type !== "AWS::IAM::Policy") continue;
+    const document = res.Properties?.PolicyDocument as
+      | { Statement: { Effect: string; Action: unknown; Resource: unknown }[] }
+      | undefined;
+    const allowed = (document?.Statement ?? [])
+      .filter((statement) => statement.Effect === "Allow")
+      .map((statement) => ({
+        actions: [resolve(statement.Action)].flat().map(String),
+        resources: [resolve(statement.Resource)].flat().map(String),
+      }));
+    for (const role of (res.Properties?.Roles ?? []) as { Ref?: string }[]) {
+      if (!role.Ref) continue;
+      statementsByRole.set(role.Ref, [...(statementsByRole.get(role.Ref) ?? []), ...allowed]);
+    }
+  }
+  const permissions: Record<string, Permission[]> = {};
+  const secretArnsByEnv: Record<string, string> = {};
+  for (const fn of functions) {
+    const props = template.Resources[fn.logicalId]?.Properties ?? {};
+    const role = (props.Role as { "Fn::GetAtt"?: [string, string] } | undefined)?.[
+      "Fn::GetAtt"
+    ]?.[0];
+    permissions[fn.name] = role ? (statementsByRole.get(role) ?? []) : [];
+    const env = (props.Environment as { Variables?: Record<string, unknown> } | undefined)
+      ?.Variables;
+    for (const [key, raw] of Object.entries(env ?? {})) {
+      const ref = (raw as { Ref?: unknown } | null)?.Ref;
+      if (
+        typeof ref === "string" &&
+        template.Resources[ref]?.Type === "AWS::SecretsManager::Secret"
+      ) {
+        secretArnsByEnv[key] = String(resolve(raw));
+      }
+    }
+  }
+  return { permissions, secretArnsByEnv };
 }
 
 const PSEUDO: Record<string, string> = {

@@ -11,7 +11,7 @@ import {
 } from "aws-cdk-lib";
 import { EventBus, Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
-import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { Policy, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { HostedZone } from "aws-cdk-lib/aws-route53";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import {
@@ -190,25 +190,31 @@ export class BackorderStack extends Stack {
       props.publicBaseUrl ??
       (props.apiDomain ? `https://${props.apiDomain.name}` : api.api.apiEndpoint);
 
-    // The machine's own tasks cannot reference its ARN (the machine references them): they
-    // get it in their input ($$.StateMachine.Id) and a grant by the machine's logical id.
-    const machineId = this.resolve(
-      this.getLogicalId(workflow.stateMachine.node.defaultChild as CfnElement),
-    ) as string;
-    const ownMachineArn = this.formatArn({
-      service: "states",
-      resource: "stateMachine",
-      resourceName: `*${machineId}*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+    // The machine's own tasks start and wake executions of that machine, and only that
+    // machine: their grants name its ARN in a policy of its own, attached to the task's role
+    // but not a dependency of the function (the machine depends on the function, so the
+    // function's own policy cannot name the machine: a cycle).
     const inMachine = (fn: FunctionName) =>
       (WORKFLOW_FUNCTIONS as readonly FunctionName[]).includes(fn);
-    const grantStates = (fn: FunctionName, actions: string[], grant: () => void) => {
-      if (!inMachine(fn)) return grant();
-      functions.byName[fn].addToRolePolicy(
-        new PolicyStatement({ actions, resources: [ownMachineArn] }),
-      );
+    const grantOnLineMachine = (fn: FunctionName, actions: string[]) => {
+      const role = functions.byName[fn].role;
+      if (!role) throw new Error(`${fn} has no role`);
+      const statement = new PolicyStatement({
+        actions,
+        resources: [workflow.stateMachine.stateMachineArn],
+      });
+      if (!inMachine(fn)) return functions.byName[fn].addToRolePolicy(statement);
+      const own =
+        ownMachinePolicies.get(fn) ?? new Policy(this, `${fn}-line-machine`, { roles: [role] });
+      ownMachinePolicies.set(fn, own);
+      own.addStatements(statement);
     };
+    const ownMachinePolicies = new Map<FunctionName, Policy>();
+
+    /** The table's actions, on the table and its indexes. Reads are the calls the code
+     * makes: no Scan, no streams. */
+    const grantOnTable = (fn: FunctionName, actions: readonly string[]) =>
+      table.grant(functions.byName[fn], ...actions);
 
     /** One action on the executions of the line machine, and on nothing else. */
     const grantOnExecutions = (fn: FunctionName, action: string) =>
@@ -227,7 +233,7 @@ export class BackorderStack extends Stack {
       );
 
     const grants: Record<Access, (fn: FunctionName) => void> = {
-      "table:read": (fn) => table.grantReadData(functions.byName[fn]),
+      "table:read": (fn) => grantOnTable(fn, TABLE_READ_ACTIONS),
       // Start the bulk machine, and know its ARN.
       "bulk:start": (fn) => {
         bulk.stateMachine.grantStartExecution(functions.byName[fn]);
@@ -236,17 +242,10 @@ export class BackorderStack extends Stack {
           bulk.stateMachine.stateMachineArn,
         );
       },
-      "table:write": (fn) => table.grantWriteData(functions.byName[fn]),
-      "workflow:start": (fn) =>
-        grantStates(fn, ["states:StartExecution"], () =>
-          workflow.stateMachine.grantStartExecution(functions.byName[fn]),
-        ),
-      "workflow:signal": (fn) =>
-        grantStates(
-          fn,
-          ["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
-          () => workflow.stateMachine.grantTaskResponse(functions.byName[fn]),
-        ),
+      "table:write": (fn) => grantOnTable(fn, TABLE_WRITE_ACTIONS),
+      "workflow:start": (fn) => grantOnLineMachine(fn, ["states:StartExecution"]),
+      // A parked line is woken with SendTaskSuccess; nothing fails or heartbeats a task.
+      "workflow:signal": (fn) => grantOnLineMachine(fn, ["states:SendTaskSuccess"]),
       // DescribeExecution on the line machine's executions; nothing else.
       "workflow:read": (fn) => grantOnExecutions(fn, "states:DescribeExecution"),
       // GetExecutionHistory on the line machine's executions (a line's timeline).
@@ -357,10 +356,9 @@ export class BackorderStack extends Stack {
     const logicalId = (c: Construct) =>
       this.resolve(this.getLogicalId(c.node.defaultChild as CfnElement)) as string;
     suppressReviewedFindings(this, {
-      ownMachineFinding: `arn:<AWS::Partition>:states:${
+      lineExecutionsFinding: `arn:<AWS::Partition>:states:${
         Token.isUnresolved(this.region) ? "<AWS::Region>" : this.region
-      }:<AWS::AccountId>:stateMachine:*${machineId}*`,
-      machineLogicalId: machineId,
+      }:<AWS::AccountId>:execution:<${logicalId(workflow.stateMachine)}.Name>:*`,
       sesSandboxFinding: props.sesSandbox
         ? `arn:<AWS::Partition>:ses:${
             Token.isUnresolved(this.region) ? "<AWS::Region>" : this.region
@@ -374,6 +372,22 @@ export class BackorderStack extends Stack {
   }
 }
 
+/** What reading the table takes: the calls the code makes (GetItem, BatchGetItem, Query,
+ * a transaction's ConditionCheck, /health's DescribeTable); never Scan or its streams. */
+export const TABLE_READ_ACTIONS = [
+  "dynamodb:GetItem",
+  "dynamodb:BatchGetItem",
+  "dynamodb:Query",
+  "dynamodb:ConditionCheckItem",
+  "dynamodb:DescribeTable",
+] as const;
+/** What writing takes, on its own or in a transaction; no BatchWriteItem (never used). */
+export const TABLE_WRITE_ACTIONS = [
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+] as const;
+
 /** The identities a send may be authorized by: the verified domain and the address. */
 function sesIdentities(props: BackorderStackProps): string[] {
   const domain = props.emailDomain ?? props.emailFrom.split("@")[1];
@@ -384,8 +398,7 @@ function sesIdentities(props: BackorderStackProps): string[] {
 function suppressReviewedFindings(
   stack: Stack,
   refs: {
-    ownMachineFinding: string;
-    machineLogicalId: string;
+    lineExecutionsFinding: string;
     sesSandboxFinding: string | undefined;
     tableLogicalId: string;
     workflowFunctionLogicalIds: string[];
@@ -393,15 +406,8 @@ function suppressReviewedFindings(
 ): void {
   const ack = (id: string, reason: string) => Validations.of(stack).acknowledge({ id, reason });
   ack(
-    `AwsSolutions-IAM5[Resource::${refs.ownMachineFinding.replace(
-      `stateMachine:*${refs.machineLogicalId}*`,
-      `execution:<${refs.machineLogicalId}.Name>:*`,
-    )}]`,
-    "The reconciler's backstop describes executions of the line machine only; their ARNs are not known before they exist.",
-  );
-  ack(
-    `AwsSolutions-IAM5[Resource::${refs.ownMachineFinding}]`,
-    "The line machine's own tasks start and wake executions of that machine only. They cannot name its ARN (the machine names them: a dependency cycle), so the grant matches the machine's name, which CloudFormation derives from its logical id.",
+    `AwsSolutions-IAM5[Resource::${refs.lineExecutionsFinding}]`,
+    "The reconciler's backstop describes, and a line's timeline reads the history of, executions of the line machine only; their ARNs are not known before they exist.",
   );
   if (refs.sesSandboxFinding) {
     ack(

@@ -14,6 +14,8 @@ export interface OutsideCall {
   operation: string;
   /** The function making it, where the local Lambda runtime says (see `invocation`). */
   fn: string | undefined;
+  /** The call's input, as the SDK was given it (IAM checks the resources it names). */
+  input?: unknown;
   /** What a payment call charged or refunded (the local provider's ledger). */
   payment?: { kind: "charge" | "refund"; id: string; idempotencyKey: string; amount: number };
 }
@@ -23,6 +25,8 @@ export interface LocalHooks {
   beforeCall?(call: OutsideCall): void;
   /** After a call succeeded: true to crash the function there (see `invocation`). */
   afterCall?(call: OutsideCall): boolean;
+  /** Throws to refuse a function the secret the environment variable `arnEnv` names. */
+  beforeSecretRead?(fn: string | undefined, arnEnv: string): void;
 }
 
 /** One invocation run by the local Lambda runtime: crashing it ends it where it stands. */
@@ -61,4 +65,10 @@ export async function afterOutsideCall(call: Omit<OutsideCall, "fn">): Promise<v
     running.crash(`crashed after ${call.service} ${call.operation}`);
     await never;
   }
+}
+
+/** Before a function reads a configured secret (locally the value beside its ARN's variable):
+ * may throw, as GetSecretValue does for a role without the grant. */
+export function beforeSecretRead(arnEnv: string): void {
+  hooks.beforeSecretRead?.(invocation.getStore()?.fn, arnEnv);
 }

@@ -117,7 +117,7 @@ export function metered<C extends { middlewareStack: unknown }>(client: C, servi
       const kind = service === "dynamodb" ? CAPACITY[operation] : undefined;
       if (kind) Object.assign(args.input, { ReturnConsumedCapacity: "TOTAL" });
       // The local stack's faults (none on AWS, where the meter is off too).
-      await beforeOutsideCall({ service, operation });
+      await beforeOutsideCall({ service, operation, input: args.input });
       const result = await next(args);
       await afterOutsideCall({ service, operation });
       if (kind) {

@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { beforeSecretRead } from "./local-hooks.ts";
 
 /**
  * A secret by configuration: on AWS a Secrets Manager ARN in the env variable `arnEnv`
@@ -14,7 +15,11 @@ export async function configuredSecret(env: {
   valueEnv: string;
 }): Promise<string | undefined> {
   const arn = process.env[env.arnEnv];
-  if (!arn) return process.env[env.valueEnv] || undefined;
+  if (!arn) {
+    // The local stack checks the function's role may read the secret (local IAM).
+    beforeSecretRead(env.arnEnv);
+    return process.env[env.valueEnv] || undefined;
+  }
   const hit = cache.get(arn);
   if (hit && Date.now() - hit.at < CACHE_MS) return hit.value;
   client ??= new SecretsManagerClient({});

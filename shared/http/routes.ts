@@ -19,6 +19,8 @@ export type Access =
   /** Read the line machine's execution histories (a line's timeline). */
   | "workflow:history"
   | "email:send"
+  /** Read the storefront's and the warehouse's API keys: a route checks its own role's, and
+   * must tell a valid key of the other role (403) from no valid key (401), contract §3. */
   | "api-keys:read"
   /** Read the secret customer links are signed with (customer routes verify tokens). */
   | "links:read"

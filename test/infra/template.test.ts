@@ -302,6 +302,13 @@ describe("functions", () => {
     }
   });
 
+  it("turns Powertools' event logging off in every function (events carry customers' addresses)", () => {
+    for (const [name, { resource }] of functionsByName()) {
+      const env = resource.Properties?.Environment as { Variables: Json } | undefined;
+      expect(env?.Variables.POWERTOOLS_LOGGER_LOG_EVENT, name).toBe("false");
+    }
+  });
+
   it("tells every function the shop's name and remedies from cdk.json's context", () => {
     const context = defaultAppContext();
     expect(context.shopName).toBeTruthy();
@@ -406,6 +413,38 @@ describe("IAM", () => {
       if (!actions.some((a) => /^(dynamodb|states):/.test(a))) continue;
       expect(asArray(statement.Resource)).not.toContain("*");
     }
+  });
+
+  it("grants only the calls the code makes: no Scan, no batch writes, no failing or heartbeating a task", () => {
+    const granted = new Set(statements().flatMap(({ statement }) => asArray(statement.Action)));
+    for (const unused of [
+      "dynamodb:Scan",
+      "dynamodb:BatchWriteItem",
+      "dynamodb:GetRecords",
+      "dynamodb:GetShardIterator",
+      "states:SendTaskFailure",
+      "states:SendTaskHeartbeat",
+    ]) {
+      expect(granted.has(unused), unused).toBe(false);
+    }
+  });
+
+  it("starts and wakes executions of this stack's line machine by its ARN, never by a pattern another stage's machine could match", () => {
+    const [lineId] = machine("LineWorkflow");
+    const [bulkId] = machine("BulkWorkflow");
+    const onMachines = statements().filter(({ statement }) =>
+      asArray(statement.Action).some((a) =>
+        ["states:StartExecution", "states:SendTaskSuccess"].includes(a),
+      ),
+    );
+    expect(onMachines.length).toBeGreaterThan(0);
+    for (const { statement } of onMachines) {
+      for (const resource of asArray(statement.Resource)) {
+        expect([{ Ref: lineId }, { Ref: bulkId }]).toContainEqual(resource);
+      }
+    }
+    // The line machine's own task (advance-line) included: its grant is a policy of its own.
+    expect(startTargetsOf("advance-line")).toBe(JSON.stringify([{ Ref: lineId }]));
   });
 
   it("grants each function what its access list says and nothing more", () => {

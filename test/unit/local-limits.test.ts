@@ -73,6 +73,7 @@ describe("limits configuration", () => {
     expect(limits.lambda).toEqual({ timeouts: true, timeoutSeconds: {} });
     expect(limits.ses).toEqual({ perSecond: 14, burst: 14 });
     expect(limits.payments).toEqual({ perSecond: 25, burst: 25 });
+    expect(limits.iam).toBe(true);
     expect(Object.keys(limits.sfn).sort()).toEqual([...SFN_OPERATIONS].sort());
     // The Standard-workflow quotas of us-east-1.
     expect(limits.sfn.StartExecution).toEqual({ bucket: 1300, perSecond: 300 });
@@ -109,11 +110,12 @@ describe("limits configuration", () => {
       sfn: false,
       ses: false,
       payments: false,
+      iam: false,
     });
     expect(off.gatewayTimeoutMs).toBe(false);
     expect(off.lambda.timeouts).toBe(false);
     expect(Object.values(off.sfn).every((spec) => spec === false)).toBe(true);
-    expect([off.ses, off.payments]).toEqual([false, false]);
+    expect([off.ses, off.payments, off.iam]).toEqual([false, false, false]);
   });
 
   it.each([
