@@ -198,8 +198,15 @@ export const FUNCTIONS = {
   },
   "reconcile-orders": {
     description:
-      "Every 5 minutes: finish orders cut off after their write; restart live lines whose execution stopped or never started (the backstop)",
-    access: ["table:read", "table:write", "workflow:start", "workflow:read", "email:send"],
+      "Every 5 minutes: finish orders cut off after their write and receipts never finished; restart live lines whose execution stopped or never started (the backstop)",
+    access: [
+      "table:read",
+      "table:write",
+      "workflow:start",
+      "workflow:read",
+      "email:send",
+      "bulk:start",
+    ],
     timeoutSeconds: 300,
     scheduleMinutes: 5,
   },

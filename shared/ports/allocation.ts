@@ -117,5 +117,11 @@ export interface AllocationStore {
     cursor: string | null,
     limit: number,
   ): Promise<{ allocations: ReceiptAllocation[]; next: string | null }>;
+  /** Marks a receipt done, and takes it off the unfinished receipts. */
   markReceiptDone(receiptId: string): Promise<void>;
+  /**
+   * Receipts recorded before `before` and not done yet, oldest first (at most `limit`): what
+   * the receipts' backstop goes on with.
+   */
+  unfinishedReceipts(before: Date, limit?: number): Promise<string[]>;
 }

@@ -120,6 +120,24 @@ export async function continueReceipt(
   return true;
 }
 
+/**
+ * The receipts' backstop (reconcile-orders, on its schedule): a receipt recorded more than
+ * `graceMs` ago and still not done goes on in a bulk job. Its call died after recording it
+ * and the warehouse never sent it again, or its bulk job failed: either way the units are
+ * in the table, and would otherwise never reach stock or the lines waiting for them. A job
+ * still running under the receipt's name is not started twice (sfn-bulk-jobs.ts); the work
+ * reads what is left, so a job and a late retry of the call give the units once.
+ */
+export async function resumeUnfinishedReceipts(
+  deps: Pick<BulkDeps, "allocation" | "bulk" | "clock">,
+  graceMs = 5 * 60_000,
+): Promise<number> {
+  const before = new Date(deps.clock.now().getTime() - graceMs);
+  const unfinished = await deps.allocation.unfinishedReceipts(before);
+  for (const receiptId of unfinished) await deps.bulk.start({ kind: "receipt", receiptId });
+  return unfinished.length;
+}
+
 /** Units received against a notice are no longer inbound (one update per SKU: a
  * transaction may not touch an item twice). */
 async function inboundUsed(

@@ -153,4 +153,12 @@ export class FakeAllocation implements AllocationStore {
       receipt.done = true;
     });
   }
+
+  async unfinishedReceipts(before: Date, limit = 100): Promise<string[]> {
+    return [...this.db.tables.receipts.values()]
+      .filter((r) => !r.done && r.createdAt < before.toISOString())
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+      .slice(0, limit)
+      .map((r) => r.receiptId);
+  }
 }

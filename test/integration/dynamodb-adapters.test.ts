@@ -679,6 +679,34 @@ describe("receipts", () => {
     createdAt: AT.toISOString(),
   });
 
+  it("lists a receipt as unfinished from its record until it is done, oldest first", async () => {
+    // Recorded long before anything else in the table, so it is among the first listed.
+    const early = new Date(Date.UTC(2001, 0, 1) + Math.floor(Math.random() * 1e9));
+    const first = unique("rc");
+    const second = unique("rc");
+    const at = (receiptId: string, createdAt: Date) => ({
+      ...receiptOf(receiptId, "X", 1),
+      createdAt: createdAt.toISOString(),
+    });
+    expect(await store.allocation.recordReceipt(at(second, new Date(early.getTime() + 1)))).toBe(
+      true,
+    );
+    expect(await store.allocation.recordReceipt(at(first, early))).toBe(true);
+    // The same receipt again records nothing, and lists nothing twice.
+    expect(await store.allocation.recordReceipt(at(first, early))).toBe(false);
+    const before = new Date(early.getTime() + 2);
+    const listed = await store.allocation.unfinishedReceipts(before);
+    expect(listed.filter((id) => id === first || id === second)).toEqual([first, second]);
+    expect(await store.allocation.unfinishedReceipts(early)).not.toContain(first);
+
+    await store.allocation.markReceiptDone(first);
+    expect((await store.allocation.getReceiptHead(first))?.done).toBe(true);
+    expect(await store.allocation.unfinishedReceipts(before)).not.toContain(first);
+    expect(await store.allocation.unfinishedReceipts(before)).toContain(second);
+    // Its cross-dock list is still only its fills.
+    expect((await store.allocation.getReceipt(first))?.allocations).toEqual([]);
+  });
+
   it("adds a SKU's units once, and never gives more units than the receipt brought", async () => {
     const sku = unique("SKU");
     await store.putSkuPolicy(

@@ -229,12 +229,17 @@ export class DynamoDbAllocation implements AllocationStore {
   }
 
   recordReceipt(receipt: ReceiptRecord): Promise<boolean> {
-    return this.table.putIf({
-      ...keys.receipt(receipt.receiptId),
-      type: "receipt",
-      ...receipt,
-      allocations: [],
-    });
+    return this.table.transactIf(
+      putsIfAbsent(this.table.name, [
+        { ...keys.receipt(receipt.receiptId), type: "receipt", ...receipt, allocations: [] },
+        {
+          ...keys.receiptUnfinished(receipt.receiptId),
+          ...keys.unfinishedReceiptListed(receipt.createdAt, receipt.receiptId),
+          type: "receipt-unfinished",
+          receiptId: receipt.receiptId,
+        },
+      ]),
+    );
   }
 
   addReceiptStock(
@@ -317,10 +322,25 @@ export class DynamoDbAllocation implements AllocationStore {
   }
 
   async markReceiptDone(receiptId: string): Promise<void> {
-    await this.table.updateIf(keys.receipt(receiptId), {
-      set: ["done = :true"],
-      condition: ["attribute_exists(pk)"],
-      values: { ":true": true },
+    await this.table.transactIf([
+      {
+        Update: this.table.update(keys.receipt(receiptId), {
+          set: ["done = :true"],
+          condition: ["attribute_exists(pk)"],
+          values: { ":true": true },
+        }),
+      },
+      { Delete: { TableName: this.table.name, Key: keys.receiptUnfinished(receiptId) } },
+    ]);
+  }
+
+  async unfinishedReceipts(before: Date, limit = 100): Promise<string[]> {
+    const page = await this.table.queryPage({
+      IndexName: "gsi1",
+      KeyConditionExpression: "gsi1pk = :pk AND gsi1sk < :before",
+      ExpressionAttributeValues: { ":pk": "RECEIPTS#UNFINISHED", ":before": before.toISOString() },
+      Limit: limit,
     });
+    return page.items.map((item) => String(item.receiptId));
   }
 }

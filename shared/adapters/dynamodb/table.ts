@@ -91,6 +91,13 @@ export const keys = {
   }),
   idempotency: (scope: string, key: string) => ({ pk: `IDEMP#${scope}#${key}`, sk: "IDEMP" }),
   receipt: (receiptId: string) => ({ pk: `RECEIPT#${receiptId}`, sk: "RECEIPT" }),
+  /** A receipt not done yet: a small item beside it, on the unfinished receipts' list (gsi1),
+   * so the list's index never copies the receipt's lines. */
+  receiptUnfinished: (receiptId: string) => ({ pk: `RECEIPT#${receiptId}`, sk: "UNFINISHED" }),
+  unfinishedReceiptListed: (createdAt: string, receiptId: string) => ({
+    gsi1pk: "RECEIPTS#UNFINISHED",
+    gsi1sk: `${createdAt}#${receiptId}`,
+  }),
   shipment: (shipmentId: string) => ({ pk: `SHIP#${shipmentId}`, sk: "SHIP" }),
   shipmentsByStatus: (status: string, createdAt: string, shipmentId: string) => ({
     gsi1pk: `SHIPMENTS#${status}`,

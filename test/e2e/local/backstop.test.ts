@@ -1,7 +1,17 @@
+import { randomUUID } from "node:crypto";
 import { DescribeExecutionCommand } from "@aws-sdk/client-sfn";
 import { describe, expect, it } from "vitest";
 import { ownStack } from "../own-stack.ts";
-import { eventually, newSku, orderBody, postOrder, putSku, settled } from "../support.ts";
+import {
+  api,
+  eventually,
+  keys,
+  newSku,
+  orderBody,
+  postOrder,
+  putSku,
+  settled,
+} from "../support.ts";
 import {
   advanceClock,
   backorderedOrder,
@@ -60,5 +70,50 @@ describe("the reconciler's backstop", () => {
     expect(await statusOf(lineId)).toBe("RUNNING");
     expect(await statusOf(`${lineId}-r1`)).toBe("ExecutionDoesNotExist");
     expect((await store.getLine(orderId, lineId))?.executionName).toBeUndefined();
+  });
+
+  it("finishes a receipt whose call died after recording it, when the warehouse never sends it again", async () => {
+    const sku = newSku();
+    await putSku(sku, { name: "W", onHand: 0, backorder: { allowed: true } });
+    const placed = await postOrder(orderBody([{ lineRef: "1", sku, qty: 1 }]));
+    expect(placed.status, placed.text).toBe(201);
+    const orderId = String(placed.json.orderId);
+    const [{ lineId }] = placed.json.lines as [{ lineId: string }];
+    await eventually(async () => (await parkedFor(sfn, executionArn(lineId))) === "stock");
+
+    // post-receipt dies right after recording the receipt, before any unit reaches stock.
+    const crash = {
+      crash: { after: ["TransactWriteItems"], functions: ["post-receipt"], count: 1 },
+    };
+    const set = await api("/_local/faults", { method: "PUT", body: crash });
+    expect(set.status, set.text).toBe(200);
+    const receiptId = `RCV-${randomUUID()}`;
+    const receipt = { receiptId, lines: [{ sku, qty: 1 }] };
+    const sent = await api("/v1/receipts", { method: "POST", key: keys.warehouse, body: receipt });
+    await api("/_local/faults", { method: "DELETE" });
+    expect(sent.status, sent.text).toBeGreaterThanOrEqual(500);
+    const recorded = await api(`/v1/receipts/${receiptId}`, { key: keys.warehouse });
+    expect(recorded.json.status).toBe("processing");
+    expect((await store.getLine(orderId, lineId))?.status).toBe("backordered");
+
+    // The warehouse gives up. Past the grace period the scheduled reconciler hands the
+    // receipt to a bulk job, which puts its unit in stock and gives it to the waiting line.
+    await advanceClock(6 * 60);
+    await settled();
+    const finished = await api(`/v1/receipts/${receiptId}`, { key: keys.warehouse });
+    expect(finished.json.status).toBe("done");
+    expect(finished.json.allocations).toEqual([{ lineId, orderId, sku, qty: 1 }]);
+    expect((await store.getLine(orderId, lineId))?.status).not.toBe("backordered");
+    const stock = await api(`/v1/skus/${sku}`, { key: keys.storefront });
+    expect(stock.json).toMatchObject({ onHand: 1, allocated: 1 });
+
+    // Sent again after all, it answers what was done, and gives nothing twice.
+    const again = await api("/v1/receipts", { method: "POST", key: keys.warehouse, body: receipt });
+    expect(again.status, again.text).toBe(200);
+    expect(again.json.allocations).toEqual([{ lineId, orderId, sku, qty: 1 }]);
+    expect((await api(`/v1/skus/${sku}`, { key: keys.storefront })).json).toMatchObject({
+      onHand: 1,
+      allocated: 1,
+    });
   });
 });

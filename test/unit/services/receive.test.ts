@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { workOnJob } from "../../../shared/services/bulk.ts";
-import { continueReceipt, receiveStock, takeReceipt } from "../../../shared/services/receive.ts";
+import {
+  continueReceipt,
+  receiveStock,
+  resumeUnfinishedReceipts,
+  takeReceipt,
+} from "../../../shared/services/receive.ts";
 import { type Fakes, fakePorts } from "../../fakes/index.ts";
 
 /** `n` one-unit orders of W waiting, a minute apart (oldest first). */
@@ -15,6 +20,33 @@ async function waiting(f: Fakes, n: number) {
 }
 
 describe("receipts", () => {
+  it("hands a receipt still unfinished after the grace period to a bulk job, and a finished one to none", async () => {
+    const f = fakePorts();
+    await waiting(f, 2);
+    await f.given.sku("V");
+    // One receipt recorded and left (its call died there); one finished.
+    f.races.beforeNext("allocation.addReceiptStock", async () => {
+      throw new Error("the function died");
+    });
+    await expect(
+      receiveStock(f, { receiptId: "rc-left", lines: [{ sku: "W", qty: 1 }] }),
+    ).rejects.toThrow(/died/);
+    await receiveStock(f, { receiptId: "rc-done", lines: [{ sku: "V", qty: 1 }] });
+
+    f.clock.advance({ minutes: 4 });
+    expect(await resumeUnfinishedReceipts(f)).toBe(0);
+    f.clock.advance({ minutes: 2 });
+    expect(await resumeUnfinishedReceipts(f)).toBe(1);
+    expect(f.bulk.started).toEqual([{ kind: "receipt", receiptId: "rc-left" }]);
+
+    // The job finishes it; the backstop has nothing more to hand over.
+    await workOnJob(f, { kind: "receipt", receiptId: "rc-left" }, Number.POSITIVE_INFINITY);
+    expect((await f.allocation.getReceipt("rc-left"))?.done).toBe(true);
+    expect(await f.catalog.getSku("W")).toMatchObject({ onHand: 1, allocated: 1 });
+    expect(await resumeUnfinishedReceipts(f)).toBe(0);
+    expect(f.bulk.started).toHaveLength(1);
+  });
+
   it("a receipt gives its own units once, however many copies of it run at once", async () => {
     const f = fakePorts();
     await waiting(f, 8);
