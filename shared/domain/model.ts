@@ -187,6 +187,11 @@ export const orderSchema = z.object({
   payment: paymentDetailsSchema,
   currency: z.string(),
   createdAt: z.string(),
+  /** Customer links of this generation open (absent: 0); the shop withdrawing them
+   * (`POST /v1/orders/{orderId}/links/revoke`) moves it on, and new emails carry new links. */
+  linkGeneration: z.number().int().nonnegative().optional(),
+  /** When the shop last withdrew the order's customer links. */
+  linksRevokedAt: z.string().optional(),
 });
 export type Order = z.infer<typeof orderSchema>;
 

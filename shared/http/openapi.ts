@@ -301,6 +301,20 @@ const OPERATIONS: Partial<Record<FunctionName, Operation>> = {
     ok: { 200: { description: "cancelled", schema: cancelled } },
     refusals: { 409: "the line has shipped" },
   },
+  "revoke-customer-links": {
+    summary:
+      "Withdraw the order's customer links: those emailed so far answer 401, later emails carry new ones",
+    ok: {
+      200: {
+        description: "withdrawn",
+        schema: z.object({
+          orderId: z.string(),
+          linkGeneration: z.number().int(),
+          linksRevokedAt: z.string(),
+        }),
+      },
+    },
+  },
   "post-receipt": {
     summary: "Stock received: filled oldest waiting line first (idempotent by receiptId)",
     body: postReceiptBody,

@@ -147,6 +147,11 @@ export const FUNCTIONS = {
     access: [...CANCELS_LINES, "api-keys:read"],
     timeoutSeconds: 30,
   },
+  "revoke-customer-links": {
+    description:
+      "POST /v1/orders/{orderId}/links/revoke: the order's customer links emailed so far stop opening",
+    access: ["table:read", "table:write", "api-keys:read"],
+  },
   "get-shipments": {
     description: "GET /v1/shipments: shipments the warehouse is asked to send",
     access: ["table:read", "api-keys:read"],
@@ -334,6 +339,12 @@ export const ROUTES: readonly Route[] = [
     method: "POST",
     path: "/v1/orders/{orderId}/lines/{lineId}/cancel",
     fn: "cancel-line",
+    auth: "storefront",
+  },
+  {
+    method: "POST",
+    path: "/v1/orders/{orderId}/links/revoke",
+    fn: "revoke-customer-links",
     auth: "storefront",
   },
   { method: "GET", path: "/v1/shipments", fn: "get-shipments", auth: "warehouse" },

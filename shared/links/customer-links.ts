@@ -2,10 +2,13 @@ import { errors, jwtVerify, SignJWT } from "jose";
 
 /**
  * Signed customer links (contract §3, §9): a token scoped to one order that expires. The
- * token is a compact JWS (HS256, by `jose`) whose claims are `o` (the order id) and `exp`.
+ * token is a compact JWS (HS256, by `jose`) whose claims are `o` (the order id), `exp`, and
+ * `g`, the order's link generation when the links were made (left out while it is 0): the
+ * shop withdraws an order's links by moving its generation on, and a link of an earlier
+ * generation no longer opens.
  */
 export type TokenCheck =
-  | { ok: true; orderId: string; expiresAt: Date }
+  | { ok: true; orderId: string; expiresAt: Date; generation: number }
   | { ok: false; reason: "malformed" | "bad-signature" | "expired" };
 
 const keyOf = (secret: string) => new TextEncoder().encode(secret);
@@ -72,8 +75,13 @@ function isCanonicalJws(token: string): boolean {
   );
 }
 
-export function signOrderToken(secret: string, orderId: string, expiresAt: Date): Promise<string> {
-  return new SignJWT({ o: orderId })
+export function signOrderToken(
+  secret: string,
+  orderId: string,
+  expiresAt: Date,
+  generation = 0,
+): Promise<string> {
+  return new SignJWT({ o: orderId, ...(generation > 0 ? { g: generation } : {}) })
     .setProtectedHeader({ alg: "HS256" })
     .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
     .sign(keyOf(secret));
@@ -103,10 +111,22 @@ async function verifyWith(secret: string, token: string, now: Date): Promise<Tok
       currentDate: now,
       requiredClaims: ["exp"],
     });
-    if (typeof payload.o !== "string" || typeof payload.exp !== "number") {
+    const generation = payload.g ?? 0;
+    if (
+      typeof payload.o !== "string" ||
+      typeof payload.exp !== "number" ||
+      typeof generation !== "number" ||
+      !Number.isSafeInteger(generation) ||
+      generation < 0
+    ) {
       return { ok: false, reason: "malformed" };
     }
-    return { ok: true, orderId: payload.o, expiresAt: new Date(payload.exp * 1000) };
+    return {
+      ok: true,
+      orderId: payload.o,
+      expiresAt: new Date(payload.exp * 1000),
+      generation,
+    };
   } catch (error) {
     if (error instanceof errors.JWTExpired) return { ok: false, reason: "expired" };
     if (error instanceof errors.JWSSignatureVerificationFailed) {
@@ -128,14 +148,16 @@ export interface CustomerLinks {
   substituteLine(lineId: string, sku: string): string;
 }
 
-/** The links an email gives the customer of one order, signed with a fresh token. */
+/** The links an email gives the customer of one order, signed with a fresh token of the
+ * order's link generation. */
 export async function customerLinks(
   publicBaseUrl: string,
   secret: string,
   orderId: string,
   expiresAt: Date,
+  generation = 0,
 ): Promise<CustomerLinks> {
-  const token = encodeURIComponent(await signOrderToken(secret, orderId, expiresAt));
+  const token = encodeURIComponent(await signOrderToken(secret, orderId, expiresAt, generation));
   const order = `${publicBaseUrl}/v1/customer/orders/${encodeURIComponent(orderId)}?token=${token}`;
   return {
     order,

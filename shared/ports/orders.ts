@@ -59,6 +59,9 @@ export interface OrderStore {
     stock: readonly StockTake[],
   ): Promise<"created" | "stock-changed">;
   getOrder(orderId: string): Promise<Order | null>;
+  /** Withdraws the order's customer links: its link generation moves on by one (returned);
+   * null when there is no such order (nothing written). */
+  revokeLinks(orderId: string, at: Date): Promise<number | null>;
   getLine(orderId: string, lineId: string): Promise<Line | null>;
   /** The order's lines, oldest first. */
   listLines(orderId: string): Promise<Line[]>;

@@ -75,6 +75,7 @@ async function prepare(
     await deps.linkSecret(),
     order.orderId,
     new Date(deps.clock.now().getTime() + deps.linkTtlDays * DAY_MS),
+    order.linkGeneration ?? 0,
   );
   const content = renderEmail(kind, {
     order,

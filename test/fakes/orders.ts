@@ -44,6 +44,18 @@ export class FakeOrders implements OrderStore {
     return order ? clone(order) : null;
   }
 
+  async revokeLinks(orderId: string, at: Date): Promise<number | null> {
+    let generation: number | null = null;
+    await this.db.write("orders.revokeLinks", (t) => {
+      const order = t.orders.get(orderId);
+      if (!order) return;
+      generation = (order.linkGeneration ?? 0) + 1;
+      order.linkGeneration = generation;
+      order.linksRevokedAt = at.toISOString();
+    });
+    return generation;
+  }
+
   async getLine(orderId: string, lineId: string): Promise<Line | null> {
     const line = this.db.line(orderId, lineId);
     return line ? clone(line) : null;

@@ -1,3 +1,4 @@
+import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import {
   customerLinks,
@@ -17,7 +18,34 @@ describe("customer link tokens", () => {
       ok: true,
       orderId: "ord_1",
       expiresAt: LATER,
+      generation: 0,
     });
+  });
+
+  it("carries the order's link generation, left out while it is 0", async () => {
+    const first = await signOrderToken(SECRET, "ord_1", LATER);
+    const third = await signOrderToken(SECRET, "ord_1", LATER, 2);
+    const claims = (token: string) =>
+      JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString());
+    expect(claims(first)).not.toHaveProperty("g");
+    expect(claims(third)).toMatchObject({ o: "ord_1", g: 2 });
+    expect(await verifyOrderToken(SECRET, third, NOW)).toMatchObject({ ok: true, generation: 2 });
+    const links = await customerLinks("https://shop.example", SECRET, "ord_1", LATER, 2);
+    const token = new URL(links.order).searchParams.get("token") ?? "";
+    expect(await verifyOrderToken(SECRET, token, NOW)).toMatchObject({ generation: 2 });
+  });
+
+  it("calls a token with a generation that is no count malformed", async () => {
+    for (const g of [-1, 1.5, "2"]) {
+      const token = await new SignJWT({ o: "ord_1", g })
+        .setProtectedHeader({ alg: "HS256" })
+        .setExpirationTime(Math.floor(LATER.getTime() / 1000))
+        .sign(new TextEncoder().encode(SECRET));
+      expect(await verifyOrderToken(SECRET, token, NOW)).toEqual({
+        ok: false,
+        reason: "malformed",
+      });
+    }
   });
 
   it("is expired at and after its expiry", async () => {

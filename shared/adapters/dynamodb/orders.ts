@@ -89,6 +89,16 @@ export class DynamoDbOrders implements OrderStore {
     return item ? readOrder(item) : null;
   }
 
+  async revokeLinks(orderId: string, at: Date): Promise<number | null> {
+    const after = await this.table.updateReturning(keys.order(orderId), {
+      set: ["linksRevokedAt = :at"],
+      add: ["linkGeneration :one"],
+      condition: ["attribute_exists(pk)"],
+      values: { ":at": at.toISOString(), ":one": 1 },
+    });
+    return after ? Number(after.linkGeneration) : null;
+  }
+
   async getLine(orderId: string, lineId: string): Promise<Line | null> {
     const item = await this.table.get(keys.line(orderId, lineId));
     return item ? readLine(item) : null;

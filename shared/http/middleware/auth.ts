@@ -3,6 +3,7 @@ import { linkSigningKeys } from "../../adapters/link-secret.ts";
 import { supplierSecrets } from "../../adapters/supplier-secrets.ts";
 import { verifyOrderToken } from "../../links/customer-links.ts";
 import { MAX_WEBHOOK_ID_LENGTH, verifyWebhook } from "../../links/standard-webhooks.ts";
+import { appPorts } from "../../services/deps.ts";
 import { authorizeApiKey } from "../auth.ts";
 import { problems } from "../problem.ts";
 import type { Role } from "../routes.ts";
@@ -19,7 +20,7 @@ export function apiKeyAuth(role: "storefront" | "warehouse"): HttpMiddleware {
 
 /**
  * Customer routes (contract §3, §9) take the signed `token` from an email link: a missing,
- * forged or expired token is 401; a valid token for another order is 403.
+ * forged, expired or withdrawn token is 401; a valid token for another order is 403.
  */
 export function customerToken(): HttpMiddleware {
   return {
@@ -38,6 +39,14 @@ export function customerToken(): HttpMiddleware {
       }
       if (check.orderId !== pathParameters.orderId) {
         throw problems.forbidden("This link is for another order.");
+      }
+      // The shop may have withdrawn the order's links since this one was made. (No order:
+      // the route answers 404 itself.)
+      const order = await appPorts().orders.getOrder(check.orderId);
+      if (order && check.generation !== (order.linkGeneration ?? 0)) {
+        throw problems.unauthorized(
+          "This link was withdrawn by the shop: open it from a more recent email.",
+        );
       }
     },
   };

@@ -47,6 +47,57 @@ async function backorderedOrder(substitutes: string[] = []) {
 const open = (url: URL, accept = "application/json") =>
   api(`${url.pathname}${url.search}`, { headers: { accept } });
 
+describe("the shop withdrawing an order's links", () => {
+  it("stops every link emailed so far, other orders' links open, and later emails carry new ones", async () => {
+    const mine = await backorderedOrder();
+    const other = await backorderedOrder();
+    expect((await open(mine.orderLink)).status).toBe(200);
+
+    const revoke = (orderId: string, key: string | null = keys.storefront) =>
+      api(`/v1/orders/${orderId}/links/revoke`, { method: "POST", key });
+    expect((await revoke(mine.orderId, null)).status).toBe(401);
+    expect((await revoke(mine.orderId, keys.warehouse)).status).toBe(403);
+    const unknown = await revoke(`ord_${randomUUID().replaceAll("-", "")}`);
+    expect(unknown.status, unknown.text).toBe(404);
+    expect(unknown.headers.get("content-type")).toContain("application/problem+json");
+
+    const revoked = await revoke(mine.orderId);
+    expect(revoked.status, revoked.text).toBe(200);
+    expect(revoked.json).toMatchObject({ orderId: mine.orderId, linkGeneration: 1 });
+    const refused = await open(mine.orderLink);
+    expect(refused.status).toBe(401);
+    expect(refused.json.detail).toMatch(/withdrawn/);
+    // Cancelling with the withdrawn token is refused too, and cancels nothing.
+    const token = encodeURIComponent(mine.orderLink.searchParams.get("token") ?? "");
+    const cancel = await api(
+      `/v1/customer/orders/${mine.orderId}/lines/${mine.lineId}/cancel?token=${token}`,
+      { method: "POST" },
+    );
+    expect(cancel.status, cancel.text).toBe(401);
+    const line = await api(`/v1/orders/${mine.orderId}`, { key: keys.storefront });
+    expect(line.json.lines).toMatchObject([{ status: "backordered" }]);
+    expect((await open(other.orderLink)).status).toBe(200);
+
+    // The shop cancels the line: the email that says so carries a link that opens.
+    const cancelled = await api(`/v1/orders/${mine.orderId}/lines/${mine.lineId}/cancel`, {
+      method: "POST",
+      key: keys.storefront,
+    });
+    expect(cancelled.status, cancelled.text).toBe(200);
+    await settled();
+    const order = await api(`/v1/orders/${mine.orderId}`, { key: keys.storefront });
+    const emails = await emailsTo(String((order.json.customer as { email: string }).email));
+    const latest = emails.at(-1)?.body.text ?? "";
+    const link = [...latest.matchAll(/https?:\/\/\S+/g)]
+      .map((m) => new URL(m[0]))
+      .find((u) => !u.searchParams.has("action"));
+    expect(link, latest).toBeDefined();
+    const page = await open(link as URL);
+    expect(page.status, page.text).toBe(200);
+    expect(page.json).toMatchObject({ orderId: mine.orderId, lines: [{ status: "cancelled" }] });
+  });
+});
+
 describe("the customer's order page", () => {
   it("opens from the email's link as JSON, without payment details", async () => {
     const { orderId, lineId, orderLink } = await backorderedOrder();
