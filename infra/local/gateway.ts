@@ -110,7 +110,7 @@ export class LocalGateway {
     if (raw === null) {
       send(res, {
         statusCode: 413,
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", connection: "close" },
         body: '{"message":"Request Entity Too Large"}',
       });
       return;
@@ -372,15 +372,23 @@ export class LocalGateway {
   }
 }
 
+/** Past this, an oversized body is not even read to its end: the connection is cut. */
+const GATEWAY_DRAIN_MAX_BYTES = 8 * GATEWAY_MAX_BODY_BYTES;
+
+/**
+ * The request's body; null when it is over the payload limit. An oversized body is still
+ * read to its end (up to a point), keeping none of it, so the 413 reaches a client that is
+ * still sending instead of a reset connection; the answer then closes the connection.
+ */
 async function readBody(req: IncomingMessage): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > GATEWAY_MAX_BODY_BYTES) return null;
-    chunks.push(chunk as Buffer);
+    if (size > GATEWAY_DRAIN_MAX_BYTES) return null;
+    if (size <= GATEWAY_MAX_BODY_BYTES) chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  return size > GATEWAY_MAX_BODY_BYTES ? null : Buffer.concat(chunks);
 }
 
 function toEvent(

@@ -28,6 +28,9 @@ export interface Fixtures {
   backorderSku: string;
   receiptSku: string;
   orderId: string;
+  /** An order of its own for withdrawing links, so the customer routes' token (of
+   * `orderId`) keeps opening. */
+  revokeOrderId: string;
   lineId: string;
   shipmentId: string;
   receiptId: string;
@@ -274,7 +277,7 @@ async function build(rand: Rand, target: FuzzTarget, f: Fixtures, token: string)
   const route = pick(rand, ROUTES);
   const params: Record<string, string> = {
     sku: pick(rand, [f.stockSku, f.backorderSku, f.receiptSku]),
-    orderId: f.orderId,
+    orderId: route.fn === "revoke-customer-links" ? f.revokeOrderId : f.orderId,
     lineId: f.lineId,
     shipmentId: f.shipmentId,
     receiptId: f.receiptId,
@@ -613,7 +616,9 @@ export async function seedFixtures(target: FuzzTarget, now: Date): Promise<Fixtu
   const waiting = await call("POST", "/v1/orders", sf, order("bo"), {
     "idempotency-key": randomUUID(),
   });
-  await call("POST", "/v1/orders", sf, order("stock"), { "idempotency-key": randomUUID() });
+  const stocked = await call("POST", "/v1/orders", sf, order("stock"), {
+    "idempotency-key": randomUUID(),
+  });
   const receipt = await call("POST", "/v1/receipts", target.keys.warehouse, {
     receiptId: `RCV-FUZZ-${tag}`,
     lines: [{ sku: receiptSku, qty: 1 }],
@@ -629,6 +634,7 @@ export async function seedFixtures(target: FuzzTarget, now: Date): Promise<Fixtu
     backorderSku,
     receiptSku,
     orderId: String(waiting.orderId),
+    revokeOrderId: String(stocked.orderId),
     lineId: line.lineId,
     shipmentId: shipment.shipmentId,
     receiptId: String(receipt.receiptId),

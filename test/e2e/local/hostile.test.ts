@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { Agent, request } from "node:http";
 import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import { signOrderToken } from "../../../shared/links/customer-links.ts";
@@ -133,6 +134,58 @@ describe("the local gateway", () => {
     expect(answer).toContain('{"message":"Method Not Allowed"}');
     const health = await api("/health");
     expect(health.status).toBe(200);
+  });
+
+  it("answers a body over API Gateway's 10 MB with 413 once it is sent, and closes: the next request on a kept-alive connection is answered", async () => {
+    const { port, hostname } = new URL(apiUrl());
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (method: string, path: string, body?: Buffer) =>
+      new Promise<{ status: number; text: string; connection: string | undefined }>(
+        (resolve, reject) => {
+          const out = request(
+            {
+              agent,
+              host: hostname,
+              port,
+              method,
+              path,
+              headers: body
+                ? { "content-type": "application/json", "content-length": body.length }
+                : {},
+            },
+            (res) => {
+              const chunks: Buffer[] = [];
+              res.on("data", (c: Buffer) => chunks.push(c));
+              res.on("end", () =>
+                resolve({
+                  status: res.statusCode ?? 0,
+                  text: Buffer.concat(chunks).toString("utf8"),
+                  connection: res.headers.connection,
+                }),
+              );
+            },
+          );
+          out.on("error", reject);
+          out.end(body);
+        },
+      );
+    try {
+      const before = await snapshot();
+      const huge = await send(
+        "PUT",
+        `/v1/skus/${newSku("HUGE")}`,
+        Buffer.alloc(12 * 1024 * 1024, "x"),
+      );
+      expect(huge.status).toBe(413);
+      expect(huge.text).toBe('{"message":"Request Entity Too Large"}');
+      expect(huge.connection).toBe("close");
+      await expectNothingWritten(before, "a 12 MB body");
+      // The same agent, one socket: the next request goes out on a fresh connection.
+      const health = await send("GET", "/health");
+      expect(health.status).toBe(200);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it("refuses to move the clock past its bound (400), and the clock and writes go on", async () => {
