@@ -217,7 +217,7 @@ export class LocalGateway {
     if (method !== "GET") return problemResponse(problems.methodNotAllowed());
     const limits = this.options.limits;
     if (!limits) return problemResponse(problems.notFound("This stack enforces no limits."));
-    const { gatewayTimeoutMs, routes, sfn, ses, payments } = limits.inForce;
+    const { gatewayTimeoutMs, routes, sfn, ses, payments, iam } = limits.inForce;
     return {
       statusCode: 200,
       headers: { "content-type": "application/json" },
@@ -229,6 +229,7 @@ export class LocalGateway {
           sfn,
           ses,
           payments,
+          iam,
         },
       }),
     };

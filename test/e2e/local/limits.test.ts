@@ -79,6 +79,8 @@ describe("the local stack's AWS limits, set low", () => {
       },
       ses: { perSecond: 3, burst: 3 },
       payments: { perSecond: 25, burst: 25 },
+      // Each function held to its role in the template (infra/local/iam.ts).
+      iam: true,
     });
     expect((await api("/_local/limits", { method: "PUT", body: {} })).status).toBe(405);
   });
