@@ -196,6 +196,7 @@ export class BackorderStack extends Stack {
     // function's own policy cannot name the machine: a cycle).
     const inMachine = (fn: FunctionName) =>
       (WORKFLOW_FUNCTIONS as readonly FunctionName[]).includes(fn);
+    const ownMachinePolicies = new Map<FunctionName, Policy>();
     const grantOnLineMachine = (fn: FunctionName, actions: string[]) => {
       const role = functions.byName[fn].role;
       if (!role) throw new Error(`${fn} has no role`);
@@ -209,7 +210,6 @@ export class BackorderStack extends Stack {
       ownMachinePolicies.set(fn, own);
       own.addStatements(statement);
     };
-    const ownMachinePolicies = new Map<FunctionName, Policy>();
 
     /** The table's actions, on the table and its indexes. Reads are the calls the code
      * makes: no Scan, no streams. */
